@@ -1,0 +1,348 @@
+//! Steps -> a connection, in one transaction: foreign keys switched off around rebuilds,
+//! preflight checks before each step's writes, `foreign_key_check` before COMMIT, and rollback
+//! on any failure so the database is left exactly as it was.
+
+use crate::error::{Error, Refusal, Result};
+use crate::plan::{Path, Plan, Sql};
+use crate::sql::quote_ident;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use std::collections::BTreeSet;
+use std::path::Path as FsPath;
+use std::time::{Duration, Instant};
+
+/// How long to wait for another connection's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// The table, if the step was about one.
+    pub table: Option<String>,
+    /// How it was changed.
+    pub path: Path,
+    /// Rows copied (rebuilds only).
+    pub rows_copied: u64,
+    /// Time taken.
+    pub elapsed: Duration,
+}
+
+/// What a whole apply did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// One report per step.
+    pub steps: Vec<StepReport>,
+    /// Total time, including checks and COMMIT.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Total rows copied.
+    pub fn rows_copied(&self) -> u64 {
+        self.steps.iter().map(|s| s.rows_copied).sum()
+    }
+
+    /// Number of table rebuilds.
+    pub fn rebuilds(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.path == Path::Rebuild)
+            .count()
+    }
+}
+
+/// Opens an existing database file for changes, with a bounded busy timeout, and verifies that
+/// it is a SQLite database.
+pub fn open(path: &FsPath) -> Result<Connection> {
+    open_with(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+/// Opens an existing database file read-only (for `--dry-run`).
+pub fn open_read_only(path: &FsPath) -> Result<Connection> {
+    open_with(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+fn open_with(path: &FsPath, flags: OpenFlags) -> Result<Connection> {
+    let shown = path.display().to_string();
+    if !path.is_file() {
+        return Err(Error::Database {
+            path: shown,
+            message: "no such database file (kit does not create one; check the path)".into(),
+        });
+    }
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
+        path: shown.clone(),
+        message: format!("cannot open: {e}"),
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| Error::sqlite("setting the busy timeout", e))?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| database_error(&shown, e))?;
+    register_functions(&conn)?;
+    Ok(conn)
+}
+
+/// Turns an open/lock failure into a message that says what to do.
+fn database_error(path: &str, e: rusqlite::Error) -> Error {
+    let msg = e.to_string();
+    let message = if msg.contains("not a database") {
+        "file is not a SQLite database (or is encrypted or corrupt)".to_string()
+    } else if msg.contains("locked") || msg.contains("busy") {
+        format!(
+            "database is locked by another process; waited {} s. Close the other connection and retry",
+            BUSY_TIMEOUT.as_secs()
+        )
+    } else if msg.contains("malformed") || msg.contains("corrupt") {
+        format!("database is corrupt: {msg}. Restore it from a backup; kit changes nothing")
+    } else {
+        msg
+    };
+    Error::Database {
+        path: path.to_string(),
+        message,
+    }
+}
+
+/// Registers `kit_strict_ok(value, type)`, used by preflight checks on STRICT tables.
+pub fn register_functions(conn: &Connection) -> Result<()> {
+    conn.create_scalar_function(
+        "kit_strict_ok",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let ty: String = ctx.get(1)?;
+            Ok(strict_ok(ctx.get_raw(0), &ty))
+        },
+    )
+    .map_err(|e| Error::sqlite("registering kit_strict_ok", e))
+}
+
+/// True when a STRICT column of type `ty` can hold `v` (after SQLite's affinity conversion).
+pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
+    let ty = ty.trim().to_ascii_uppercase();
+    let as_number = |s: &str| -> Option<f64> {
+        let t = s.trim();
+        if t.is_empty() || t.contains(['x', 'X', 'i', 'I', 'n', 'N']) {
+            return None;
+        }
+        t.parse::<f64>().ok()
+    };
+    match v {
+        ValueRef::Null => true,
+        _ if ty == "ANY" => true,
+        ValueRef::Integer(_) => ty == "INT" || ty == "INTEGER" || ty == "REAL" || ty == "TEXT",
+        ValueRef::Real(f) => match ty.as_str() {
+            "REAL" | "TEXT" => true,
+            "INT" | "INTEGER" => f.fract() == 0.0 && f.abs() < 9.2e18,
+            _ => false,
+        },
+        ValueRef::Text(t) => match ty.as_str() {
+            "TEXT" => true,
+            "INT" | "INTEGER" => std::str::from_utf8(t)
+                .ok()
+                .and_then(as_number)
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.2e18),
+            "REAL" => std::str::from_utf8(t).ok().and_then(as_number).is_some(),
+            _ => false,
+        },
+        ValueRef::Blob(_) => ty == "BLOB",
+    }
+}
+
+/// One foreign-key violation: (child table, rowid, parent table, fk id).
+type Violation = (String, Option<i64>, String, i64);
+
+/// Applies a plan in one transaction. On any error the transaction is rolled back and the
+/// database is unchanged.
+pub fn apply(conn: &mut Connection, plan: &Plan) -> Result<Summary> {
+    apply_observed(conn, plan, &mut |_| {})
+}
+
+/// Like [`apply`], calling `observe` with each statement just before it runs (for SQL echo).
+pub fn apply_observed(
+    conn: &mut Connection,
+    plan: &Plan,
+    observe: &mut dyn FnMut(&str),
+) -> Result<Summary> {
+    register_functions(conn)?;
+    let started = Instant::now();
+    let fk_on: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading PRAGMA foreign_keys", e))?;
+    let legacy: bool = conn
+        .query_row("PRAGMA legacy_alter_table", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading PRAGMA legacy_alter_table", e))?;
+    let fk_off = fk_on && plan.needs_foreign_keys_off();
+    let set = |conn: &Connection, sql: &str| {
+        conn.execute_batch(sql)
+            .map_err(|e| Error::sqlite(format!("running {sql}"), e))
+    };
+    if fk_off {
+        set(conn, "PRAGMA foreign_keys = OFF")?;
+    }
+    set(conn, "PRAGMA legacy_alter_table = OFF")?;
+    let mut result = run(conn, plan, None, observe);
+    if let Err(Error::Refused(r)) = &result {
+        if r.reason.starts_with(FK_REASON) {
+            // Were these violations there before? Compare with the untouched database.
+            let before = fk_violations(conn, &plan.fk_check_tables)?;
+            result = run(conn, plan, Some(before), observe);
+        }
+    }
+    if fk_off {
+        set(conn, "PRAGMA foreign_keys = ON")?;
+    }
+    if legacy {
+        set(conn, "PRAGMA legacy_alter_table = ON")?;
+    }
+    let mut summary = result?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+const FK_REASON: &str = "the change would break foreign keys";
+
+fn run(
+    conn: &mut Connection,
+    plan: &Plan,
+    tolerated: Option<BTreeSet<Violation>>,
+    observe: &mut dyn FnMut(&str),
+) -> Result<Summary> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| database_error("database", e))?;
+    let mut summary = Summary::default();
+    for step in &plan.steps {
+        let t0 = Instant::now();
+        for c in &step.checks {
+            c.run(&tx)?;
+        }
+        let mut rows = 0u64;
+        for (i, q) in step.sql.iter().enumerate() {
+            let text = match q {
+                Sql::Exec(s) => s.clone(),
+                Sql::BumpSchemaVersion => {
+                    let v: i64 = tx
+                        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+                        .map_err(|e| Error::sqlite("reading schema_version", e))?;
+                    format!("PRAGMA schema_version = {}", v + 1)
+                }
+            };
+            observe(&text);
+            if step.copy_statement == Some(i) {
+                rows = tx
+                    .execute(&text, [])
+                    .map_err(|e| step_error(step, &text, e))? as u64;
+            } else {
+                tx.execute_batch(&text)
+                    .map_err(|e| step_error(step, &text, e))?;
+            }
+        }
+        summary.steps.push(StepReport {
+            table: step.table.clone(),
+            path: step.path,
+            rows_copied: rows,
+            elapsed: t0.elapsed(),
+        });
+    }
+    let after = fk_violations(&tx, &plan.fk_check_tables)?;
+    let new: Vec<&Violation> = after
+        .iter()
+        .filter(|v| tolerated.as_ref().is_none_or(|t| !t.contains(v)))
+        .collect();
+    if !new.is_empty() {
+        let first = new[0];
+        let examples = new
+            .iter()
+            .take(5)
+            .map(|(t, r, p, _)| {
+                format!(
+                    "\"{t}\" rowid {} -> \"{p}\"",
+                    r.map_or("?".into(), |r| r.to_string())
+                )
+            })
+            .collect();
+        return Err(Error::Refused(Refusal {
+            table: first.0.clone(),
+            reason: format!("{FK_REASON}: rows would reference missing parents"),
+            count: new.len() as u64,
+            examples,
+            hint: "delete or fix the child rows in the same change, or keep the parent rows".into(),
+        }));
+    }
+    tx.commit().map_err(|e| Error::sqlite("committing", e))?;
+    Ok(summary)
+}
+
+fn step_error(step: &crate::plan::Step, sql: &str, e: rusqlite::Error) -> Error {
+    let t = step
+        .table
+        .as_deref()
+        .map(|t| format!("table \"{t}\": "))
+        .unwrap_or_default();
+    let msg = e.to_string();
+    if msg.contains("constraint failed") {
+        return Error::Refused(Refusal {
+            table: step.table.clone().unwrap_or_default(),
+            reason: format!("existing rows break the new definition: {msg}"),
+            count: 0,
+            examples: vec![],
+            hint: "fix the rows (UPDATE/DELETE) before this change, in the same file".into(),
+        });
+    }
+    Error::sqlite(
+        format!("{t}{} failed at `{}`", step.description, short(sql)),
+        e,
+    )
+}
+
+fn short(s: &str) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 120 {
+        format!("{}...", one.chars().take(117).collect::<String>())
+    } else {
+        one
+    }
+}
+
+fn fk_violations(conn: &Connection, tables: &[String]) -> Result<BTreeSet<Violation>> {
+    let mut out = BTreeSet::new();
+    for t in tables {
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [t],
+                |r| r.get(0),
+            )
+            .map_err(|e| Error::sqlite("checking foreign keys", e))?;
+        if !exists {
+            continue;
+        }
+        let sql = format!("PRAGMA foreign_key_check({})", quote_ident(t));
+        let mut stmt = conn
+            .prepare(&sql)
+            .map_err(|e| Error::sqlite(format!("checking foreign keys of \"{t}\""), e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| Error::sqlite(format!("checking foreign keys of \"{t}\""), e))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -1,0 +1,1437 @@
+//! Operations -> steps. Each table's consecutive changes are batched; a batch runs natively when
+//! SQLite can do every change in place (RENAME, ADD/DROP COLUMN where allowed, constraint-only
+//! edits of the stored definition) and as exactly one rebuild otherwise.
+//!
+//! The planner works on an in-memory copy of the schema (no rows): every step it emits is
+//! executed there first, so the plan is validated by SQLite itself before it touches the real
+//! database, and each step's starting schema is read back from SQLite rather than simulated.
+
+use crate::error::{Error, Refusal, Result};
+use crate::ops::Op;
+use crate::schema::{
+    read_schema, shadow_copy, Column, ColumnConstraint, ColumnConstraintKind, ConstraintPlace,
+    Schema, Table, TableConstraint, TableConstraintKind,
+};
+use crate::sql::{mentions, quote_ident, quote_str};
+use crate::statements::Statement;
+use rusqlite::Connection;
+use std::collections::BTreeSet;
+
+/// How a step changes its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// A native `ALTER TABLE` (or `DROP INDEX`): no copy.
+    Native,
+    /// An edit of the stored `CREATE TABLE` text (constraint-only change): no copy.
+    Edit,
+    /// Create new, copy rows, drop old, rename: one copy.
+    Rebuild,
+    /// A user statement run as written.
+    Statement,
+}
+
+impl Path {
+    /// A short word for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            Path::Native => "native",
+            Path::Edit => "edit of stored definition (no copy)",
+            Path::Rebuild => "rebuild (one copy)",
+            Path::Statement => "statement",
+        }
+    }
+}
+
+/// One SQL statement of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sql {
+    /// Execute this text.
+    Exec(String),
+    /// `PRAGMA schema_version = <current + 1>`, read when applied (required after editing
+    /// `sqlite_schema` so other connections reload the schema).
+    BumpSchemaVersion,
+}
+
+impl Sql {
+    /// The text as shown by `--dry-run`.
+    pub fn display(&self) -> String {
+        match self {
+            Sql::Exec(s) => s.clone(),
+            Sql::BumpSchemaVersion => "PRAGMA schema_version = <current + 1>".to_string(),
+        }
+    }
+}
+
+/// A preflight check: a query counting the rows that would make the change fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The table checked (as named when the check runs).
+    pub table: String,
+    /// What is refused when rows are found.
+    pub reason: String,
+    /// How to fix it.
+    pub hint: String,
+    /// `SELECT count(*) ...`: must return 0.
+    pub count_sql: String,
+    /// `SELECT <key> ... LIMIT 5`: example keys of offending rows.
+    pub examples_sql: String,
+}
+
+impl Check {
+    /// Runs the check; `Err(Refused)` when rows are in the way.
+    pub fn run(&self, conn: &Connection) -> Result<()> {
+        let count: i64 = conn
+            .query_row(&self.count_sql, [], |r| r.get(0))
+            .map_err(|e| Error::sqlite(format!("checking {}", self.reason), e))?;
+        if count == 0 {
+            return Ok(());
+        }
+        let mut stmt = conn
+            .prepare(&self.examples_sql)
+            .map_err(|e| Error::sqlite("reading example rows", e))?;
+        let examples: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|r| r.collect())
+            .map_err(|e| Error::sqlite("reading example rows", e))?;
+        Err(Error::Refused(Refusal {
+            table: self.table.clone(),
+            reason: self.reason.clone(),
+            count: count as u64,
+            examples,
+            hint: self.hint.clone(),
+        }))
+    }
+}
+
+/// One step of a plan: checks, then statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// How the table is changed.
+    pub path: Path,
+    /// The table changed (its name after the step), if the step is about one table.
+    pub table: Option<String>,
+    /// What the step does, for people.
+    pub description: String,
+    /// Preflight checks run just before the statements.
+    pub checks: Vec<Check>,
+    /// The statements, in order.
+    pub sql: Vec<Sql>,
+    /// For rebuilds: the index into `sql` of the `INSERT ... SELECT` that copies the rows.
+    pub copy_statement: Option<usize>,
+}
+
+/// A complete plan: every step in order, all applied in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// Tables whose foreign keys must be checked before COMMIT (as child tables).
+    pub fk_check_tables: Vec<String>,
+}
+
+impl Plan {
+    /// True when some step rebuilds a table or drops one, so foreign keys must be off.
+    pub fn needs_foreign_keys_off(&self) -> bool {
+        self.steps.iter().any(|s| s.path == Path::Rebuild)
+    }
+
+    /// Every statement the plan executes, in order, as `--dry-run` shows them (with the
+    /// transaction and foreign-key handling around them, and checks as comments).
+    pub fn script(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let fk_off = self.needs_foreign_keys_off();
+        if fk_off {
+            out.push("PRAGMA foreign_keys = OFF;".to_string());
+        }
+        out.push("BEGIN IMMEDIATE;".to_string());
+        for s in &self.steps {
+            let t = s
+                .table
+                .as_deref()
+                .map(|t| format!("\"{t}\": "))
+                .unwrap_or_default();
+            out.push(format!("-- {t}{} -- {}", s.path.label(), s.description));
+            for c in &s.checks {
+                out.push(format!(
+                    "-- check ({}): {} must be 0",
+                    c.reason, c.count_sql
+                ));
+            }
+            for q in &s.sql {
+                out.push(format!("{};", q.display()));
+            }
+        }
+        for t in &self.fk_check_tables {
+            out.push(format!("PRAGMA foreign_key_check({});", quote_ident(t)));
+        }
+        out.push("COMMIT;".to_string());
+        if fk_off {
+            out.push("PRAGMA foreign_keys = ON; -- restored only if it was on".to_string());
+        }
+        out
+    }
+
+    /// Tables rebuilt by the plan.
+    pub fn rebuilt_tables(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter(|s| s.path == Path::Rebuild)
+            .filter_map(|s| s.table.as_deref())
+            .collect()
+    }
+}
+
+/// Plans a parsed script against the database on `conn` (read only; nothing is written).
+pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
+    let shadow = shadow_copy(conn)?;
+    let mut p = Planner {
+        schema: read_schema(&shadow)?,
+        shadow,
+        batches: Vec::new(),
+        plan: Plan::default(),
+        fk_tables: BTreeSet::new(),
+    };
+    let views_before = p.working_views();
+    for st in statements {
+        match st {
+            Statement::Alter { alter, text } => {
+                let idx = p.batch_for(&alter.table, text)?;
+                for op in &alter.ops {
+                    if let Op::RenameTable { to } = op {
+                        if p.schema.name_taken(to)
+                            || p.batches
+                                .iter()
+                                .any(|b| b.name_now.eq_ignore_ascii_case(to))
+                        {
+                            return Err(Error::refused(
+                                &alter.table,
+                                format!(
+                                    "cannot rename to \"{to}\": an object with that name exists"
+                                ),
+                                "pick another name or drop the other object first",
+                            ));
+                        }
+                        p.batches[idx].name_now = to.clone();
+                    }
+                    p.batches[idx].ops.push((op.clone(), text.clone()));
+                }
+            }
+            Statement::Other { text, ddl } => {
+                if *ddl {
+                    p.flush_all()?;
+                } else {
+                    let hit: Vec<usize> = (0..p.batches.len())
+                        .filter(|&i| {
+                            let b = &p.batches[i];
+                            mentions(text, &b.name_now) || mentions(text, &b.start_name)
+                        })
+                        .collect();
+                    for i in hit.into_iter().rev() {
+                        let b = p.batches.remove(i);
+                        p.flush(b)?;
+                    }
+                }
+                p.run_statement(text)?;
+            }
+        }
+    }
+    p.flush_all()?;
+    // Views that worked before must still work.
+    let views_after = p.working_views();
+    for (name, _) in &views_before {
+        if p.schema.views.contains_key(name) && !views_after.iter().any(|(n, _)| n == name) {
+            let msg = p
+                .shadow
+                .prepare(&format!("SELECT * FROM {}", quote_ident(name)))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(Error::refused(
+                name,
+                format!("view \"{name}\" would stop working: {msg}"),
+                "drop or change the view in the same change (DROP VIEW ...; then CREATE VIEW ... after), as PostgreSQL requires",
+            ));
+        }
+    }
+    p.plan.fk_check_tables = p
+        .fk_tables
+        .into_iter()
+        .filter(|t| p.schema.table(t).is_some())
+        .collect();
+    Ok(p.plan)
+}
+
+struct Batch {
+    start_name: String,
+    name_now: String,
+    ops: Vec<(Op, String)>,
+}
+
+struct Planner {
+    shadow: Connection,
+    schema: Schema,
+    batches: Vec<Batch>,
+    plan: Plan,
+    fk_tables: BTreeSet<String>,
+}
+
+/// The expression that gives a new column its value during a copy (over the old table).
+type Source = Option<String>;
+
+impl Planner {
+    fn working_views(&self) -> Vec<(String, ())> {
+        self.schema
+            .views
+            .keys()
+            .filter(|v| {
+                self.shadow
+                    .prepare(&format!("SELECT * FROM {}", quote_ident(v)))
+                    .is_ok()
+            })
+            .map(|v| (v.clone(), ()))
+            .collect()
+    }
+
+    fn batch_for(&mut self, table: &str, text: &str) -> Result<usize> {
+        if let Some(i) = self
+            .batches
+            .iter()
+            .position(|b| b.name_now.eq_ignore_ascii_case(table))
+        {
+            return Ok(i);
+        }
+        let renamed_away = self
+            .batches
+            .iter()
+            .any(|b| b.start_name.eq_ignore_ascii_case(table));
+        if renamed_away {
+            return Err(Error::Unknown {
+                what: format!("table \"{table}\" (renamed earlier in this change)"),
+                statement: text.to_string(),
+            });
+        }
+        let Some(t) = self.schema.table(table) else {
+            let what = if self
+                .schema
+                .views
+                .keys()
+                .any(|v| v.eq_ignore_ascii_case(table))
+            {
+                format!("table \"{table}\" (it is a view; use DROP VIEW / CREATE VIEW)")
+            } else if self
+                .schema
+                .virtual_tables
+                .keys()
+                .any(|v| v.eq_ignore_ascii_case(table))
+            {
+                format!(
+                    "ordinary table \"{table}\" (it is a virtual table, which kit does not alter)"
+                )
+            } else {
+                format!("table \"{table}\"")
+            };
+            return Err(Error::Unknown {
+                what,
+                statement: text.to_string(),
+            });
+        };
+        let name = t.name.clone();
+        self.batches.push(Batch {
+            start_name: name.clone(),
+            name_now: name,
+            ops: Vec::new(),
+        });
+        Ok(self.batches.len() - 1)
+    }
+
+    fn flush_all(&mut self) -> Result<()> {
+        for b in std::mem::take(&mut self.batches) {
+            self.flush(b)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` on the scratch copy, re-reading the schema afterwards.
+    fn shadow_exec(&mut self, sql: &[Sql], what: &str) -> Result<()> {
+        for q in sql {
+            let text = match q {
+                Sql::Exec(s) => s.clone(),
+                Sql::BumpSchemaVersion => {
+                    let v: i64 = self
+                        .shadow
+                        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+                        .map_err(|e| Error::sqlite("reading schema_version", e))?;
+                    format!("PRAGMA schema_version = {}", v + 1)
+                }
+            };
+            self.shadow
+                .execute_batch(&text)
+                .map_err(|e| Error::sqlite(format!("{what}: SQLite rejects `{text}`"), e))?;
+        }
+        self.schema = read_schema(&self.shadow)?;
+        Ok(())
+    }
+
+    fn push(&mut self, step: Step) -> Result<()> {
+        let what = step.description.clone();
+        self.shadow_exec(&step.sql, &what)?;
+        if let Some(t) = &step.table {
+            if step.path != Path::Statement {
+                self.fk_tables.insert(t.clone());
+                // Children of a changed parent can break too.
+                for (name, other) in &self.schema.tables {
+                    if other
+                        .foreign_keys()
+                        .iter()
+                        .any(|(_, r)| r.table.eq_ignore_ascii_case(t))
+                    {
+                        self.fk_tables.insert(name.clone());
+                    }
+                }
+            }
+        }
+        self.plan.steps.push(step);
+        Ok(())
+    }
+
+    fn run_statement(&mut self, text: &str) -> Result<()> {
+        // Statements can touch any table: check the foreign keys of every table they name.
+        for name in self.schema.tables.keys() {
+            if mentions(text, name) {
+                self.fk_tables.insert(name.clone());
+            }
+        }
+        let step = Step {
+            path: Path::Statement,
+            table: None,
+            description: first_line(text),
+            checks: vec![],
+            sql: vec![Sql::Exec(text.to_string())],
+            copy_statement: None,
+        };
+        self.shadow.execute_batch(text).map_err(|e| Error::Syntax {
+            message: e.to_string(),
+            line: 1,
+            column: match &e {
+                rusqlite::Error::SqlInputError { offset, .. } => (*offset).max(0) as usize + 1,
+                _ => 1,
+            },
+            statement: text.to_string(),
+        })?;
+        self.schema = read_schema(&self.shadow)?;
+        for name in self.schema.tables.keys() {
+            if mentions(text, name) {
+                self.fk_tables.insert(name.clone());
+            }
+        }
+        self.plan.steps.push(step);
+        Ok(())
+    }
+
+    /// Emits the steps of one table's batch: hoisted renames, then each segment natively or
+    /// as one rebuild.
+    fn flush(&mut self, batch: Batch) -> Result<()> {
+        let mut table = batch.start_name.clone();
+        let mut segment: Vec<(Op, String)> = Vec::new();
+        for (op, text) in batch.ops {
+            match &op {
+                Op::RenameTable { to } => {
+                    let sql = format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        quote_ident(&table),
+                        quote_ident(to)
+                    );
+                    self.push(native(
+                        to,
+                        format!("rename table \"{table}\" to \"{to}\""),
+                        sql,
+                    ))?;
+                    table = to.clone();
+                }
+                Op::RenameColumn { from, to } => {
+                    let clash = segment
+                        .iter()
+                        .any(|(o, _)| op_mentions(o, from) || op_mentions(o, to));
+                    if clash {
+                        self.segment(&table, std::mem::take(&mut segment))?;
+                    }
+                    let t = self.table(&table, &text)?;
+                    if t.column(from).is_none() {
+                        return Err(unknown_column(&table, from, &text));
+                    }
+                    if t.column(to).is_some() {
+                        return Err(Error::refused(
+                            &table,
+                            format!("column \"{to}\" already exists"),
+                            "pick another name",
+                        ));
+                    }
+                    let sql = format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        quote_ident(&table),
+                        quote_ident(from),
+                        quote_ident(to)
+                    );
+                    self.push(native(
+                        &table,
+                        format!("rename column \"{from}\" to \"{to}\""),
+                        sql,
+                    ))?;
+                }
+                _ => segment.push((op, text)),
+            }
+        }
+        self.segment(&table, segment)
+    }
+
+    fn table(&self, name: &str, text: &str) -> Result<Table> {
+        self.schema
+            .table(name)
+            .cloned()
+            .ok_or_else(|| Error::Unknown {
+                what: format!("table \"{name}\""),
+                statement: text.to_string(),
+            })
+    }
+
+    /// Plans ops (no renames) on one table: natively if every op allows it, else one rebuild.
+    fn segment(&mut self, table: &str, ops: Vec<(Op, String)>) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let old = self.table(table, &ops[0].1)?;
+        let mut new = old.clone();
+        let mut sources: Vec<Source> = old
+            .columns
+            .iter()
+            .map(|c| Some(quote_ident(&c.name)))
+            .collect();
+        let mut paths = Vec::new();
+        let mut checks = Vec::new();
+        let mut dropped_indexes: Vec<String> = Vec::new();
+        for (op, text) in &ops {
+            let path = self.apply_op(
+                &mut new,
+                &mut sources,
+                op,
+                text,
+                &mut checks,
+                &mut dropped_indexes,
+            )?;
+            paths.push(path);
+        }
+        let desc: Vec<String> = ops.iter().map(|(o, _)| o.to_sql()).collect();
+        if paths.contains(&Path::Rebuild) {
+            return self.rebuild(&old, &new, &sources, checks, desc.join(", "));
+        }
+        // Native and edit ops, in order; consecutive edits share one step.
+        let mut model = old.clone();
+        let mut srcs: Vec<Source> = sources.clone();
+        let mut pending_edit: Option<Step> = None;
+        let mut checks_iter = Vec::new();
+        for ((op, text), path) in ops.iter().zip(&paths) {
+            let mut op_checks = Vec::new();
+            let mut drops = Vec::new();
+            self.apply_op(&mut model, &mut srcs, op, text, &mut op_checks, &mut drops)?;
+            checks_iter.push(op_checks.clone());
+            match path {
+                Path::Edit => {
+                    let step = pending_edit.get_or_insert_with(|| Step {
+                        path: Path::Edit,
+                        table: Some(table.to_string()),
+                        description: String::new(),
+                        checks: vec![],
+                        sql: vec![],
+                        copy_statement: None,
+                    });
+                    if !step.description.is_empty() {
+                        step.description.push_str(", ");
+                    }
+                    step.description.push_str(&op.to_sql());
+                    step.checks.extend(op_checks);
+                    step.sql = edit_sql(&model);
+                }
+                _ => {
+                    if let Some(s) = pending_edit.take() {
+                        self.push(s)?;
+                    }
+                    let mut sql = Vec::new();
+                    for i in &drops {
+                        sql.push(Sql::Exec(format!("DROP INDEX {}", quote_ident(i))));
+                    }
+                    sql.push(Sql::Exec(format!(
+                        "ALTER TABLE {} {}",
+                        quote_ident(table),
+                        op.to_sql()
+                    )));
+                    self.push(Step {
+                        path: Path::Native,
+                        table: Some(table.to_string()),
+                        description: op.to_sql(),
+                        checks: op_checks,
+                        sql,
+                        copy_statement: None,
+                    })?;
+                    // Continue from what SQLite stored.
+                    model = self.table(table, text)?;
+                    srcs = model
+                        .columns
+                        .iter()
+                        .map(|c| Some(quote_ident(&c.name)))
+                        .collect();
+                }
+            }
+        }
+        if let Some(s) = pending_edit.take() {
+            self.push(s)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one op to the model, returning the cheapest path SQLite allows for it and
+    /// collecting its preflight checks.
+    fn apply_op(
+        &self,
+        t: &mut Table,
+        sources: &mut Vec<Source>,
+        op: &Op,
+        text: &str,
+        checks: &mut Vec<Check>,
+        dropped_indexes: &mut Vec<String>,
+    ) -> Result<Path> {
+        let tn = t.name.clone();
+        let col_idx = |t: &Table, c: &str| {
+            t.column(c)
+                .map(|(i, _)| i)
+                .ok_or_else(|| unknown_column(&tn, c, text))
+        };
+        match op {
+            Op::AddColumn {
+                column,
+                if_not_exists,
+            } => {
+                if t.column(&column.name).is_some() {
+                    if *if_not_exists {
+                        return Ok(Path::Native);
+                    }
+                    return Err(Error::refused(
+                        &tn,
+                        format!("column \"{}\" already exists", column.name),
+                        "pick another name, or write ADD COLUMN IF NOT EXISTS",
+                    ));
+                }
+                let mut c = column.clone();
+                c.leading = t.new_item_leading();
+                let not_null = c.not_null();
+                let default = c.default().map(str::to_string);
+                let generated = c.generated();
+                if not_null
+                    && generated.is_none()
+                    && default
+                        .as_deref()
+                        .is_none_or(|d| d.eq_ignore_ascii_case("null"))
+                {
+                    checks.push(Check {
+                        table: tn.clone(),
+                        reason: format!("ADD COLUMN \"{}\" NOT NULL without a default on a table that has rows", c.name),
+                        hint: "give the column a DEFAULT, or add it nullable, fill it, then SET NOT NULL".into(),
+                        count_sql: format!("SELECT count(*) FROM {}", quote_ident(&tn)),
+                        examples_sql: format!("SELECT {} FROM {} LIMIT 5", key_expr(t), quote_ident(&tn)),
+                    });
+                }
+                let has = |f: fn(&ColumnConstraintKind) -> bool| c.has(f);
+                let pk_or_unique = has(|k| {
+                    matches!(
+                        k,
+                        ColumnConstraintKind::PrimaryKey { .. } | ColumnConstraintKind::Unique
+                    )
+                });
+                let non_constant_default = default.as_deref().is_some_and(|d| {
+                    d.starts_with('(')
+                        || ["current_time", "current_date", "current_timestamp"]
+                            .iter()
+                            .any(|k| d.eq_ignore_ascii_case(k))
+                });
+                let fk_with_default = has(|k| matches!(k, ColumnConstraintKind::References(_)))
+                    && default
+                        .as_deref()
+                        .is_some_and(|d| !d.eq_ignore_ascii_case("null"));
+                let stored = generated.is_some_and(|(_, s)| s);
+                let not_null_no_default = not_null
+                    && default
+                        .as_deref()
+                        .is_none_or(|d| d.eq_ignore_ascii_case("null"));
+                if pk_or_unique
+                    && t.primary_key().is_empty() == false
+                    && has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { .. }))
+                {
+                    return Err(Error::refused(
+                        &tn,
+                        "table already has a primary key",
+                        "drop the existing primary key constraint first",
+                    ));
+                }
+                let native_ok = !pk_or_unique
+                    && !non_constant_default
+                    && !fk_with_default
+                    && !stored
+                    && !not_null_no_default;
+                t.columns.push(c);
+                sources.push(None);
+                Ok(if native_ok {
+                    Path::Native
+                } else {
+                    Path::Rebuild
+                })
+            }
+            Op::DropColumn { column, if_exists } => {
+                let Some((i, _)) = t.column(column) else {
+                    if *if_exists {
+                        return Ok(Path::Native);
+                    }
+                    return Err(unknown_column(&tn, column, text));
+                };
+                let cname = t.columns[i].name.clone();
+                if t.columns.len() == 1 {
+                    return Err(Error::refused(
+                        &tn,
+                        format!("cannot drop \"{cname}\", the only column"),
+                        "drop the table instead",
+                    ));
+                }
+                self.refuse_if_referenced(t, &cname)?;
+                let mut native_ok = true;
+                // Constraints that involve the column go with it, as in PostgreSQL.
+                let before = t.constraints.len();
+                t.constraints
+                    .retain(|k| !constraint_mentions(&k.kind, &cname));
+                if t.constraints.len() != before {
+                    native_ok = false;
+                }
+                let col = &t.columns[i];
+                if col.has(|k| {
+                    matches!(
+                        k,
+                        ColumnConstraintKind::PrimaryKey { .. }
+                            | ColumnConstraintKind::Unique
+                            | ColumnConstraintKind::References(_)
+                    )
+                }) {
+                    native_ok = false;
+                }
+                for (j, other) in t.columns.iter_mut().enumerate() {
+                    if j == i {
+                        continue;
+                    }
+                    if let Some((expr, _)) = other.generated() {
+                        if mentions(expr, &cname) {
+                            return Err(Error::refused(
+                                &tn,
+                                format!("generated column \"{}\" uses \"{cname}\"", other.name),
+                                "drop or change the generated column first",
+                            ));
+                        }
+                    }
+                    let n = other.constraints.len();
+                    other.constraints.retain(|k| !matches!(&k.kind, ColumnConstraintKind::Check(e) if mentions(e, &cname)));
+                    if other.constraints.len() != n {
+                        other.touch();
+                        native_ok = false;
+                    }
+                }
+                for idx in self.schema.indexes_on(&tn) {
+                    let uses = idx
+                        .columns
+                        .iter()
+                        .any(|c| c.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&cname)))
+                        || idx.sql.as_deref().is_some_and(|s| {
+                            s.find('(').is_some_and(|p| mentions(&s[p..], &cname))
+                        });
+                    if uses {
+                        if idx.sql.is_none() {
+                            native_ok = false; // a UNIQUE/PK autoindex: the constraint goes in a rebuild
+                        } else if !dropped_indexes.contains(&idx.name) {
+                            dropped_indexes.push(idx.name.clone());
+                        }
+                    }
+                }
+                t.columns.remove(i);
+                sources.remove(i);
+                Ok(if native_ok {
+                    Path::Native
+                } else {
+                    Path::Rebuild
+                })
+            }
+            Op::AlterType {
+                column,
+                type_text,
+                using,
+            } => {
+                let i = col_idx(t, column)?;
+                let c = &mut t.columns[i];
+                if c.generated().is_some() {
+                    return Err(Error::refused(
+                        &tn,
+                        format!("\"{}\" is a generated column", c.name),
+                        "drop and re-add the generated column instead",
+                    ));
+                }
+                c.type_text = type_text.clone();
+                c.touch();
+                if let Some(u) = using {
+                    sources[i] = Some(format!("({u})"));
+                }
+                if t.strict {
+                    if let Some(src) = &sources[i] {
+                        checks.push(Check {
+                            table: tn.clone(),
+                            reason: format!("column \"{}\" of a STRICT table cannot hold some values as {type_text}", t.columns[i].name),
+                            hint: "convert the values first (UPDATE ... SET c = CAST(c AS ...)) or add USING".into(),
+                            count_sql: format!("SELECT count(*) FROM {} WHERE NOT kit_strict_ok({src}, {})", quote_ident(&tn), quote_str(type_text)),
+                            examples_sql: format!(
+                                "SELECT {} FROM {} WHERE NOT kit_strict_ok({src}, {}) LIMIT 5",
+                                key_expr(t),
+                                quote_ident(&tn),
+                                quote_str(type_text)
+                            ),
+                        });
+                    }
+                }
+                Ok(Path::Rebuild)
+            }
+            Op::SetNotNull { column } => {
+                let i = col_idx(t, column)?;
+                let c = &mut t.columns[i];
+                if c.not_null() {
+                    return Ok(Path::Edit);
+                }
+                c.constraints
+                    .retain(|k| k.kind != ColumnConstraintKind::Null);
+                c.constraints.push(ColumnConstraint {
+                    name: None,
+                    kind: ColumnConstraintKind::NotNull,
+                    text: "NOT NULL".into(),
+                });
+                c.touch();
+                let name = c.name.clone();
+                if let Some(src) = &sources[i] {
+                    checks.push(rows_check(
+                        t,
+                        &format!("column \"{name}\" has NULLs, so it cannot be SET NOT NULL"),
+                        &format!("{src} IS NULL"),
+                        "UPDATE the NULLs to a value first, or set a DEFAULT and fill them",
+                    ));
+                }
+                Ok(Path::Edit)
+            }
+            Op::DropNotNull { column } => {
+                let i = col_idx(t, column)?;
+                let c = &mut t.columns[i];
+                c.constraints
+                    .retain(|k| k.kind != ColumnConstraintKind::NotNull);
+                c.touch();
+                if c.has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { .. }))
+                    && t.without_rowid
+                {
+                    return Err(Error::refused(&tn, format!("\"{column}\" is part of the primary key of a WITHOUT ROWID table, which is always NOT NULL"), "drop the primary key first"));
+                }
+                Ok(Path::Edit)
+            }
+            Op::SetDefault { column, expr } => {
+                let i = col_idx(t, column)?;
+                let c = &mut t.columns[i];
+                let text = if expr.starts_with('(') || is_literal(expr) {
+                    expr.clone()
+                } else {
+                    format!("({expr})")
+                };
+                if let Some(k) = c
+                    .constraints
+                    .iter_mut()
+                    .find(|k| matches!(k.kind, ColumnConstraintKind::Default(_)))
+                {
+                    k.kind = ColumnConstraintKind::Default(text.clone());
+                    k.text = format!("DEFAULT {text}");
+                    k.name = None;
+                } else {
+                    c.constraints.push(ColumnConstraint {
+                        name: None,
+                        kind: ColumnConstraintKind::Default(text.clone()),
+                        text: format!("DEFAULT {text}"),
+                    });
+                }
+                c.touch();
+                // Rows stored before an ADD COLUMN read a missing value from the stored default,
+                // so editing the default in place could change them: rebuild.
+                Ok(Path::Rebuild)
+            }
+            Op::DropDefault { column } => {
+                let i = col_idx(t, column)?;
+                let c = &mut t.columns[i];
+                c.constraints
+                    .retain(|k| !matches!(k.kind, ColumnConstraintKind::Default(_)));
+                c.touch();
+                Ok(Path::Rebuild)
+            }
+            Op::AddConstraint { constraint } => {
+                self.add_constraint(t, sources, constraint, text, checks)
+            }
+            Op::DropConstraint { name, if_exists } => {
+                let found = t
+                    .named_constraints()
+                    .into_iter()
+                    .find(|n| n.name.eq_ignore_ascii_case(name));
+                let Some(found) = found else {
+                    if *if_exists {
+                        return Ok(Path::Edit);
+                    }
+                    let known: Vec<String> =
+                        t.named_constraints().into_iter().map(|n| n.name).collect();
+                    return Err(Error::Unknown {
+                        what: format!(
+                            "constraint \"{name}\" on table \"{tn}\" (it has: {})",
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                        statement: text.to_string(),
+                    });
+                };
+                let path = match found.place {
+                    ConstraintPlace::Column { column, index } => {
+                        let c = &mut t.columns[column];
+                        let k = c.constraints.remove(index);
+                        c.touch();
+                        constraint_path(&KindRef::Col(&k.kind))
+                    }
+                    ConstraintPlace::Table { index } => {
+                        let k = t.constraints.remove(index);
+                        constraint_path(&KindRef::Tab(&k.kind))
+                    }
+                };
+                if path == Path::Rebuild {
+                    self.refuse_if_key_referenced(t, name)?;
+                }
+                Ok(path)
+            }
+            Op::RenameColumn { .. } | Op::RenameTable { .. } => unreachable_rename(),
+        }
+    }
+
+    fn add_constraint(
+        &self,
+        t: &mut Table,
+        sources: &[Source],
+        k: &TableConstraint,
+        text: &str,
+        checks: &mut Vec<Check>,
+    ) -> Result<Path> {
+        let tn = t.name.clone();
+        let mut k = k.clone();
+        k.leading = t.new_item_leading();
+        if let Some(n) = &k.name {
+            if t.named_constraints()
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(n))
+            {
+                return Err(Error::refused(
+                    &tn,
+                    format!("constraint \"{n}\" already exists"),
+                    "pick another name",
+                ));
+            }
+        }
+        let src_of = |c: &str| -> Result<Option<String>> {
+            let (i, _) = t.column(c).ok_or_else(|| unknown_column(&tn, c, text))?;
+            Ok(sources[i].clone())
+        };
+        let path = match &k.kind {
+            TableConstraintKind::PrimaryKey(cols) | TableConstraintKind::Unique(cols) => {
+                let pk = matches!(k.kind, TableConstraintKind::PrimaryKey(_));
+                if pk && !t.primary_key().is_empty() {
+                    return Err(Error::refused(
+                        &tn,
+                        "table already has a primary key",
+                        "drop the existing primary key constraint first",
+                    ));
+                }
+                let srcs: Option<Vec<String>> = cols
+                    .iter()
+                    .map(|c| src_of(c))
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter()
+                    .collect();
+                if let Some(srcs) = srcs {
+                    let list = srcs.join(", ");
+                    let not_null: Vec<String> =
+                        srcs.iter().map(|s| format!("{s} IS NOT NULL")).collect();
+                    let what = if pk { "PRIMARY KEY" } else { "UNIQUE" };
+                    checks.push(Check {
+                        table: tn.clone(),
+                        reason: format!("{what} ({}) over duplicate values", cols.join(", ")),
+                        hint: "remove or change the duplicate rows first".into(),
+                        count_sql: format!(
+                            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1)",
+                            quote_ident(&tn),
+                            not_null.join(" AND ")
+                        ),
+                        examples_sql: format!(
+                            "SELECT '(' || {} || ')' FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 LIMIT 5",
+                            srcs.iter().map(|s| format!("quote({s})")).collect::<Vec<_>>().join(" || ', ' || "),
+                            quote_ident(&tn),
+                            not_null.join(" AND ")
+                        ),
+                    });
+                    if pk {
+                        let any_null: Vec<String> =
+                            srcs.iter().map(|s| format!("{s} IS NULL")).collect();
+                        checks.push(rows_check(
+                            t,
+                            "PRIMARY KEY over NULL values",
+                            &any_null.join(" OR "),
+                            "fill the NULLs first",
+                        ));
+                    }
+                }
+                Path::Rebuild
+            }
+            TableConstraintKind::Check(expr) => {
+                let plain = t.columns.iter().zip(sources).all(|(c, s)| {
+                    !mentions(expr, &c.name) || s.as_deref() == Some(quote_ident(&c.name).as_str())
+                });
+                if plain {
+                    let label = k.name.clone().unwrap_or_else(|| format!("CHECK ({expr})"));
+                    checks.push(rows_check(
+                        t,
+                        &format!("{label} is violated by existing rows"),
+                        &format!("NOT ({expr})"),
+                        "fix the rows first, or change the CHECK",
+                    ));
+                }
+                Path::Edit
+            }
+            TableConstraintKind::ForeignKey { columns, refs } => {
+                let parent = self
+                    .schema
+                    .table(&refs.table)
+                    .cloned()
+                    .or_else(|| (refs.table.eq_ignore_ascii_case(&tn)).then(|| t.clone()));
+                let Some(parent) = parent else {
+                    return Err(Error::Unknown {
+                        what: format!("table \"{}\" (named by REFERENCES)", refs.table),
+                        statement: text.to_string(),
+                    });
+                };
+                let pcols = if refs.columns.is_empty() {
+                    parent.primary_key()
+                } else {
+                    refs.columns.clone()
+                };
+                if pcols.len() != columns.len() {
+                    return Err(Error::refused(
+                        &tn,
+                        format!(
+                            "foreign key has {} columns but the parent key of \"{}\" has {}",
+                            columns.len(),
+                            parent.name,
+                            pcols.len()
+                        ),
+                        "name the parent columns explicitly",
+                    ));
+                }
+                for c in &pcols {
+                    if parent.column(c).is_none() {
+                        return Err(unknown_column(&parent.name, c, text));
+                    }
+                }
+                let srcs: Option<Vec<String>> = columns
+                    .iter()
+                    .map(|c| src_of(c))
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter()
+                    .collect();
+                if let Some(srcs) = srcs {
+                    let nn: Vec<String> = srcs.iter().map(|s| format!("{s} IS NOT NULL")).collect();
+                    let eq: Vec<String> = srcs
+                        .iter()
+                        .zip(&pcols)
+                        .map(|(s, p)| {
+                            format!("_kit_p.{} = {}.{s}", quote_ident(p), quote_ident(&tn))
+                        })
+                        .collect();
+                    checks.push(rows_check(
+                        t,
+                        &format!(
+                            "FOREIGN KEY ({}) REFERENCES \"{}\" has rows without a parent",
+                            columns.join(", "),
+                            parent.name
+                        ),
+                        &format!(
+                            "{} AND NOT EXISTS (SELECT 1 FROM {} AS _kit_p WHERE {})",
+                            nn.join(" AND "),
+                            quote_ident(&parent.name),
+                            eq.join(" AND ")
+                        ),
+                        "delete the orphan rows or insert their parents first",
+                    ));
+                }
+                Path::Edit
+            }
+        };
+        t.constraints.push(k);
+        Ok(path)
+    }
+
+    /// Refuses to drop a column that another table's foreign key references, or that a trigger
+    /// uses (views are checked by compiling them afterwards).
+    fn refuse_if_referenced(&self, t: &Table, col: &str) -> Result<()> {
+        let pk = t.primary_key();
+        for other in self.schema.tables.values() {
+            for (_, r) in other.foreign_keys() {
+                if !r.table.eq_ignore_ascii_case(&t.name) {
+                    continue;
+                }
+                let cols = if r.columns.is_empty() {
+                    pk.clone()
+                } else {
+                    r.columns.clone()
+                };
+                if cols.iter().any(|c| c.eq_ignore_ascii_case(col)) {
+                    return Err(Error::refused(
+                        &t.name,
+                        format!(
+                            "column \"{col}\" is referenced by a foreign key of table \"{}\"",
+                            other.name
+                        ),
+                        "drop that foreign key first (ALTER TABLE ... DROP CONSTRAINT ...)",
+                    ));
+                }
+            }
+        }
+        for tr in self.schema.triggers.values() {
+            let on_table = tr.table.eq_ignore_ascii_case(&t.name) || mentions(&tr.sql, &t.name);
+            if on_table && mentions(&tr.sql, col) {
+                return Err(Error::refused(
+                    &t.name,
+                    format!("column \"{col}\" is used by trigger \"{}\"", tr.name),
+                    "drop the trigger first (DROP TRIGGER ...) and create it again after, without the column",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses to drop a PRIMARY KEY or UNIQUE constraint that a foreign key relies on.
+    fn refuse_if_key_referenced(&self, t: &Table, name: &str) -> Result<()> {
+        let keys: Vec<Vec<String>> = {
+            let mut k = vec![t.primary_key()];
+            for c in &t.columns {
+                if c.has(|k| matches!(k, ColumnConstraintKind::Unique)) {
+                    k.push(vec![c.name.clone()]);
+                }
+            }
+            for c in &t.constraints {
+                if let TableConstraintKind::Unique(cols) | TableConstraintKind::PrimaryKey(cols) =
+                    &c.kind
+                {
+                    k.push(cols.clone());
+                }
+            }
+            k
+        };
+        let has_index = |cols: &[String]| {
+            self.schema.indexes_on(&t.name).any(|i| {
+                i.sql
+                    .as_deref()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains("unique"))
+                    && i.columns.len() == cols.len()
+                    && i.columns
+                        .iter()
+                        .zip(cols)
+                        .all(|(a, b)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)))
+            })
+        };
+        for other in self.schema.tables.values() {
+            for (_, r) in other.foreign_keys() {
+                if !r.table.eq_ignore_ascii_case(&t.name) {
+                    continue;
+                }
+                let cols = if r.columns.is_empty() {
+                    t.primary_key()
+                } else {
+                    r.columns.clone()
+                };
+                let still_unique = keys.iter().any(|k| {
+                    k.len() == cols.len()
+                        && k.iter().zip(&cols).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                }) || has_index(&cols);
+                if !still_unique {
+                    return Err(Error::refused(
+                        &t.name,
+                        format!("constraint \"{name}\" is the key that the foreign key of table \"{}\" references", other.name),
+                        "drop that foreign key first",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits one rebuild of `old` into `new`, copying each column from its source.
+    fn rebuild(
+        &mut self,
+        old: &Table,
+        new: &Table,
+        sources: &[Source],
+        checks: Vec<Check>,
+        desc: String,
+    ) -> Result<()> {
+        let name = old.name.clone();
+        let mut tmp = format!("_kit_old_{name}");
+        let mut n = 1;
+        while self.schema.name_taken(&tmp) {
+            n += 1;
+            tmp = format!("_kit_old_{name}_{n}");
+        }
+        // Columns to copy: not generated, with a source.
+        let mut into = Vec::new();
+        let mut from = Vec::new();
+        for (c, s) in new.columns.iter().zip(sources) {
+            if c.generated().is_some() {
+                continue;
+            }
+            if let Some(s) = s {
+                into.push(quote_ident(&c.name));
+                from.push(s.clone());
+            }
+        }
+        // Keep rowids unless the new table's rowid alias already carries them.
+        let alias_copied = new.rowid_alias().is_some_and(|a| {
+            new.columns.iter().zip(sources).any(|(c, s)| {
+                c.name == a.name
+                    && s.is_some()
+                    && old
+                        .rowid_alias()
+                        .is_some_and(|oa| s.as_deref() == Some(quote_ident(&oa.name).as_str()))
+            })
+        });
+        let new_has_alias_from_elsewhere = new.rowid_alias().is_some() && !alias_copied;
+        if !alias_copied && !new_has_alias_from_elsewhere {
+            if let (Some(nr), Some(or)) = (new.rowid_name(), old.rowid_name()) {
+                into.insert(0, nr.to_string());
+                from.insert(0, or.to_string());
+            }
+        }
+        let mut sql = vec![
+            Sql::Exec("PRAGMA legacy_alter_table = ON".into()),
+            Sql::Exec(format!(
+                "ALTER TABLE {} RENAME TO {}",
+                quote_ident(&name),
+                quote_ident(&tmp)
+            )),
+            Sql::Exec(new.render()),
+        ];
+        let copy_idx = sql.len();
+        let order = if old.without_rowid {
+            String::new()
+        } else {
+            String::new()
+        };
+        sql.push(Sql::Exec(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}{order}",
+            quote_ident(&name),
+            into.join(", "),
+            from.join(", "),
+            quote_ident(&tmp)
+        )));
+        if old.autoincrement() && new.autoincrement() {
+            sql.push(Sql::Exec(format!(
+                "DELETE FROM sqlite_sequence WHERE name = {}",
+                quote_str(&name)
+            )));
+            sql.push(Sql::Exec(format!(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+                quote_str(&name),
+                quote_str(&tmp)
+            )));
+        }
+        sql.push(Sql::Exec(format!("DROP TABLE {}", quote_ident(&tmp))));
+        sql.push(Sql::Exec("PRAGMA legacy_alter_table = OFF".into()));
+        let dropped: Vec<&Column> = old
+            .columns
+            .iter()
+            .filter(|c| new.column(&c.name).is_none())
+            .collect();
+        for idx in self.schema.indexes_on(&name) {
+            let Some(text) = &idx.sql else { continue };
+            let uses_dropped = dropped.iter().any(|c| {
+                idx.columns.iter().any(|k| {
+                    k.as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case(&c.name))
+                }) || text
+                    .find('(')
+                    .is_some_and(|p| mentions(&text[p..], &c.name))
+            });
+            if !uses_dropped {
+                sql.push(Sql::Exec(text.clone()));
+            }
+        }
+        for tr in self.schema.triggers_on(&name) {
+            sql.push(Sql::Exec(tr.sql.clone()));
+        }
+        self.push(Step {
+            path: Path::Rebuild,
+            table: Some(name),
+            description: desc,
+            checks,
+            sql,
+            copy_statement: Some(copy_idx),
+        })
+    }
+}
+
+/// The SQL that replaces a table's stored definition in place (constraint-only changes).
+fn edit_sql(t: &Table) -> Vec<Sql> {
+    vec![
+        Sql::Exec("PRAGMA writable_schema = ON".into()),
+        Sql::Exec(format!(
+            "UPDATE sqlite_schema SET sql = {} WHERE type = 'table' AND name = {}",
+            quote_str(&t.render()),
+            quote_str(&t.name)
+        )),
+        Sql::BumpSchemaVersion,
+        Sql::Exec("PRAGMA writable_schema = OFF".into()),
+    ]
+}
+
+fn native(table: &str, description: String, sql: String) -> Step {
+    Step {
+        path: Path::Native,
+        table: Some(table.to_string()),
+        description,
+        checks: vec![],
+        sql: vec![Sql::Exec(sql)],
+        copy_statement: None,
+    }
+}
+
+enum KindRef<'a> {
+    Col(&'a ColumnConstraintKind),
+    Tab(&'a TableConstraintKind),
+}
+
+/// Dropping CHECK and FOREIGN KEY constraints only edits the definition; keys need a rebuild.
+fn constraint_path(k: &KindRef) -> Path {
+    match k {
+        KindRef::Col(ColumnConstraintKind::Check(_))
+        | KindRef::Col(ColumnConstraintKind::References(_)) => Path::Edit,
+        KindRef::Tab(TableConstraintKind::Check(_))
+        | KindRef::Tab(TableConstraintKind::ForeignKey { .. }) => Path::Edit,
+        _ => Path::Rebuild,
+    }
+}
+
+fn constraint_mentions(k: &TableConstraintKind, col: &str) -> bool {
+    let eq = |c: &String| c.eq_ignore_ascii_case(col);
+    match k {
+        TableConstraintKind::PrimaryKey(cols) | TableConstraintKind::Unique(cols) => {
+            cols.iter().any(eq)
+        }
+        TableConstraintKind::Check(e) => mentions(e, col),
+        TableConstraintKind::ForeignKey { columns, .. } => columns.iter().any(eq),
+    }
+}
+
+fn op_mentions(op: &Op, name: &str) -> bool {
+    let eq = |c: &str| c.eq_ignore_ascii_case(name);
+    match op {
+        Op::AddColumn { column, .. } => eq(&column.name) || mentions(&column.render(), name),
+        Op::DropColumn { column, .. }
+        | Op::SetNotNull { column }
+        | Op::DropNotNull { column }
+        | Op::DropDefault { column } => eq(column),
+        Op::AlterType { column, using, .. } => {
+            eq(column) || using.as_deref().is_some_and(|u| mentions(u, name))
+        }
+        Op::SetDefault { column, expr } => eq(column) || mentions(expr, name),
+        Op::AddConstraint { constraint } => mentions(&constraint.text, name),
+        Op::DropConstraint { .. } => true,
+        Op::RenameColumn { from, to } => eq(from) || eq(to),
+        Op::RenameTable { .. } => false,
+    }
+}
+
+fn unreachable_rename() -> Result<Path> {
+    // Renames are emitted natively by `flush` and never reach a segment.
+    Ok(Path::Native)
+}
+
+fn is_literal(s: &str) -> bool {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    t.starts_with('\'')
+        || [
+            "null",
+            "true",
+            "false",
+            "current_time",
+            "current_date",
+            "current_timestamp",
+        ]
+        .contains(&lower.as_str())
+        || t.trim_start_matches(['-', '+']).parse::<f64>().is_ok()
+        || (lower.starts_with("x'") && lower.ends_with('\''))
+}
+
+/// The expression that names a row in messages: its key columns or rowid.
+fn key_expr(t: &Table) -> String {
+    let pk = t.primary_key();
+    if !pk.is_empty() && (t.without_rowid || t.rowid_alias().is_some() || t.rowid_name().is_none())
+    {
+        let parts: Vec<String> = pk
+            .iter()
+            .map(|c| format!("{} || '=' || quote({})", quote_str(c), quote_ident(c)))
+            .collect();
+        return parts.join(" || ', ' || ");
+    }
+    match t.rowid_name() {
+        Some(r) => format!("'rowid=' || {r}"),
+        None => "'?'".to_string(),
+    }
+}
+
+fn rows_check(t: &Table, reason: &str, condition: &str, hint: &str) -> Check {
+    Check {
+        table: t.name.clone(),
+        reason: reason.to_string(),
+        hint: hint.to_string(),
+        count_sql: format!(
+            "SELECT count(*) FROM {} WHERE {condition}",
+            quote_ident(&t.name)
+        ),
+        examples_sql: format!(
+            "SELECT {} FROM {} WHERE {condition} LIMIT 5",
+            key_expr(t),
+            quote_ident(&t.name)
+        ),
+    }
+}
+
+fn unknown_column(table: &str, col: &str, text: &str) -> Error {
+    Error::Unknown {
+        what: format!("column \"{col}\" of table \"{table}\""),
+        statement: text.to_string(),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let l = s.lines().next().unwrap_or("");
+    if l.len() < s.len() {
+        format!("{l} ...")
+    } else {
+        l.to_string()
+    }
+}

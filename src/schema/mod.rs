@@ -1,0 +1,505 @@
+//! The schema model: tables (columns and constraints), indexes, triggers and views, read from a
+//! live SQLite connection and rendered back to SQL.
+//!
+//! Every piece keeps the exact text it was written with. A table is stored as its `CREATE TABLE`
+//! head, one item per column or table constraint (each with the whitespace and comments before
+//! it), and its tail (`STRICT`, `WITHOUT ROWID`). Rendering an unmodified table gives back the
+//! original text byte for byte; a modified column or constraint is re-rendered on its own, so
+//! comments and formatting elsewhere survive a rebuild.
+
+mod parse;
+mod read;
+
+pub use parse::{parse_column_def, parse_create_table, parse_table_constraint};
+pub use read::{read_schema, shadow_copy};
+
+use crate::sql::quote_ident;
+use indexmap::IndexMap;
+
+/// A whole database schema, in creation order.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    /// Ordinary tables by name (virtual tables and internal tables excluded).
+    pub tables: IndexMap<String, Table>,
+    /// Indexes by name, including SQLite's automatic ones (whose `sql` is `None`).
+    pub indexes: IndexMap<String, Index>,
+    /// Triggers by name.
+    pub triggers: IndexMap<String, Trigger>,
+    /// Views by name.
+    pub views: IndexMap<String, View>,
+    /// Virtual tables (FTS5, R*Tree, ...) by name: kit reads them but never rebuilds them.
+    pub virtual_tables: IndexMap<String, String>,
+}
+
+impl Schema {
+    /// Finds a table by name, case-insensitively as SQLite does.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name).or_else(|| {
+            self.tables
+                .values()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// Indexes on `table` (case-insensitive), in creation order.
+    pub fn indexes_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes
+            .values()
+            .filter(move |i| i.table.eq_ignore_ascii_case(table))
+    }
+
+    /// Triggers attached to `table`, in creation order.
+    pub fn triggers_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Trigger> + 'a {
+        self.triggers
+            .values()
+            .filter(move |t| t.table.eq_ignore_ascii_case(table))
+    }
+
+    /// True when any object (table, index, view, trigger) has this name.
+    pub fn name_taken(&self, name: &str) -> bool {
+        let eq = |n: &String| n.eq_ignore_ascii_case(name);
+        self.tables.keys().any(eq)
+            || self.indexes.keys().any(eq)
+            || self.triggers.keys().any(eq)
+            || self.views.keys().any(eq)
+            || self.virtual_tables.keys().any(eq)
+    }
+}
+
+/// A table: its parsed definition and the pieces of its original text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Text up to and including the opening parenthesis, e.g. `CREATE TABLE users (`.
+    pub head: String,
+    /// Columns, in order.
+    pub columns: Vec<Column>,
+    /// Table constraints, in order.
+    pub constraints: Vec<TableConstraint>,
+    /// Whitespace and comments between the last item and the closing parenthesis.
+    pub trailing: String,
+    /// Text after the closing parenthesis, e.g. ` STRICT, WITHOUT ROWID`.
+    pub tail: String,
+    /// `STRICT` table.
+    pub strict: bool,
+    /// `WITHOUT ROWID` table.
+    pub without_rowid: bool,
+}
+
+/// A column definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Whitespace and comments before the definition.
+    pub leading: String,
+    /// The column's name.
+    pub name: String,
+    /// The name as written (with its quoting); `None` to quote `name`.
+    pub name_text: Option<String>,
+    /// The declared type exactly as written (empty when none).
+    pub type_text: String,
+    /// Column constraints, in order.
+    pub constraints: Vec<ColumnConstraint>,
+    /// The original definition text; `None` once the column was changed.
+    pub text: Option<String>,
+}
+
+/// One column constraint with its original text (including `CONSTRAINT name`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnConstraint {
+    /// The explicit name, if written.
+    pub name: Option<String>,
+    /// What the constraint is.
+    pub kind: ColumnConstraintKind,
+    /// The exact text.
+    pub text: String,
+}
+
+/// The kinds of column constraint SQLite accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnConstraintKind {
+    /// `PRIMARY KEY [ASC|DESC] [AUTOINCREMENT]`.
+    PrimaryKey {
+        /// `AUTOINCREMENT` was written.
+        autoincrement: bool,
+        /// `DESC` was written (then an INTEGER column is not a rowid alias).
+        desc: bool,
+    },
+    /// `NOT NULL`.
+    NotNull,
+    /// `NULL` (accepted and ignored by SQLite).
+    Null,
+    /// `UNIQUE`.
+    Unique,
+    /// `CHECK (expr)`: the expression text without the parentheses.
+    Check(String),
+    /// `DEFAULT value`: the value exactly as written (with its parentheses if any).
+    Default(String),
+    /// `COLLATE name`.
+    Collate(String),
+    /// `REFERENCES ...`.
+    References(ForeignKeyRef),
+    /// `[GENERATED ALWAYS] AS (expr) [STORED|VIRTUAL]`.
+    Generated {
+        /// The expression text without the parentheses.
+        expr: String,
+        /// `STORED` (otherwise VIRTUAL).
+        stored: bool,
+    },
+}
+
+/// The target of a foreign key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKeyRef {
+    /// The parent table.
+    pub table: String,
+    /// The parent columns (empty: the parent's primary key).
+    pub columns: Vec<String>,
+}
+
+/// A table constraint with its original text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableConstraint {
+    /// Whitespace and comments before it.
+    pub leading: String,
+    /// The explicit name, if written.
+    pub name: Option<String>,
+    /// What the constraint is.
+    pub kind: TableConstraintKind,
+    /// The exact text.
+    pub text: String,
+}
+
+/// The kinds of table constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableConstraintKind {
+    /// `PRIMARY KEY (cols)`.
+    PrimaryKey(Vec<String>),
+    /// `UNIQUE (cols)`.
+    Unique(Vec<String>),
+    /// `CHECK (expr)`: the expression without the parentheses.
+    Check(String),
+    /// `FOREIGN KEY (cols) REFERENCES ...`.
+    ForeignKey {
+        /// The child columns.
+        columns: Vec<String>,
+        /// The parent.
+        refs: ForeignKeyRef,
+    },
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// The table it indexes.
+    pub table: String,
+    /// The original `CREATE INDEX` text; `None` for SQLite's automatic indexes.
+    pub sql: Option<String>,
+    /// Key column names (`None` for an expression).
+    pub columns: Vec<Option<String>>,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    /// The trigger name.
+    pub name: String,
+    /// The table (or view) it is attached to.
+    pub table: String,
+    /// The original `CREATE TRIGGER` text.
+    pub sql: String,
+}
+
+/// A view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The view name.
+    pub name: String,
+    /// The original `CREATE VIEW` text.
+    pub sql: String,
+}
+
+/// A constraint of a table as PostgreSQL would name it, wherever it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedConstraint {
+    /// The explicit name, or PostgreSQL's default name.
+    pub name: String,
+    /// Where it lives.
+    pub place: ConstraintPlace,
+}
+
+/// Where a constraint is written in a table definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintPlace {
+    /// Column `column`'s constraint number `index`.
+    Column {
+        /// Column position.
+        column: usize,
+        /// Constraint position within the column.
+        index: usize,
+    },
+    /// Table constraint number `index`.
+    Table {
+        /// Position among table constraints.
+        index: usize,
+    },
+}
+
+impl Column {
+    /// A new column from its parts (text rendered on demand).
+    pub fn has(&self, f: impl Fn(&ColumnConstraintKind) -> bool) -> bool {
+        self.constraints.iter().any(|c| f(&c.kind))
+    }
+
+    /// True when the column is `NOT NULL`.
+    pub fn not_null(&self) -> bool {
+        self.has(|k| matches!(k, ColumnConstraintKind::NotNull))
+    }
+
+    /// The default value text, if any.
+    pub fn default(&self) -> Option<&str> {
+        self.constraints.iter().find_map(|c| match &c.kind {
+            ColumnConstraintKind::Default(d) => Some(d.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The generated-column expression, if this is a generated column.
+    pub fn generated(&self) -> Option<(&str, bool)> {
+        self.constraints.iter().find_map(|c| match &c.kind {
+            ColumnConstraintKind::Generated { expr, stored } => Some((expr.as_str(), *stored)),
+            _ => None,
+        })
+    }
+
+    /// The definition text: the original when unchanged, else rendered from the parts.
+    pub fn render(&self) -> String {
+        if let Some(t) = &self.text {
+            return t.clone();
+        }
+        let mut s = self
+            .name_text
+            .clone()
+            .unwrap_or_else(|| quote_ident(&self.name));
+        if !self.type_text.is_empty() {
+            s.push(' ');
+            s.push_str(&self.type_text);
+        }
+        for c in &self.constraints {
+            s.push(' ');
+            s.push_str(&c.text);
+        }
+        s
+    }
+
+    /// Marks the column as changed so it is rendered from its parts.
+    pub fn touch(&mut self) {
+        self.text = None;
+    }
+}
+
+impl Table {
+    /// The column named `name` (case-insensitive) and its position.
+    pub fn column(&self, name: &str) -> Option<(usize, &Column)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The `CREATE TABLE` statement for the current definition.
+    pub fn render(&self) -> String {
+        let mut s = self.head.clone();
+        let mut first = true;
+        let items = self
+            .columns
+            .iter()
+            .map(|c| (c.leading.as_str(), c.render()))
+            .chain(
+                self.constraints
+                    .iter()
+                    .map(|c| (c.leading.as_str(), c.text.clone())),
+            );
+        for (leading, text) in items {
+            if !first {
+                s.push(',');
+            }
+            first = false;
+            s.push_str(leading);
+            s.push_str(&text);
+        }
+        s.push_str(&self.trailing);
+        s.push(')');
+        s.push_str(&self.tail);
+        s
+    }
+
+    /// Leading whitespace to use for a new item, copied from the last column.
+    pub fn new_item_leading(&self) -> String {
+        match self.columns.last() {
+            Some(c) if c.leading.contains('\n') => {
+                let indent: String = c
+                    .leading
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| *c == ' ' || *c == '\t')
+                    .collect();
+                format!("\n{indent}")
+            }
+            _ => " ".to_string(),
+        }
+    }
+
+    /// Primary key column names, from a column or a table constraint.
+    pub fn primary_key(&self) -> Vec<String> {
+        for c in &self.columns {
+            if c.has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { .. })) {
+                return vec![c.name.clone()];
+            }
+        }
+        for c in &self.constraints {
+            if let TableConstraintKind::PrimaryKey(cols) = &c.kind {
+                return cols.clone();
+            }
+        }
+        vec![]
+    }
+
+    /// The column that aliases the rowid (`INTEGER PRIMARY KEY`, not DESC), if any.
+    pub fn rowid_alias(&self) -> Option<&Column> {
+        if self.without_rowid {
+            return None;
+        }
+        let pk = self.primary_key();
+        if pk.len() != 1 {
+            return None;
+        }
+        let (_, col) = self.column(&pk[0])?;
+        let is_integer = col.type_text.eq_ignore_ascii_case("integer");
+        let desc = col
+            .constraints
+            .iter()
+            .any(|c| matches!(c.kind, ColumnConstraintKind::PrimaryKey { desc: true, .. }));
+        (is_integer && !desc).then_some(col)
+    }
+
+    /// True when the table uses `AUTOINCREMENT`.
+    pub fn autoincrement(&self) -> bool {
+        self.columns.iter().any(|c| {
+            c.has(|k| {
+                matches!(
+                    k,
+                    ColumnConstraintKind::PrimaryKey {
+                        autoincrement: true,
+                        ..
+                    }
+                )
+            })
+        })
+    }
+
+    /// A name under which the rowid can be read (`rowid`, `_rowid_` or `oid` not shadowed by a
+    /// column), or `None` for WITHOUT ROWID tables and when all three are column names.
+    pub fn rowid_name(&self) -> Option<&'static str> {
+        if self.without_rowid {
+            return None;
+        }
+        ["rowid", "_rowid_", "oid"]
+            .into_iter()
+            .find(|n| self.column(n).is_none())
+    }
+
+    /// Every constraint with its explicit or PostgreSQL default name, in definition order.
+    pub fn named_constraints(&self) -> Vec<NamedConstraint> {
+        let mut taken: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|c| c.constraints.iter().filter_map(|k| k.name.clone()))
+            .chain(self.constraints.iter().filter_map(|c| c.name.clone()))
+            .map(|n| n.to_lowercase())
+            .collect();
+        let mut out = Vec::new();
+        let pick = |explicit: &Option<String>, base: String, taken: &mut Vec<String>| -> String {
+            if let Some(n) = explicit {
+                return n.clone();
+            }
+            let mut name = base.clone();
+            let mut n = 0;
+            while taken.contains(&name.to_lowercase()) {
+                n += 1;
+                name = format!("{base}{n}");
+            }
+            taken.push(name.to_lowercase());
+            name
+        };
+        let t = &self.name;
+        for (ci, col) in self.columns.iter().enumerate() {
+            for (ki, k) in col.constraints.iter().enumerate() {
+                let base = match &k.kind {
+                    ColumnConstraintKind::PrimaryKey { .. } => format!("{t}_pkey"),
+                    ColumnConstraintKind::Unique => format!("{t}_{}_key", col.name),
+                    ColumnConstraintKind::Check(_) => format!("{t}_{}_check", col.name),
+                    ColumnConstraintKind::References(_) => format!("{t}_{}_fkey", col.name),
+                    _ => continue,
+                };
+                let name = pick(&k.name, base, &mut taken);
+                out.push(NamedConstraint {
+                    name,
+                    place: ConstraintPlace::Column {
+                        column: ci,
+                        index: ki,
+                    },
+                });
+            }
+        }
+        for (i, c) in self.constraints.iter().enumerate() {
+            let base = match &c.kind {
+                TableConstraintKind::PrimaryKey(_) => format!("{t}_pkey"),
+                TableConstraintKind::Unique(cols) => format!("{t}_{}_key", cols.join("_")),
+                TableConstraintKind::Check(expr) => {
+                    let used: Vec<&Column> = self
+                        .columns
+                        .iter()
+                        .filter(|col| crate::sql::mentions(expr, &col.name))
+                        .collect();
+                    if used.len() == 1 {
+                        format!("{t}_{}_check", used[0].name)
+                    } else {
+                        format!("{t}_check")
+                    }
+                }
+                TableConstraintKind::ForeignKey { columns, .. } => {
+                    format!("{t}_{}_fkey", columns.join("_"))
+                }
+            };
+            let name = pick(&c.name, base, &mut taken);
+            out.push(NamedConstraint {
+                name,
+                place: ConstraintPlace::Table { index: i },
+            });
+        }
+        out
+    }
+
+    /// Foreign keys of this table: (child columns, parent reference).
+    pub fn foreign_keys(&self) -> Vec<(Vec<String>, &ForeignKeyRef)> {
+        let mut out = Vec::new();
+        for c in &self.columns {
+            for k in &c.constraints {
+                if let ColumnConstraintKind::References(r) = &k.kind {
+                    out.push((vec![c.name.clone()], r));
+                }
+            }
+        }
+        for c in &self.constraints {
+            if let TableConstraintKind::ForeignKey { columns, refs } = &c.kind {
+                out.push((columns.clone(), refs));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,374 @@
+//! SQL text helpers: a lexer that follows SQLite's tokenizer, identifier quoting, statement
+//! splitting, and positions (line:column) for error messages.
+//!
+//! kit never prints a user's expression back through a parser's printer: every piece of SQL it
+//! reuses (a CHECK, a default, a view body) is sliced from the original text by byte span. The
+//! lexer is what finds those spans.
+
+/// The kind of one SQL token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok {
+    /// A bare word: keyword or unquoted identifier.
+    Word,
+    /// A quoted identifier: `"x"`, `[x]` or `` `x` ``.
+    Quoted,
+    /// A string literal `'x'`.
+    Str,
+    /// A numeric literal.
+    Number,
+    /// A blob literal `x'00'`.
+    Blob,
+    /// A bound parameter: `?1`, `:a`, `@a`, `$a`.
+    Variable,
+    /// Punctuation or an operator.
+    Punct,
+}
+
+/// One token: its kind and byte span in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// What the token is.
+    pub kind: Tok,
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset one past the last character.
+    pub end: usize,
+}
+
+/// A lexing failure: what and where (byte offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexError {
+    /// What went wrong.
+    pub message: String,
+    /// Byte offset in the source.
+    pub offset: usize,
+}
+
+impl Token {
+    /// The token's text in `src`.
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start..self.end]
+    }
+
+    /// True when the token is the bare keyword `kw` (case-insensitive).
+    pub fn is_kw(&self, src: &str, kw: &str) -> bool {
+        self.kind == Tok::Word && self.text(src).eq_ignore_ascii_case(kw)
+    }
+
+    /// True when the token is the punctuation `p`.
+    pub fn is_punct(&self, src: &str, p: &str) -> bool {
+        self.kind == Tok::Punct && self.text(src) == p
+    }
+
+    /// The identifier this token names, unquoted, if it can name one.
+    pub fn ident(&self, src: &str) -> Option<String> {
+        match self.kind {
+            Tok::Word => Some(self.text(src).to_string()),
+            Tok::Quoted | Tok::Str => Some(unquote(self.text(src))),
+            _ => None,
+        }
+    }
+}
+
+/// Removes SQL quoting from an identifier or string token's text.
+pub fn unquote(t: &str) -> String {
+    let b = t.as_bytes();
+    if b.len() >= 2 {
+        match (b[0], b[b.len() - 1]) {
+            (b'"', b'"') => return t[1..t.len() - 1].replace("\"\"", "\""),
+            (b'\'', b'\'') => return t[1..t.len() - 1].replace("''", "'"),
+            (b'`', b'`') => return t[1..t.len() - 1].replace("``", "`"),
+            (b'[', b']') => return t[1..t.len() - 1].to_string(),
+            _ => {}
+        }
+    }
+    t.to_string()
+}
+
+/// Quotes an identifier for SQLite and PostgreSQL: `"name"`, doubling inner quotes.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quotes a string literal: `'text'`, doubling inner quotes.
+pub fn quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// True for characters that may continue a bare identifier.
+fn ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
+}
+
+/// Splits `src` into tokens, skipping whitespace and comments.
+pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let err = |m: &str, o: usize| LexError {
+        message: m.to_string(),
+        offset: o,
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        let kind = match c {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => {
+                i += 1;
+                continue;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                match src[i + 2..].find("*/") {
+                    Some(p) => i = i + 2 + p + 2,
+                    None => i = bytes.len(), // SQLite accepts an unterminated comment at the end
+                }
+                continue;
+            }
+            b'\'' | b'"' | b'`' => {
+                i += 1;
+                loop {
+                    if i >= bytes.len() {
+                        return Err(err("unterminated quoted text", start));
+                    }
+                    if bytes[i] == c {
+                        if bytes.get(i + 1) == Some(&c) {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                if c == b'\'' {
+                    Tok::Str
+                } else {
+                    Tok::Quoted
+                }
+            }
+            b'[' => match src[i..].find(']') {
+                Some(p) => {
+                    i += p + 1;
+                    Tok::Quoted
+                }
+                None => return Err(err("unterminated [identifier]", start)),
+            },
+            b'x' | b'X' if bytes.get(i + 1) == Some(&b'\'') => {
+                match src[i + 2..].find('\'') {
+                    Some(p) => i = i + 2 + p + 1,
+                    None => return Err(err("unterminated blob literal", start)),
+                }
+                Tok::Blob
+            }
+            b'0'..=b'9' | b'.' if c != b'.' || bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                if c == b'0' && matches!(bytes.get(i + 1), Some(b'x') | Some(b'X')) {
+                    i += 2;
+                    while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
+                        i += 1;
+                    }
+                } else {
+                    while i < bytes.len()
+                        && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+                    {
+                        i += 1;
+                    }
+                    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+                        let mut j = i + 1;
+                        if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
+                            j += 1;
+                        }
+                        if j < bytes.len() && bytes[j].is_ascii_digit() {
+                            i = j;
+                            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                                i += 1;
+                            }
+                        }
+                    }
+                }
+                Tok::Number
+            }
+            b'?' => {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                Tok::Variable
+            }
+            b':' | b'@' | b'$' if src[i + 1..].chars().next().is_some_and(ident_char) => {
+                i += 1;
+                while let Some(ch) = src[i..].chars().next() {
+                    if !ident_char(ch) {
+                        break;
+                    }
+                    i += ch.len_utf8();
+                }
+                Tok::Variable
+            }
+            _ => {
+                let ch = src[i..].chars().next().unwrap_or(' ');
+                if ch.is_alphabetic() || ch == '_' || !ch.is_ascii() {
+                    while let Some(ch) = src[i..].chars().next() {
+                        if !ident_char(ch) {
+                            break;
+                        }
+                        i += ch.len_utf8();
+                    }
+                    Tok::Word
+                } else {
+                    let two = src.get(i..i + 2).unwrap_or("");
+                    let three = src.get(i..i + 3).unwrap_or("");
+                    if three == "->>" {
+                        i += 3;
+                    } else if ["||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->"].contains(&two)
+                    {
+                        i += 2;
+                    } else {
+                        i += ch.len_utf8();
+                    }
+                    Tok::Punct
+                }
+            }
+        };
+        out.push(Token {
+            kind,
+            start,
+            end: i,
+        });
+    }
+    Ok(out)
+}
+
+/// 1-based line and column of a byte offset, for error messages.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |p| before[p + 1..].chars().count())
+        + 1;
+    (line, col)
+}
+
+/// A statement cut out of a script: its text (without the terminating `;`) and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The statement text, trimmed.
+    pub text: String,
+    /// Byte offset of the statement in the script.
+    pub offset: usize,
+}
+
+/// Splits a script into statements at top-level `;`, keeping `CREATE TRIGGER ... BEGIN ... END`
+/// bodies whole.
+pub fn split_statements(src: &str) -> Result<Vec<Piece>, LexError> {
+    let toks = lex(src)?;
+    let mut out = Vec::new();
+    let mut first: Option<usize> = None; // index of the statement's first token
+    let mut depth = 0i32; // BEGIN/CASE nesting inside a trigger body
+    let mut is_trigger = false;
+    for (n, t) in toks.iter().enumerate() {
+        if t.is_punct(src, ";") && depth == 0 {
+            if let Some(f) = first.take() {
+                let s = toks[f].start;
+                out.push(Piece {
+                    text: src[s..toks[n - 1].end].to_string(),
+                    offset: s,
+                });
+            }
+            is_trigger = false;
+            continue;
+        }
+        if first.is_none() {
+            first = Some(n);
+            // CREATE [TEMP|TEMPORARY] TRIGGER
+            let mut k = n + 1;
+            if t.is_kw(src, "create") {
+                if toks
+                    .get(k)
+                    .is_some_and(|x| x.is_kw(src, "temp") || x.is_kw(src, "temporary"))
+                {
+                    k += 1;
+                }
+                is_trigger = toks.get(k).is_some_and(|x| x.is_kw(src, "trigger"));
+            }
+        }
+        if is_trigger {
+            if t.is_kw(src, "begin") || t.is_kw(src, "case") {
+                depth += 1;
+            } else if t.is_kw(src, "end") {
+                depth -= 1;
+            }
+        }
+    }
+    if let Some(f) = first {
+        let s = toks[f].start;
+        out.push(Piece {
+            text: src[s..toks[toks.len() - 1].end].to_string(),
+            offset: s,
+        });
+    }
+    Ok(out)
+}
+
+/// True when `name` appears as an identifier token in `sql` (case-insensitive, any quoting).
+pub fn mentions(sql: &str, name: &str) -> bool {
+    match lex(sql) {
+        Ok(toks) => toks
+            .iter()
+            .any(|t| t.ident(sql).is_some_and(|i| i.eq_ignore_ascii_case(name))),
+        Err(_) => true, // cannot tell: assume it does
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexes_quotes_and_comments() {
+        let src = "SELECT \"a\"\"b\", [c d], `e`, 'it''s', x'00', 0x10 -- c\n/* x */ FROM t";
+        let toks = lex(src).unwrap();
+        let texts: Vec<_> = toks.iter().map(|t| t.text(src)).collect();
+        assert_eq!(
+            texts,
+            [
+                "SELECT",
+                "\"a\"\"b\"",
+                ",",
+                "[c d]",
+                ",",
+                "`e`",
+                ",",
+                "'it''s'",
+                ",",
+                "x'00'",
+                ",",
+                "0x10",
+                "FROM",
+                "t"
+            ]
+        );
+        assert_eq!(toks[1].ident(src).unwrap(), "a\"b");
+        assert_eq!(toks[3].ident(src).unwrap(), "c d");
+    }
+
+    #[test]
+    fn splits_triggers_whole() {
+        let src = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET x = CASE WHEN 1 THEN 2 END; END; SELECT 1;";
+        let p = split_statements(src).unwrap();
+        assert_eq!(p.len(), 2);
+        assert!(p[0].text.ends_with("END; END"));
+        assert_eq!(p[1].text, "SELECT 1");
+    }
+
+    #[test]
+    fn positions() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}

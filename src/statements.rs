@@ -1,0 +1,445 @@
+//! Migration SQL text -> statements: `ALTER TABLE` becomes operations, everything else kit
+//! accepts (`CREATE`/`DROP` of tables, indexes, views and triggers, `INSERT`/`UPDATE`/`DELETE`)
+//! is kept as written and run in order.
+//!
+//! The parser works on kit's SQLite-exact lexer and slices every fragment (types, defaults,
+//! expressions) out of the original text, so nothing a user wrote is reprinted by a parser.
+
+use crate::error::{Error, Result};
+use crate::ops::{AlterTable, Op};
+use crate::schema::{parse_column_def, parse_table_constraint};
+use crate::sql::{lex, line_col, split_statements, Token};
+
+/// One statement of a script.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `ALTER TABLE`, parsed into operations.
+    Alter {
+        /// The parsed statement.
+        alter: AlterTable,
+        /// The original text.
+        text: String,
+    },
+    /// Any other accepted statement, run as written.
+    Other {
+        /// The original text.
+        text: String,
+        /// True for `CREATE`/`DROP` (schema changes), false for data statements.
+        ddl: bool,
+    },
+}
+
+impl Statement {
+    /// The statement's original text.
+    pub fn text(&self) -> &str {
+        match self {
+            Statement::Alter { text, .. } | Statement::Other { text, .. } => text,
+        }
+    }
+}
+
+/// Parses a script of `;`-separated statements.
+pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
+    let pieces = split_statements(src).map_err(|e| syntax(src, e.offset, e.message, src))?;
+    pieces
+        .into_iter()
+        .map(|p| parse_statement(&p.text).map_err(|e| relocate(e, src, p.offset)))
+        .collect()
+}
+
+/// Moves a syntax error's position from statement-relative to script-relative.
+fn relocate(e: Error, src: &str, base: usize) -> Error {
+    match e {
+        Error::Syntax {
+            message,
+            line,
+            column,
+            statement,
+        } => {
+            // Convert the statement-relative (line, column) back to an offset, then re-base it.
+            let rel = offset_of(&statement, line, column);
+            let (line, column) = line_col(src, base + rel);
+            Error::Syntax {
+                message,
+                line,
+                column,
+                statement,
+            }
+        }
+        other => other,
+    }
+}
+
+fn offset_of(s: &str, line: usize, column: usize) -> usize {
+    let mut off = 0;
+    for (i, l) in s.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return off
+                + l.chars()
+                    .take(column - 1)
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+        }
+        off += l.len();
+    }
+    s.len()
+}
+
+fn syntax(src: &str, offset: usize, message: impl Into<String>, statement: &str) -> Error {
+    let (line, column) = line_col(src, offset);
+    Error::Syntax {
+        message: message.into(),
+        line,
+        column,
+        statement: statement.to_string(),
+    }
+}
+
+/// Parses one statement (without its `;`).
+pub fn parse_statement(text: &str) -> Result<Statement> {
+    let toks = lex(text).map_err(|e| syntax(text, e.offset, e.message, text))?;
+    let Some(first) = toks.first() else {
+        return Err(syntax(text, 0, "empty statement", text));
+    };
+    let kw = first.text(text).to_ascii_lowercase();
+    match kw.as_str() {
+        "alter" => Ok(Statement::Alter {
+            alter: parse_alter(text, &toks)?,
+            text: text.to_string(),
+        }),
+        "create" | "drop" => Ok(Statement::Other {
+            text: text.to_string(),
+            ddl: true,
+        }),
+        "insert" | "update" | "delete" | "replace" | "with" | "select" | "values" => Ok(Statement::Other {
+            text: text.to_string(),
+            ddl: false,
+        }),
+        "begin" | "commit" | "end" | "rollback" | "savepoint" | "release" => Err(Error::Unsupported {
+            what: format!("transaction control ({})", first.text(text)),
+            statement: text.to_string(),
+            hint: "kit runs the whole change in one transaction of its own; remove this statement".into(),
+        }),
+        _ => Err(Error::Unsupported {
+            what: format!("{} statements", first.text(text).to_uppercase()),
+            statement: text.to_string(),
+            hint: "kit accepts ALTER TABLE, CREATE/DROP TABLE|INDEX|VIEW|TRIGGER and INSERT/UPDATE/DELETE".into(),
+        }),
+    }
+}
+
+/// A cursor over the tokens of one statement.
+struct Cur<'a> {
+    src: &'a str,
+    toks: &'a [Token],
+    i: usize,
+    end: usize,
+}
+
+impl<'a> Cur<'a> {
+    fn peek_kw(&self, kw: &str) -> bool {
+        self.i < self.end && self.toks[self.i].is_kw(self.src, kw)
+    }
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        let ok = self.peek_kw(kw);
+        if ok {
+            self.i += 1;
+        }
+        ok
+    }
+    fn offset(&self) -> usize {
+        if self.i < self.end {
+            self.toks[self.i].start
+        } else if self.end > 0 {
+            self.toks[self.end - 1].end
+        } else {
+            0
+        }
+    }
+    fn err(&self, msg: impl Into<String>) -> Error {
+        syntax(self.src, self.offset(), msg, self.src)
+    }
+    fn expect_kw(&mut self, kw: &str) -> Result<()> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            let found = if self.i < self.end {
+                self.toks[self.i].text(self.src)
+            } else {
+                "end of statement"
+            };
+            Err(self.err(format!("expected {}, found {found}", kw.to_uppercase())))
+        }
+    }
+    fn ident(&mut self, what: &str) -> Result<String> {
+        if self.i < self.end {
+            if let Some(n) = self.toks[self.i].ident(self.src) {
+                self.i += 1;
+                return Ok(n);
+            }
+        }
+        let found = if self.i < self.end {
+            self.toks[self.i].text(self.src)
+        } else {
+            "end of statement"
+        };
+        Err(self.err(format!("expected {what}, found {found}")))
+    }
+    fn rest(&self) -> String {
+        if self.i >= self.end {
+            return String::new();
+        }
+        self.src[self.toks[self.i].start..self.toks[self.end - 1].end].to_string()
+    }
+    fn done(&self) -> Result<()> {
+        if self.i < self.end {
+            return Err(self.err(format!("unexpected {}", self.toks[self.i].text(self.src))));
+        }
+        Ok(())
+    }
+}
+
+fn parse_alter(src: &str, toks: &[Token]) -> Result<AlterTable> {
+    let mut c = Cur {
+        src,
+        toks,
+        i: 1,
+        end: toks.len(),
+    };
+    c.expect_kw("table")?;
+    if c.eat_kw("if") {
+        c.expect_kw("exists")?;
+    }
+    c.eat_kw("only");
+    let mut table = c.ident("a table name")?;
+    if c.i < c.end && toks[c.i].is_punct(src, ".") {
+        c.i += 1;
+        table = c.ident("a table name")?; // schema-qualified: main.t
+    }
+    if c.i >= c.end {
+        return Err(c.err("expected an action after the table name"));
+    }
+    // Actions separated by top-level commas.
+    let mut ops = Vec::new();
+    let mut depth = 0;
+    let mut start = c.i;
+    for j in c.i..=toks.len() {
+        let at_end = j == toks.len();
+        if !at_end {
+            if toks[j].is_punct(src, "(") {
+                depth += 1;
+            } else if toks[j].is_punct(src, ")") {
+                depth -= 1;
+            }
+        }
+        if at_end || (depth == 0 && toks[j].is_punct(src, ",")) {
+            if start == j {
+                return Err(syntax(
+                    src,
+                    toks[j.min(toks.len() - 1)].start,
+                    "empty action",
+                    src,
+                ));
+            }
+            let mut a = Cur {
+                src,
+                toks,
+                i: start,
+                end: j,
+            };
+            ops.push(parse_action(&mut a)?);
+            start = j + 1;
+        }
+    }
+    Ok(AlterTable { table, ops })
+}
+
+fn parse_action(c: &mut Cur) -> Result<Op> {
+    if c.eat_kw("add") {
+        let is_constraint = ["constraint", "primary", "unique", "check", "foreign"]
+            .iter()
+            .any(|k| c.peek_kw(k));
+        if is_constraint {
+            let text = c.rest();
+            let base = c.offset();
+            let constraint = parse_table_constraint(&text)
+                .map_err(|e| syntax(c.src, base + e.offset, e.message, c.src))?;
+            return Ok(Op::AddConstraint { constraint });
+        }
+        c.eat_kw("column");
+        let mut if_not_exists = false;
+        if c.peek_kw("if") {
+            c.i += 1;
+            c.expect_kw("not")?;
+            c.expect_kw("exists")?;
+            if_not_exists = true;
+        }
+        let base = c.offset();
+        let text = c.rest();
+        if text.is_empty() {
+            return Err(c.err("expected a column definition"));
+        }
+        let column = parse_column_def(&text)
+            .map_err(|e| syntax(c.src, base + e.offset, e.message, c.src))?;
+        return Ok(Op::AddColumn {
+            column,
+            if_not_exists,
+        });
+    }
+    if c.eat_kw("drop") {
+        if c.eat_kw("constraint") {
+            let if_exists = c.eat_kw("if") && {
+                c.expect_kw("exists")?;
+                true
+            };
+            let name = c.ident("a constraint name")?;
+            let _ = c.eat_kw("cascade") || c.eat_kw("restrict");
+            c.done()?;
+            return Ok(Op::DropConstraint { name, if_exists });
+        }
+        c.eat_kw("column");
+        let if_exists = c.eat_kw("if") && {
+            c.expect_kw("exists")?;
+            true
+        };
+        let column = c.ident("a column name")?;
+        if c.eat_kw("cascade") {
+            return Err(Error::Unsupported {
+                what: "DROP COLUMN ... CASCADE".into(),
+                statement: c.src.to_string(),
+                hint: "drop the dependent views or constraints explicitly first".into(),
+            });
+        }
+        c.eat_kw("restrict");
+        c.done()?;
+        return Ok(Op::DropColumn { column, if_exists });
+    }
+    if c.eat_kw("rename") {
+        if c.eat_kw("to") {
+            let to = c.ident("a new table name")?;
+            c.done()?;
+            return Ok(Op::RenameTable { to });
+        }
+        if c.peek_kw("constraint") {
+            return Err(Error::Unsupported {
+                what: "RENAME CONSTRAINT".into(),
+                statement: c.src.to_string(),
+                hint: "drop the constraint and add it again under the new name".into(),
+            });
+        }
+        c.eat_kw("column");
+        let from = c.ident("a column name")?;
+        c.expect_kw("to")?;
+        let to = c.ident("a new column name")?;
+        c.done()?;
+        return Ok(Op::RenameColumn { from, to });
+    }
+    if c.eat_kw("alter") {
+        c.eat_kw("column");
+        let column = c.ident("a column name")?;
+        if c.eat_kw("set") {
+            if c.eat_kw("not") {
+                c.expect_kw("null")?;
+                c.done()?;
+                return Ok(Op::SetNotNull { column });
+            }
+            if c.eat_kw("default") {
+                let expr = c.rest();
+                if expr.is_empty() {
+                    return Err(c.err("expected an expression after SET DEFAULT"));
+                }
+                return Ok(Op::SetDefault { column, expr });
+            }
+            if c.eat_kw("data") {
+                c.expect_kw("type")?;
+                return parse_type(c, column);
+            }
+            return Err(c.err("expected NOT NULL, DEFAULT or DATA TYPE after SET"));
+        }
+        if c.eat_kw("drop") {
+            if c.eat_kw("not") {
+                c.expect_kw("null")?;
+                c.done()?;
+                return Ok(Op::DropNotNull { column });
+            }
+            c.expect_kw("default")?;
+            c.done()?;
+            return Ok(Op::DropDefault { column });
+        }
+        if c.eat_kw("type") {
+            return parse_type(c, column);
+        }
+        return Err(c.err("expected TYPE, SET or DROP after ALTER COLUMN"));
+    }
+    let found = c.toks[c.i].text(c.src).to_string();
+    Err(c.err(format!(
+        "expected ADD, DROP, RENAME or ALTER, found {found}"
+    )))
+}
+
+fn parse_type(c: &mut Cur, column: String) -> Result<Op> {
+    let start = c.i;
+    while c.i < c.end && !c.peek_kw("using") {
+        c.i += 1;
+    }
+    if start == c.i {
+        return Err(c.err("expected a type name"));
+    }
+    let type_text = c.src[c.toks[start].start..c.toks[c.i - 1].end].to_string();
+    let using = if c.eat_kw("using") {
+        let u = c.rest();
+        if u.is_empty() {
+            return Err(c.err("expected an expression after USING"));
+        }
+        Some(u)
+    } else {
+        None
+    };
+    Ok(Op::AlterType {
+        column,
+        type_text,
+        using,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_actions() {
+        let s = parse_script("ALTER TABLE \"my users\" ALTER COLUMN age TYPE TEXT USING age || 'y', DROP COLUMN IF EXISTS legacy; alter table t add constraint c check (a ISNULL or a > 0x10)").unwrap();
+        assert_eq!(s.len(), 2);
+        let Statement::Alter { alter, .. } = &s[0] else {
+            panic!()
+        };
+        assert_eq!(alter.table, "my users");
+        assert_eq!(
+            alter.ops[0],
+            Op::AlterType {
+                column: "age".into(),
+                type_text: "TEXT".into(),
+                using: Some("age || 'y'".into())
+            }
+        );
+        let Statement::Alter { alter, .. } = &s[1] else {
+            panic!()
+        };
+        let Op::AddConstraint { constraint } = &alter.ops[0] else {
+            panic!()
+        };
+        assert_eq!(constraint.name.as_deref(), Some("c"));
+        assert!(
+            matches!(&constraint.kind, crate::schema::TableConstraintKind::Check(e) if e == "a ISNULL or a > 0x10")
+        );
+    }
+
+    #[test]
+    fn reports_positions() {
+        let e = parse_script("ALTER TABLE t DROP COLUMN a;\nALTER TABLE t FROB x").unwrap_err();
+        match e {
+            Error::Syntax { line, column, .. } => assert_eq!((line, column), (2, 15)),
+            other => panic!("{other}"),
+        }
+    }
+}
