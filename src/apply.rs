@@ -182,6 +182,9 @@ pub fn apply_observed(
         .query_row("PRAGMA legacy_alter_table", [], |r| r.get(0))
         .map_err(|e| Error::sqlite("reading PRAGMA legacy_alter_table", e))?;
     let fk_off = fk_on && plan.needs_foreign_keys_off();
+    // Editing a stored definition needs writable_schema, which defensive mode forbids.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, false)
+        .map_err(|e| Error::sqlite("turning off defensive mode", e))?;
     let set = |conn: &Connection, sql: &str| {
         conn.execute_batch(sql)
             .map_err(|e| Error::sqlite(format!("running {sql}"), e))
@@ -201,9 +204,7 @@ pub fn apply_observed(
     if fk_off {
         set(conn, "PRAGMA foreign_keys = ON")?;
     }
-    if legacy {
-        set(conn, "PRAGMA legacy_alter_table = ON")?;
-    }
+    set(conn, if legacy { "PRAGMA legacy_alter_table = ON" } else { "PRAGMA legacy_alter_table = OFF" })?;
     let mut summary = result?;
     summary.elapsed = started.elapsed();
     Ok(summary)
@@ -220,6 +221,15 @@ fn run(
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| database_error("database", e))?;
+    let version: i64 = tx
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading schema_version", e))?;
+    if version != plan.schema_version {
+        return Err(Error::Database {
+            path: "database".into(),
+            message: "the schema changed after the plan was made (another process altered it); plan again".into(),
+        });
+    }
     let mut summary = Summary::default();
     for step in &plan.steps {
         let t0 = Instant::now();

@@ -69,6 +69,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
         for line in plan.script() {
             println!("{line}");
         }
+        plan.preview_checks(&conn)?;
         return Ok(());
     }
     let mut conn = kit::open(&a.db)?;

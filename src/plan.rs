@@ -127,6 +127,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Tables whose foreign keys must be checked before COMMIT (as child tables).
     pub fk_check_tables: Vec<String>,
+    /// `PRAGMA schema_version` of the database when planned; applying refuses if it moved.
+    pub schema_version: i64,
 }
 
 impl Plan {
@@ -171,6 +173,25 @@ impl Plan {
         out
     }
 
+    /// Runs, read-only, the preflight checks that the database as it is now can answer: those
+    /// before any user statement, on tables no earlier step changed. `--dry-run` uses this to
+    /// report refusals without writing.
+    pub fn preview_checks(&self, conn: &Connection) -> Result<()> {
+        let mut touched: Vec<String> = Vec::new();
+        for s in &self.steps {
+            if s.path == Path::Statement {
+                return Ok(());
+            }
+            for c in &s.checks {
+                if !touched.iter().any(|t| t.eq_ignore_ascii_case(&c.table)) {
+                    c.run(conn)?;
+                }
+            }
+            touched.extend(s.table.clone());
+        }
+        Ok(())
+    }
+
     /// Tables rebuilt by the plan.
     pub fn rebuilt_tables(&self) -> Vec<&str> {
         self.steps
@@ -183,6 +204,9 @@ impl Plan {
 
 /// Plans a parsed script against the database on `conn` (read only; nothing is written).
 pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
+    let schema_version: i64 = conn
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading schema_version", e))?;
     let shadow = shadow_copy(conn)?;
     let mut p = Planner {
         schema: read_schema(&shadow)?,
@@ -253,6 +277,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
             ));
         }
     }
+    p.plan.schema_version = schema_version;
     p.plan.fk_check_tables = p
         .fk_tables
         .into_iter()
@@ -352,7 +377,7 @@ impl Planner {
     }
 
     /// Runs `sql` on the scratch copy, re-reading the schema afterwards.
-    fn shadow_exec(&mut self, sql: &[Sql], what: &str) -> Result<()> {
+    fn shadow_exec(&mut self, sql: &[Sql], table: &str, what: &str) -> Result<()> {
         for q in sql {
             let text = match q {
                 Sql::Exec(s) => s.clone(),
@@ -364,9 +389,19 @@ impl Planner {
                     format!("PRAGMA schema_version = {}", v + 1)
                 }
             };
-            self.shadow
-                .execute_batch(&text)
-                .map_err(|e| Error::sqlite(format!("{what}: SQLite rejects `{text}`"), e))?;
+            self.shadow.execute_batch(&text).map_err(|e| {
+                let msg = e.to_string();
+                // SQLite names the view or trigger that an ALTER would break.
+                if msg.starts_with("error in view") || msg.starts_with("error in trigger") {
+                    Error::refused(
+                        table,
+                        format!("{what} would break another object: {msg}"),
+                        "drop or change that view or trigger in the same change first, as PostgreSQL requires",
+                    )
+                } else {
+                    Error::sqlite(format!("{what}: SQLite rejects `{text}`"), e)
+                }
+            })?;
         }
         self.schema = read_schema(&self.shadow)?;
         Ok(())
@@ -374,7 +409,8 @@ impl Planner {
 
     fn push(&mut self, step: Step) -> Result<()> {
         let what = step.description.clone();
-        self.shadow_exec(&step.sql, &what)?;
+        let table = step.table.clone().unwrap_or_default();
+        self.shadow_exec(&step.sql, &table, &what)?;
         if let Some(t) = &step.table {
             if step.path != Path::Statement {
                 self.fk_tables.insert(t.clone());
@@ -395,6 +431,7 @@ impl Planner {
     }
 
     fn run_statement(&mut self, text: &str) -> Result<()> {
+        self.refuse_drop_of_parent(text)?;
         // Statements can touch any table: check the foreign keys of every table they name.
         for name in self.schema.tables.keys() {
             if mentions(text, name) {
@@ -425,6 +462,37 @@ impl Planner {
             }
         }
         self.plan.steps.push(step);
+        Ok(())
+    }
+
+    /// Refuses `DROP TABLE p` while another table's foreign key references `p` (PostgreSQL
+    /// refuses it too; SQLite would silently delete or orphan the child rows).
+    fn refuse_drop_of_parent(&self, text: &str) -> Result<()> {
+        let Ok(toks) = crate::sql::lex(text) else { return Ok(()) };
+        if toks.len() < 3 || !toks[0].is_kw(text, "drop") || !toks[1].is_kw(text, "table") {
+            return Ok(());
+        }
+        let mut i = 2;
+        if toks[i].is_kw(text, "if") {
+            i += 2;
+        }
+        let mut name = toks.get(i).and_then(|t| t.ident(text));
+        if toks.get(i + 1).is_some_and(|t| t.is_punct(text, ".")) {
+            name = toks.get(i + 2).and_then(|t| t.ident(text));
+        }
+        let Some(name) = name else { return Ok(()) };
+        for other in self.schema.tables.values() {
+            if other.name.eq_ignore_ascii_case(&name) {
+                continue;
+            }
+            if other.foreign_keys().iter().any(|(_, r)| r.table.eq_ignore_ascii_case(&name)) {
+                return Err(Error::refused(
+                    &name,
+                    format!("table \"{}\" has a foreign key referencing it", other.name),
+                    format!("drop \"{}\" or its foreign key first", other.name),
+                ));
+            }
+        }
         Ok(())
     }
 
