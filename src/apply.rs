@@ -204,7 +204,14 @@ pub fn apply_observed(
     if fk_off {
         set(conn, "PRAGMA foreign_keys = ON")?;
     }
-    set(conn, if legacy { "PRAGMA legacy_alter_table = ON" } else { "PRAGMA legacy_alter_table = OFF" })?;
+    set(
+        conn,
+        if legacy {
+            "PRAGMA legacy_alter_table = ON"
+        } else {
+            "PRAGMA legacy_alter_table = OFF"
+        },
+    )?;
     let mut summary = result?;
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -468,7 +468,9 @@ impl Planner {
     /// Refuses `DROP TABLE p` while another table's foreign key references `p` (PostgreSQL
     /// refuses it too; SQLite would silently delete or orphan the child rows).
     fn refuse_drop_of_parent(&self, text: &str) -> Result<()> {
-        let Ok(toks) = crate::sql::lex(text) else { return Ok(()) };
+        let Ok(toks) = crate::sql::lex(text) else {
+            return Ok(());
+        };
         if toks.len() < 3 || !toks[0].is_kw(text, "drop") || !toks[1].is_kw(text, "table") {
             return Ok(());
         }
@@ -485,7 +487,11 @@ impl Planner {
             if other.name.eq_ignore_ascii_case(&name) {
                 continue;
             }
-            if other.foreign_keys().iter().any(|(_, r)| r.table.eq_ignore_ascii_case(&name)) {
+            if other
+                .foreign_keys()
+                .iter()
+                .any(|(_, r)| r.table.eq_ignore_ascii_case(&name))
+            {
                 return Err(Error::refused(
                     &name,
                     format!("table \"{}\" has a foreign key referencing it", other.name),
@@ -730,7 +736,7 @@ impl Planner {
                         .as_deref()
                         .is_none_or(|d| d.eq_ignore_ascii_case("null"));
                 if pk_or_unique
-                    && t.primary_key().is_empty() == false
+                    && !t.primary_key().is_empty()
                     && has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { .. }))
                 {
                     return Err(Error::refused(
@@ -1303,13 +1309,8 @@ impl Planner {
             Sql::Exec(new.render()),
         ];
         let copy_idx = sql.len();
-        let order = if old.without_rowid {
-            String::new()
-        } else {
-            String::new()
-        };
         sql.push(Sql::Exec(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}{order}",
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
             quote_ident(&name),
             into.join(", "),
             from.join(", "),

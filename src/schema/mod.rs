@@ -92,6 +92,8 @@ pub struct Table {
 pub struct Column {
     /// Whitespace and comments before the definition.
     pub leading: String,
+    /// A comment on the same line after this item's comma (e.g. ` -- the id`), kept with it.
+    pub comment: String,
     /// The column's name.
     pub name: String,
     /// The name as written (with its quoting); `None` to quote `name`.
@@ -162,6 +164,8 @@ pub struct ForeignKeyRef {
 pub struct TableConstraint {
     /// Whitespace and comments before it.
     pub leading: String,
+    /// A comment on the same line after this item's comma, kept with it.
+    pub comment: String,
     /// The explicit name, if written.
     pub name: Option<String>,
     /// What the constraint is.
@@ -312,23 +316,29 @@ impl Table {
     /// The `CREATE TABLE` statement for the current definition.
     pub fn render(&self) -> String {
         let mut s = self.head.clone();
-        let mut first = true;
         let items = self
             .columns
             .iter()
-            .map(|c| (c.leading.as_str(), c.render()))
+            .map(|c| (c.leading.as_str(), c.render(), c.comment.as_str()))
             .chain(
                 self.constraints
                     .iter()
-                    .map(|c| (c.leading.as_str(), c.text.clone())),
+                    .map(|c| (c.leading.as_str(), c.text.clone(), c.comment.as_str())),
             );
-        for (leading, text) in items {
-            if !first {
+        let mut pending_comment = "";
+        for (i, (leading, text, comment)) in items.enumerate() {
+            if i > 0 {
                 s.push(',');
+                s.push_str(pending_comment);
             }
-            first = false;
             s.push_str(leading);
             s.push_str(&text);
+            pending_comment = comment;
+        }
+        // A line comment must be followed by a newline before whatever comes next.
+        s.push_str(pending_comment);
+        if pending_comment.contains("--") && !self.trailing.starts_with('\n') {
+            s.push('\n');
         }
         s.push_str(&self.trailing);
         s.push(')');

@@ -50,8 +50,7 @@ fn split_commas(src: &str, toks: &[Token], from: usize, to: usize) -> Vec<(usize
     let mut out = Vec::new();
     let mut depth = 0;
     let mut s = from;
-    for i in from..to {
-        let t = &toks[i];
+    for (i, t) in toks.iter().enumerate().take(to).skip(from) {
         if t.is_punct(src, "(") {
             depth += 1;
         } else if t.is_punct(src, ")") {
@@ -121,16 +120,54 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         if a >= b {
             return Err(perr("empty item in CREATE TABLE", toks[a.min(close)].start));
         }
-        let leading = src[prev_end..toks[a].start].to_string();
+        let mut leading = src[prev_end..toks[a].start].to_string();
+        // A comment on the same line as the previous item's comma belongs to that item.
+        if let Some(nl) = leading.find('\n') {
+            if leading[..nl].contains("--") || leading[..nl].contains("/*") {
+                let comment = leading[..nl].to_string();
+                if let Some(c) = table.constraints.last_mut() {
+                    c.comment = comment;
+                    leading = leading[nl..].to_string();
+                } else if let Some(c) = table.columns.last_mut() {
+                    c.comment = comment;
+                    leading = leading[nl..].to_string();
+                }
+            }
+        }
         prev_end = toks[b].end; // after the comma (or the closing paren)
         let first = &toks[a];
         let is_constraint = ["constraint", "primary", "unique", "check", "foreign"]
             .iter()
             .any(|k| first.is_kw(src, k));
         if is_constraint {
-            let mut c = table_constraint(src, &toks[a..b])?;
-            c.leading = leading;
-            table.constraints.push(c);
+            // SQLite accepts table constraints without a separating comma: split them.
+            let mut starts = vec![a];
+            let mut depth = 0;
+            for j in a + 1..b {
+                let t = &toks[j];
+                if t.is_punct(src, "(") {
+                    depth += 1;
+                } else if t.is_punct(src, ")") {
+                    depth -= 1;
+                } else if depth == 0
+                    && ["constraint", "primary", "unique", "check", "foreign"]
+                        .iter()
+                        .any(|k| t.is_kw(src, k))
+                    && !(j >= a + 2 && toks[j - 2].is_kw(src, "constraint"))
+                {
+                    starts.push(j);
+                }
+            }
+            starts.push(b);
+            for (n, w) in starts.windows(2).enumerate() {
+                let mut c = table_constraint(src, &toks[w[0]..w[1]])?;
+                c.leading = if n == 0 {
+                    leading.clone()
+                } else {
+                    src[toks[w[0] - 1].end..toks[w[0]].start].to_string()
+                };
+                table.constraints.push(c);
+            }
         } else {
             if !table.constraints.is_empty() {
                 return Err(perr(
@@ -348,6 +385,7 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
     }
     Ok(Column {
         leading: String::new(),
+        comment: String::new(),
         name,
         name_text: Some(toks[0].text(src).to_string()),
         type_text,
@@ -420,6 +458,7 @@ fn table_constraint(src: &str, toks: &[Token]) -> Result<TableConstraint, ParseE
     let _ = Tok::Word;
     Ok(TableConstraint {
         leading: String::new(),
+        comment: String::new(),
         name,
         kind,
         text: span(src, toks, 0, toks.len()),

@@ -38,7 +38,8 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
                         e.message, e.offset
                     ),
                 })?;
-                check_columns(conn, &table)?;
+                let mut table = table;
+                check_columns(conn, &mut table)?;
                 schema.tables.insert(name, table);
             }
             "index" => {
@@ -96,8 +97,40 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
     Ok(schema)
 }
 
-/// Verifies that kit's parse of a table agrees with SQLite's `table_xinfo`.
-fn check_columns(conn: &Connection, table: &Table) -> Result<()> {
+/// Verifies that kit's parse of a table agrees with SQLite's `table_xinfo` and
+/// `foreign_key_list`, and takes `STRICT` / `WITHOUT ROWID` from `table_list`.
+fn check_columns(conn: &Connection, table: &mut Table) -> Result<()> {
+    let flags: Option<(bool, bool)> = conn
+        .query_row(
+            "SELECT wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+            [&table.name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(Error::sqlite("reading table_list", e)),
+        })?;
+    if let Some((wr, strict)) = flags {
+        table.without_rowid = wr;
+        table.strict = strict;
+    }
+    let fks: i64 = conn
+        .query_row(
+            "SELECT count(DISTINCT id) FROM pragma_foreign_key_list(?1, 'main')",
+            [&table.name],
+            |r| r.get(0),
+        )
+        .map_err(|e| Error::sqlite("reading foreign_key_list", e))?;
+    if fks as usize != table.foreign_keys().len() {
+        return Err(Error::Database {
+            path: format!("table \"{}\"", table.name),
+            message: format!(
+                "kit read {} foreign keys but SQLite reports {fks}; please report this table definition",
+                table.foreign_keys().len()
+            ),
+        });
+    }
     let mut stmt = conn
         .prepare("SELECT name FROM pragma_table_xinfo(?1, 'main')")
         .map_err(|e| Error::sqlite("reading table_xinfo", e))?;
