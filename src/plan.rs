@@ -411,21 +411,6 @@ impl Planner {
         let what = step.description.clone();
         let table = step.table.clone().unwrap_or_default();
         self.shadow_exec(&step.sql, &table, &what)?;
-        if let Some(t) = &step.table {
-            if step.path != Path::Statement {
-                self.fk_tables.insert(t.clone());
-                // Children of a changed parent can break too.
-                for (name, other) in &self.schema.tables {
-                    if other
-                        .foreign_keys()
-                        .iter()
-                        .any(|(_, r)| r.table.eq_ignore_ascii_case(t))
-                    {
-                        self.fk_tables.insert(name.clone());
-                    }
-                }
-            }
-        }
         self.plan.steps.push(step);
         Ok(())
     }
@@ -1350,6 +1335,48 @@ impl Planner {
         }
         for tr in self.schema.triggers_on(&name) {
             sql.push(Sql::Exec(tr.sql.clone()));
+        }
+        // Foreign keys only need checking where the copy can change what they compare: this
+        // table's own keys when their columns changed, and its children when the parent key did.
+        let intact = |col: &str| -> bool {
+            let Some((i, c)) = new.column(col) else {
+                return false;
+            };
+            let Some((_, o)) = old.column(col) else {
+                return false;
+            };
+            sources[i].as_deref() == Some(quote_ident(&o.name).as_str())
+                && c.type_text == o.type_text
+                && c.constraints
+                    .iter()
+                    .filter(|k| matches!(k.kind, ColumnConstraintKind::Collate(_)))
+                    .eq(o
+                        .constraints
+                        .iter()
+                        .filter(|k| matches!(k.kind, ColumnConstraintKind::Collate(_))))
+        };
+        let own_changed = old.foreign_keys() != new.foreign_keys()
+            || new
+                .foreign_keys()
+                .iter()
+                .any(|(cols, _)| cols.iter().any(|c| !intact(c)));
+        if own_changed {
+            self.fk_tables.insert(name.clone());
+        }
+        for (child, other) in &self.schema.tables {
+            for (_, r) in other.foreign_keys() {
+                if !r.table.eq_ignore_ascii_case(&name) {
+                    continue;
+                }
+                let keys = if r.columns.is_empty() {
+                    old.primary_key()
+                } else {
+                    r.columns.clone()
+                };
+                if keys.is_empty() || !keys.iter().all(|k| intact(k)) {
+                    self.fk_tables.insert(child.clone());
+                }
+            }
         }
         self.push(Step {
             path: Path::Rebuild,
