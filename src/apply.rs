@@ -10,6 +10,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeSet;
 use std::path::Path as FsPath;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long to wait for another connection's lock before giving up.
@@ -161,17 +162,44 @@ pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
 /// One foreign-key violation: (child table, rowid, parent table, fk id).
 type Violation = (String, Option<i64>, String, i64);
 
+/// Progress of one table copy, reported while the rows are being copied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The table being copied.
+    pub table: String,
+    /// Rows copied so far.
+    pub copied: u64,
+    /// Rows to copy in all.
+    pub total: u64,
+    /// Time since the copy started.
+    pub elapsed: Duration,
+    /// True on the last report of this copy.
+    pub done: bool,
+}
+
+/// A progress callback; it runs on the applying thread, from inside SQLite's progress handler.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Ways to watch an apply. The library never prints; these callbacks let a caller do it.
+#[derive(Default)]
+pub struct Observer<'a> {
+    /// Called with each statement just before it runs (SQL echo).
+    pub on_statement: Option<&'a mut dyn FnMut(&str)>,
+    /// Called about every few hundred thousand SQLite VM steps during a table copy.
+    pub on_progress: Option<ProgressFn>,
+}
+
 /// Applies a plan in one transaction. On any error the transaction is rolled back and the
 /// database is unchanged.
 pub fn apply(conn: &mut Connection, plan: &Plan) -> Result<Summary> {
-    apply_observed(conn, plan, &mut |_| {})
+    apply_observed(conn, plan, &mut Observer::default())
 }
 
-/// Like [`apply`], calling `observe` with each statement just before it runs (for SQL echo).
+/// Like [`apply`], reporting statements and copy progress to `observer`.
 pub fn apply_observed(
     conn: &mut Connection,
     plan: &Plan,
-    observe: &mut dyn FnMut(&str),
+    observer: &mut Observer,
 ) -> Result<Summary> {
     register_functions(conn)?;
     let started = Instant::now();
@@ -193,13 +221,21 @@ pub fn apply_observed(
         set(conn, "PRAGMA foreign_keys = OFF")?;
     }
     set(conn, "PRAGMA legacy_alter_table = OFF")?;
-    let mut result = run(conn, plan, None, observe);
+    let copying: Arc<Mutex<Option<(Progress, Instant)>>> = Arc::new(Mutex::new(None));
+    if let Some(report) = observer.on_progress.clone() {
+        install_progress_handler(conn, copying.clone(), report)?;
+    }
+    let mut result = run(conn, plan, None, observer, &copying);
     if let Err(Error::Refused(r)) = &result {
         if r.reason.starts_with(FK_REASON) {
             // Were these violations there before? Compare with the untouched database.
             let before = fk_violations(conn, &plan.fk_check_tables)?;
-            result = run(conn, plan, Some(before), observe);
+            result = run(conn, plan, Some(before), observer, &copying);
         }
+    }
+    if observer.on_progress.is_some() {
+        conn.progress_handler(0, None::<fn() -> bool>)
+            .map_err(|e| Error::sqlite("removing the progress handler", e))?;
     }
     if fk_off {
         set(conn, "PRAGMA foreign_keys = ON")?;
@@ -223,7 +259,8 @@ fn run(
     conn: &mut Connection,
     plan: &Plan,
     tolerated: Option<BTreeSet<Violation>>,
-    observe: &mut dyn FnMut(&str),
+    observer: &mut Observer,
+    copying: &Arc<Mutex<Option<(Progress, Instant)>>>,
 ) -> Result<Summary> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -254,11 +291,37 @@ fn run(
                     format!("PRAGMA schema_version = {}", v + 1)
                 }
             };
-            observe(&text);
+            if let Some(f) = observer.on_statement.as_mut() {
+                f(&text);
+            }
             if step.copy_statement == Some(i) {
-                rows = tx
-                    .execute(&text, [])
-                    .map_err(|e| step_error(step, &text, e))? as u64;
+                let table = step.table.clone().unwrap_or_default();
+                if let Some(report) = &observer.on_progress {
+                    let count =
+                        format!("SELECT count(*) FROM {}", quote_ident(&copy_source(&text)));
+                    let total = tx
+                        .query_row(&count, [], |r| r.get::<_, i64>(0))
+                        .unwrap_or(0) as u64;
+                    let p = Progress {
+                        table,
+                        copied: 0,
+                        total,
+                        elapsed: Duration::ZERO,
+                        done: false,
+                    };
+                    report(&p);
+                    *copying.lock().unwrap_or_else(|e| e.into_inner()) = Some((p, Instant::now()));
+                }
+                let started = Instant::now();
+                let res = tx.execute(&text, []);
+                let last = copying.lock().unwrap_or_else(|e| e.into_inner()).take();
+                rows = res.map_err(|e| step_error(step, &text, e))? as u64;
+                if let (Some(report), Some((mut p, _))) = (&observer.on_progress, last) {
+                    p.copied = rows;
+                    p.elapsed = started.elapsed();
+                    p.done = true;
+                    report(&p);
+                }
             } else {
                 tx.execute_batch(&text)
                     .map_err(|e| step_error(step, &text, e))?;
@@ -298,6 +361,53 @@ fn run(
     }
     tx.commit().map_err(|e| Error::sqlite("committing", e))?;
     Ok(summary)
+}
+
+/// The table a copy statement reads from (`... FROM "x"` at its end).
+fn copy_source(sql: &str) -> String {
+    let toks = crate::sql::lex(sql).unwrap_or_default();
+    toks.last().and_then(|t| t.ident(sql)).unwrap_or_default()
+}
+
+/// Reports copy progress from SQLite's progress handler: the number of rows the running
+/// statement has read from the old table (`SQLITE_STMTSTATUS_FULLSCAN_STEP`) is the number of
+/// rows copied, so progress costs nothing per row.
+fn install_progress_handler(
+    conn: &mut Connection,
+    copying: Arc<Mutex<Option<(Progress, Instant)>>>,
+    report: ProgressFn,
+) -> Result<()> {
+    // SAFETY: the handle is only used from inside SQLite's own callback on this connection,
+    // which runs on the thread executing the statement while the connection is alive.
+    let db = unsafe { conn.handle() } as usize;
+    let handler = move || {
+        let mut guard = copying.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((p, started)) = guard.as_mut() {
+            let db = db as *mut rusqlite::ffi::sqlite3;
+            let mut copied = 0i64;
+            // SAFETY: iterating this connection's statements and reading a counter, from its callback.
+            unsafe {
+                let mut stmt = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+                while !stmt.is_null() {
+                    if rusqlite::ffi::sqlite3_stmt_busy(stmt) != 0 {
+                        let n = rusqlite::ffi::sqlite3_stmt_status(
+                            stmt,
+                            rusqlite::ffi::SQLITE_STMTSTATUS_FULLSCAN_STEP,
+                            0,
+                        );
+                        copied = copied.max(i64::from(n));
+                    }
+                    stmt = rusqlite::ffi::sqlite3_next_stmt(db, stmt);
+                }
+            }
+            p.copied = copied as u64;
+            p.elapsed = started.elapsed();
+            report(p);
+        }
+        false // never interrupt
+    };
+    conn.progress_handler(200_000, Some(handler))
+        .map_err(|e| Error::sqlite("installing the progress handler", e))
 }
 
 fn step_error(step: &crate::plan::Step, sql: &str, e: rusqlite::Error) -> Error {

@@ -35,7 +35,9 @@ pub mod schema;
 pub mod sql;
 pub mod statements;
 
-pub use apply::{apply, apply_observed, open, open_read_only, Summary};
+pub use apply::{
+    apply, apply_observed, open, open_read_only, Observer, Progress, ProgressFn, Summary,
+};
 pub use error::{Error, Refusal, Result};
 pub use ops::{AlterTable, Op};
 pub use plan::{Path, Plan, Step};

@@ -1,8 +1,12 @@
 //! The `kit` command line: a thin shell over the library.
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -35,9 +39,12 @@ struct RebuildArgs {
     /// Print the exact SQL that would run, change nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Print nothing on success.
+    /// Print nothing on success (no summary, no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Echo every executed statement to stderr.
+    #[arg(long)]
+    echo: bool,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +59,38 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A progress bar on stderr for copies that take more than about a second.
+fn progress_bar() -> kit::ProgressFn {
+    let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    Arc::new(move |p: &kit::Progress| {
+        let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+        if p.done {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            return;
+        }
+        if bar.is_none() && p.elapsed >= Duration::from_secs(1) {
+            let b = ProgressBar::new(p.total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {human_pos}/{human_len} rows, {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_prefix(format!("copying \"{}\"", p.table));
+            *bar = Some(b);
+        }
+        if let Some(b) = bar.as_ref() {
+            let rate = p.copied as f64 / p.elapsed.as_secs_f64().max(1e-3);
+            let left = p.total.saturating_sub(p.copied) as f64 / rate.max(1.0);
+            b.set_message(format!("{:.0}k rows/s, {left:.0}s left", rate / 1000.0));
+            b.set_position(p.copied.min(p.total));
+        }
+    })
 }
 
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
@@ -74,7 +113,12 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     }
     let mut conn = kit::open(&a.db)?;
     let plan = kit::plan_sql(&conn, &sql)?;
-    let summary = kit::apply(&mut conn, &plan)?;
+    let mut echo = |sql: &str| eprintln!("{sql};");
+    let mut observer = kit::Observer {
+        on_statement: if a.echo { Some(&mut echo) } else { None },
+        on_progress: (!a.quiet && std::io::stderr().is_terminal()).then(progress_bar),
+    };
+    let summary = kit::apply_observed(&mut conn, &plan, &mut observer)?;
     if !a.quiet {
         for s in &summary.steps {
             if s.path == kit::Path::Statement {
