@@ -9,8 +9,8 @@
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
 use crate::schema::{
-    read_schema, shadow_copy, Column, ColumnConstraint, ColumnConstraintKind, ConstraintPlace,
-    Schema, Table, TableConstraint, TableConstraintKind,
+    read_schema, refresh_schema, shadow_copy, Column, ColumnConstraint, ColumnConstraintKind,
+    ConstraintPlace, Schema, Table, TableConstraint, TableConstraintKind,
 };
 use crate::sql::{mentions, quote_ident, quote_str};
 use crate::statements::Statement;
@@ -403,7 +403,7 @@ impl Planner {
                 }
             })?;
         }
-        self.schema = read_schema(&self.shadow)?;
+        self.schema = refresh_schema(&self.shadow, &self.schema)?;
         Ok(())
     }
 
@@ -440,7 +440,7 @@ impl Planner {
             },
             statement: text.to_string(),
         })?;
-        self.schema = read_schema(&self.shadow)?;
+        self.schema = refresh_schema(&self.shadow, &self.schema)?;
         for name in self.schema.tables.keys() {
             if mentions(text, name) {
                 self.fk_tables.insert(name.clone());

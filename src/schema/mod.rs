@@ -11,7 +11,7 @@ mod parse;
 mod read;
 
 pub use parse::{parse_column_def, parse_create_table, parse_table_constraint};
-pub use read::{read_schema, shadow_copy};
+pub use read::{read_schema, refresh_schema, shadow_copy};
 
 use crate::sql::quote_ident;
 use indexmap::IndexMap;
@@ -71,6 +71,8 @@ impl Schema {
 pub struct Table {
     /// The table's name.
     pub name: String,
+    /// The `CREATE TABLE` text as SQLite stored it when read (not updated by edits to the model).
+    pub stored_sql: String,
     /// Text up to and including the opening parenthesis, e.g. `CREATE TABLE users (`.
     pub head: String,
     /// Columns, in order.

@@ -107,6 +107,7 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
     let close = close_paren(src, &toks, open)?;
     let mut table = Table {
         name,
+        stored_sql: src.to_string(),
         head: src[..toks[open].end].to_string(),
         columns: vec![],
         constraints: vec![],

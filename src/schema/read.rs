@@ -4,17 +4,37 @@
 use super::*;
 use crate::error::{Error, Result};
 use rusqlite::Connection;
+use std::collections::HashMap;
 
 /// Reads every table, index, trigger and view of the `main` database.
 pub fn read_schema(conn: &Connection) -> Result<Schema> {
+    refresh_schema(conn, &Schema::default())
+}
+
+/// Reads the schema again, reusing from `previous` every table and index whose stored text is
+/// unchanged (so re-reading after a step costs one query plus the changed objects).
+pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
     let ctx = "reading the schema";
     let mut stmt = conn
-        .prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")
+        .prepare_cached("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")
         .map_err(|e| Error::sqlite(ctx, e))?;
     let rows: Vec<(String, String, String, Option<String>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .and_then(|rows| rows.collect())
         .map_err(|e| Error::sqlite(ctx, e))?;
+    // STRICT and WITHOUT ROWID as SQLite sees them (one query: per-table lookups scan all).
+    let flags: HashMap<String, (bool, bool)> = conn
+        .prepare_cached("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")
+        .and_then(|mut st| {
+            st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?.to_lowercase(),
+                    (r.get(1)?, r.get(2)?),
+                ))
+            })
+            .and_then(|r| r.collect())
+        })
+        .map_err(|e| Error::sqlite("reading table_list", e))?;
     let mut schema = Schema::default();
     for (kind, name, tbl_name, sql) in rows {
         match kind.as_str() {
@@ -31,6 +51,10 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
                     schema.virtual_tables.insert(name, sql);
                     continue;
                 }
+                if let Some(t) = previous.tables.get(&name).filter(|t| t.stored_sql == sql) {
+                    schema.tables.insert(name, t.clone());
+                    continue;
+                }
                 let table = parse_create_table(&sql).map_err(|e| Error::Database {
                     path: format!("table \"{name}\""),
                     message: format!(
@@ -39,11 +63,19 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
                     ),
                 })?;
                 let mut table = table;
-                check_columns(conn, &mut table)?;
+                check_columns(conn, &mut table, &flags)?;
                 schema.tables.insert(name, table);
             }
             "index" => {
-                let columns = index_columns(conn, &name)?;
+                let cached = previous
+                    .indexes
+                    .get(&name)
+                    .filter(|i| i.sql == sql && i.table == tbl_name)
+                    .map(|i| i.columns.clone());
+                let columns = match cached {
+                    Some(c) => c,
+                    None => index_columns(conn, &name)?,
+                };
                 schema.indexes.insert(
                     name.clone(),
                     Index {
@@ -99,28 +131,19 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
 
 /// Verifies that kit's parse of a table agrees with SQLite's `table_xinfo` and
 /// `foreign_key_list`, and takes `STRICT` / `WITHOUT ROWID` from `table_list`.
-fn check_columns(conn: &Connection, table: &mut Table) -> Result<()> {
-    let flags: Option<(bool, bool)> = conn
-        .query_row(
-            "SELECT wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
-            [&table.name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(Error::sqlite("reading table_list", e)),
-        })?;
+fn check_columns(
+    conn: &Connection,
+    table: &mut Table,
+    flags: &HashMap<String, (bool, bool)>,
+) -> Result<()> {
+    let flags = flags.get(&table.name.to_lowercase()).copied();
     if let Some((wr, strict)) = flags {
         table.without_rowid = wr;
         table.strict = strict;
     }
     let fks: i64 = conn
-        .query_row(
-            "SELECT count(DISTINCT id) FROM pragma_foreign_key_list(?1, 'main')",
-            [&table.name],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT count(DISTINCT id) FROM pragma_foreign_key_list(?1, 'main')")
+        .and_then(|mut st| st.query_row([&table.name], |r| r.get(0)))
         .map_err(|e| Error::sqlite("reading foreign_key_list", e))?;
     if fks as usize != table.foreign_keys().len() {
         return Err(Error::Database {
@@ -132,7 +155,7 @@ fn check_columns(conn: &Connection, table: &mut Table) -> Result<()> {
         });
     }
     let mut stmt = conn
-        .prepare("SELECT name FROM pragma_table_xinfo(?1, 'main')")
+        .prepare_cached("SELECT name FROM pragma_table_xinfo(?1, 'main')")
         .map_err(|e| Error::sqlite("reading table_xinfo", e))?;
     let names: Vec<String> = stmt
         .query_map([&table.name], |r| r.get(0))
@@ -155,7 +178,9 @@ fn check_columns(conn: &Connection, table: &mut Table) -> Result<()> {
 
 fn index_columns(conn: &Connection, index: &str) -> Result<Vec<Option<String>>> {
     let mut stmt = conn
-        .prepare("SELECT name FROM pragma_index_xinfo(?1, 'main') WHERE key = 1 ORDER BY seqno")
+        .prepare_cached(
+            "SELECT name FROM pragma_index_xinfo(?1, 'main') WHERE key = 1 ORDER BY seqno",
+        )
         .map_err(|e| Error::sqlite("reading index_xinfo", e))?;
     let cols = stmt
         .query_map([index], |r| r.get::<_, Option<String>>(0))
@@ -169,41 +194,40 @@ pub fn shadow_copy(conn: &Connection) -> Result<Connection> {
     let shadow =
         Connection::open_in_memory().map_err(|e| Error::sqlite("opening a scratch database", e))?;
     let mut stmt = conn
-        .prepare(
-            "SELECT type, name, sql FROM main.sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid",
+        .prepare_cached(
+            "SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid",
         )
         .map_err(|e| Error::sqlite("reading the schema", e))?;
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let rows: Vec<(String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .and_then(|r| r.collect())
         .map_err(|e| Error::sqlite("reading the schema", e))?;
     shadow
         .execute_batch("PRAGMA foreign_keys = OFF; BEGIN")
         .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
-    for (kind, name, sql) in rows {
+    let mut made_by_modules = std::collections::HashSet::new();
+    // Views and triggers own no b-tree: they are written straight into sqlite_schema and parsed
+    // once at the end, because creating objects one by one costs SQLite a schema scan each.
+    let mut no_storage = Vec::new();
+    for (kind, name, tbl_name, sql) in rows {
         if name.starts_with("sqlite_") {
             continue;
         }
-        if kind == "table" {
-            let exists: bool = shadow
-                .query_row(
-                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                    [&name],
-                    |r| r.get(0),
-                )
-                .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
-            if exists {
-                continue; // a virtual table's shadow table, already made by the module
-            }
+        if kind == "view" || kind == "trigger" {
+            no_storage.push((kind, name, tbl_name, sql));
+            continue;
         }
+        if kind == "table" && made_by_modules.contains(&name.to_lowercase()) {
+            continue; // a virtual table's shadow table, already made by the module
+        }
+        let is_virtual = kind == "table"
+            && sql
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("create virtual");
         if let Err(e) = shadow.execute_batch(&sql) {
             // Virtual tables of modules this build lacks are kept out of the scratch copy.
-            if kind == "table"
-                && sql
-                    .trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("create virtual")
-            {
+            if is_virtual {
                 continue;
             }
             return Err(Error::sqlite(
@@ -211,9 +235,52 @@ pub fn shadow_copy(conn: &Connection) -> Result<Connection> {
                 e,
             ));
         }
+        if is_virtual {
+            let mut st = shadow
+                .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE ?1 || '\\_%' ESCAPE '\\'")
+                .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+            let names: Vec<String> = st
+                .query_map([&name], |r| r.get(0))
+                .and_then(|r| r.collect())
+                .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+            made_by_modules.extend(names.into_iter().map(|n| n.to_lowercase()));
+        }
+    }
+    if !no_storage.is_empty() {
+        let version: i64 = shadow
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+        shadow
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, false)
+            .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+        shadow
+            .execute_batch("PRAGMA writable_schema = ON")
+            .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+        {
+            let mut ins = shadow
+                .prepare("INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES (?1, ?2, ?3, 0, ?4)")
+                .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+            for (kind, name, tbl_name, sql) in &no_storage {
+                ins.execute((kind, name, tbl_name, sql)).map_err(|e| {
+                    Error::sqlite(format!("copying the definition of {kind} \"{name}\""), e)
+                })?;
+            }
+        }
+        shadow
+            .execute_batch(&format!(
+                "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF",
+                version + 1
+            ))
+            .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
     }
     shadow
         .execute_batch("COMMIT")
         .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
+    // Load the schema now, so a definition SQLite cannot parse is reported here.
+    shadow
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| Error::sqlite("loading the scratch schema", e))?;
     Ok(shadow)
 }
