@@ -3,7 +3,7 @@
 //! on any failure so the database is left exactly as it was.
 
 use crate::error::{Error, Refusal, Result};
-use crate::plan::{Path, Plan, Sql};
+use crate::plan::{Path, Plan};
 use crate::sql::quote_ident;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
@@ -62,12 +62,23 @@ pub fn open(path: &FsPath) -> Result<Connection> {
     )
 }
 
-/// Opens an existing database file read-only (for `--dry-run`).
+/// Opens an existing database file for reading only (for `--dry-run`): writes are refused by
+/// `PRAGMA query_only`. The connection is read-write underneath when the file allows it, so a
+/// WAL database's `-wal`/`-shm` files are removed again on close, as after any reader.
 pub fn open_read_only(path: &FsPath) -> Result<Connection> {
-    open_with(
+    let conn = open_with(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
+    .or_else(|_| {
+        open_with(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    })?;
+    conn.execute_batch("PRAGMA query_only = ON")
+        .map_err(|e| Error::sqlite("setting query_only", e))?;
+    Ok(conn)
 }
 
 fn open_with(path: &FsPath, flags: OpenFlags) -> Result<Connection> {
@@ -282,15 +293,7 @@ fn run(
         }
         let mut rows = 0u64;
         for (i, q) in step.sql.iter().enumerate() {
-            let text = match q {
-                Sql::Exec(s) => s.clone(),
-                Sql::BumpSchemaVersion => {
-                    let v: i64 = tx
-                        .query_row("PRAGMA schema_version", [], |r| r.get(0))
-                        .map_err(|e| Error::sqlite("reading schema_version", e))?;
-                    format!("PRAGMA schema_version = {}", v + 1)
-                }
-            };
+            let text = q.clone();
             if let Some(f) = observer.on_statement.as_mut() {
                 f(&text);
             }
@@ -356,7 +359,12 @@ fn run(
             reason: format!("{FK_REASON}: rows would reference missing parents"),
             count: new.len() as u64,
             examples,
-            hint: "delete or fix the child rows in the same change, or keep the parent rows".into(),
+            hint: if plan.needs_foreign_keys_off() {
+                "this change rebuilds tables, so foreign keys are off while it runs (SQLite cannot switch them inside a transaction) and ON DELETE/UPDATE actions do not fire: delete or fix the child rows explicitly, or run that statement as a separate change"
+            } else {
+                "delete or fix the child rows in the same change, or keep the parent rows"
+            }
+            .into(),
         }));
     }
     tx.commit().map_err(|e| Error::sqlite("committing", e))?;

@@ -9,8 +9,8 @@
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
 use crate::schema::{
-    read_schema, refresh_schema, shadow_copy, Column, ColumnConstraint, ColumnConstraintKind,
-    ConstraintPlace, Schema, Table, TableConstraint, TableConstraintKind,
+    read_schema, refresh_schema, shadow_copy, Column, ColumnConstraintKind, ConstraintPlace,
+    Schema, Table, TableConstraint, TableConstraintKind,
 };
 use crate::sql::{mentions, quote_ident, quote_str};
 use crate::statements::Statement;
@@ -38,26 +38,6 @@ impl Path {
             Path::Edit => "edit of stored definition (no copy)",
             Path::Rebuild => "rebuild (one copy)",
             Path::Statement => "statement",
-        }
-    }
-}
-
-/// One SQL statement of a step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sql {
-    /// Execute this text.
-    Exec(String),
-    /// `PRAGMA schema_version = <current + 1>`, read when applied (required after editing
-    /// `sqlite_schema` so other connections reload the schema).
-    BumpSchemaVersion,
-}
-
-impl Sql {
-    /// The text as shown by `--dry-run`.
-    pub fn display(&self) -> String {
-        match self {
-            Sql::Exec(s) => s.clone(),
-            Sql::BumpSchemaVersion => "PRAGMA schema_version = <current + 1>".to_string(),
         }
     }
 }
@@ -115,7 +95,7 @@ pub struct Step {
     /// Preflight checks run just before the statements.
     pub checks: Vec<Check>,
     /// The statements, in order.
-    pub sql: Vec<Sql>,
+    pub sql: Vec<String>,
     /// For rebuilds: the index into `sql` of the `INSERT ... SELECT` that copies the rows.
     pub copy_statement: Option<usize>,
 }
@@ -160,7 +140,7 @@ impl Plan {
                 ));
             }
             for q in &s.sql {
-                out.push(format!("{};", q.display()));
+                out.push(format!("{};", q));
             }
         }
         for t in &self.fk_check_tables {
@@ -214,7 +194,14 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         batches: Vec::new(),
         plan: Plan::default(),
         fk_tables: BTreeSet::new(),
+        renamed_columns: BTreeSet::new(),
+        live_version: schema_version,
+        shadow_base: 0,
     };
+    p.shadow_base = p
+        .shadow
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading schema_version", e))?;
     let views_before = p.working_views();
     for st in statements {
         match st {
@@ -240,14 +227,23 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                     p.batches[idx].ops.push((op.clone(), text.clone()));
                 }
             }
-            Statement::Other { text, ddl } => {
+            Statement::Other {
+                text,
+                ddl,
+                line,
+                column,
+            } => {
+                let affected = p.affected_tables(text);
                 if *ddl {
                     p.flush_all()?;
                 } else {
+                    // A statement that reads or writes a table (directly, through a view, a
+                    // trigger or a foreign-key action) separates that table's batches.
                     let hit: Vec<usize> = (0..p.batches.len())
                         .filter(|&i| {
                             let b = &p.batches[i];
-                            mentions(text, &b.name_now) || mentions(text, &b.start_name)
+                            affected.contains(&b.name_now.to_lowercase())
+                                || affected.contains(&b.start_name.to_lowercase())
                         })
                         .collect();
                     for i in hit.into_iter().rev() {
@@ -255,15 +251,22 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         p.flush(b)?;
                     }
                 }
-                p.run_statement(text)?;
+                p.run_statement(text, &affected, (*line, *column))?;
             }
         }
     }
     p.flush_all()?;
-    // Views that worked before must still work.
+    // Views that worked before must still work, and keep their columns (a `SELECT *` view
+    // would silently lose a dropped column; PostgreSQL refuses the drop).
     let views_after = p.working_views();
-    for (name, _) in &views_before {
-        if p.schema.views.contains_key(name) && !views_after.iter().any(|(n, _)| n == name) {
+    for (name, sql, cols) in &views_before {
+        let Some(view) = p.schema.views.get(name) else {
+            continue;
+        };
+        if &view.sql != sql {
+            continue; // replaced by the change itself
+        }
+        let Some((_, _, after)) = views_after.iter().find(|(n, _, _)| n == name) else {
             let msg = p
                 .shadow
                 .prepare(&format!("SELECT * FROM {}", quote_ident(name)))
@@ -274,6 +277,23 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                 name,
                 format!("view \"{name}\" would stop working: {msg}"),
                 "drop or change the view in the same change (DROP VIEW ...; then CREATE VIEW ... after), as PostgreSQL requires",
+            ));
+        };
+        let lost: Vec<&String> = cols
+            .iter()
+            .filter(|c| {
+                !after.iter().any(|a| a.eq_ignore_ascii_case(c))
+                    && !p.renamed_columns.contains(&c.to_lowercase())
+            })
+            .collect();
+        if !lost.is_empty() {
+            return Err(Error::refused(
+                name,
+                format!(
+                    "view \"{name}\" would lose its column(s) {} (it selects them with *)",
+                    lost.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                ),
+                "drop the view in the same change and create it again after, as PostgreSQL requires",
             ));
         }
     }
@@ -298,23 +318,51 @@ struct Planner {
     batches: Vec<Batch>,
     plan: Plan,
     fk_tables: BTreeSet<String>,
+    /// Lowercased old names of columns the plan renames.
+    renamed_columns: BTreeSet<String>,
+    /// `schema_version` of the live database when planning started.
+    live_version: i64,
+    /// `schema_version` of the scratch copy when planning started.
+    shadow_base: i64,
 }
 
 /// The expression that gives a new column its value during a copy (over the old table).
 type Source = Option<String>;
 
 impl Planner {
-    fn working_views(&self) -> Vec<(String, ())> {
-        self.schema
-            .views
-            .keys()
-            .filter(|v| {
-                self.shadow
-                    .prepare(&format!("SELECT * FROM {}", quote_ident(v)))
-                    .is_ok()
-            })
-            .map(|v| (v.clone(), ()))
-            .collect()
+    /// Views that compile now, with their SQL text and output column names.
+    fn working_views(&self) -> Vec<(String, String, Vec<String>)> {
+        let mut out = Vec::new();
+        for v in self.schema.views.values() {
+            if self
+                .shadow
+                .prepare(&format!("SELECT * FROM {}", quote_ident(&v.name)))
+                .is_err()
+            {
+                continue;
+            }
+            let cols: Vec<String> = self
+                .shadow
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .and_then(|mut st| {
+                    st.query_map([&v.name], |r| r.get(0))
+                        .and_then(|r| r.collect())
+                })
+                .unwrap_or_default();
+            out.push((v.name.clone(), v.sql.clone(), cols));
+        }
+        out
+    }
+
+    /// The live database's `schema_version` after the steps planned so far, plus one: each
+    /// statement changes the version of the live database exactly as it changed the scratch
+    /// copy's, so the value is known when planning (and checked when applying).
+    fn next_schema_version(&self) -> Result<i64> {
+        let now: i64 = self
+            .shadow
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .map_err(|e| Error::sqlite("reading schema_version", e))?;
+        Ok(self.live_version + (now - self.shadow_base) + 1)
     }
 
     fn batch_for(&mut self, table: &str, text: &str) -> Result<usize> {
@@ -377,18 +425,9 @@ impl Planner {
     }
 
     /// Runs `sql` on the scratch copy, re-reading the schema afterwards.
-    fn shadow_exec(&mut self, sql: &[Sql], table: &str, what: &str) -> Result<()> {
+    fn shadow_exec(&mut self, sql: &[String], table: &str, what: &str) -> Result<()> {
         for q in sql {
-            let text = match q {
-                Sql::Exec(s) => s.clone(),
-                Sql::BumpSchemaVersion => {
-                    let v: i64 = self
-                        .shadow
-                        .query_row("PRAGMA schema_version", [], |r| r.get(0))
-                        .map_err(|e| Error::sqlite("reading schema_version", e))?;
-                    format!("PRAGMA schema_version = {}", v + 1)
-                }
-            };
+            let text = q.clone();
             self.shadow.execute_batch(&text).map_err(|e| {
                 let msg = e.to_string();
                 // SQLite names the view or trigger that an ALTER would break.
@@ -415,35 +454,82 @@ impl Planner {
         Ok(())
     }
 
-    fn run_statement(&mut self, text: &str) -> Result<()> {
-        self.refuse_drop_of_parent(text)?;
-        // Statements can touch any table: check the foreign keys of every table they name.
-        for name in self.schema.tables.keys() {
-            if mentions(text, name) {
-                self.fk_tables.insert(name.clone());
+    /// Tables and views (lowercase) that a statement can read or write: those it names, the
+    /// objects views and triggers of those read or write, and foreign-key children (actions).
+    fn affected_tables(&self, text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut work: Vec<String> = idents(text).into_iter().collect();
+        while let Some(n) = work.pop() {
+            let is_table = self.schema.table(&n).is_some();
+            let view = self
+                .schema
+                .views
+                .values()
+                .find(|v| v.name.eq_ignore_ascii_case(&n));
+            if (!is_table && view.is_none()) || !out.insert(n.clone()) {
+                continue;
+            }
+            if let Some(v) = view {
+                work.extend(idents(&v.sql));
+            }
+            for tr in self.schema.triggers.values() {
+                if tr.table.eq_ignore_ascii_case(&n) {
+                    work.extend(idents(&tr.sql));
+                }
+            }
+            for (child, t) in &self.schema.tables {
+                if t.foreign_keys()
+                    .iter()
+                    .any(|(_, r)| r.table.eq_ignore_ascii_case(&n))
+                {
+                    work.push(child.to_lowercase());
+                }
             }
         }
+        out
+    }
+
+    fn run_statement(
+        &mut self,
+        text: &str,
+        affected: &BTreeSet<String>,
+        at: (usize, usize),
+    ) -> Result<()> {
+        self.refuse_drop_of_parent(text)?;
+        // Check the foreign keys of every table the statement can change, and of their children.
+        self.fk_tables.extend(
+            affected
+                .iter()
+                .filter_map(|n| self.schema.table(n).map(|t| t.name.clone())),
+        );
         let step = Step {
             path: Path::Statement,
             table: None,
             description: first_line(text),
             checks: vec![],
-            sql: vec![Sql::Exec(text.to_string())],
+            sql: vec![(text.to_string())],
             copy_statement: None,
         };
-        self.shadow.execute_batch(text).map_err(|e| Error::Syntax {
-            message: e.to_string(),
-            line: 1,
-            column: match &e {
-                rusqlite::Error::SqlInputError { offset, .. } => (*offset).max(0) as usize + 1,
-                _ => 1,
-            },
-            statement: text.to_string(),
+        self.shadow.execute_batch(text).map_err(|e| {
+            // Where in the script SQLite stopped: the statement's start plus SQLite's offset.
+            let (l, c) = match &e {
+                rusqlite::Error::SqlInputError { offset, .. } => {
+                    crate::sql::line_col(text, (*offset).max(0) as usize)
+                }
+                _ => (1, 1),
+            };
+            Error::Syntax {
+                message: e.to_string(),
+                line: at.0 + l - 1,
+                column: if l == 1 { at.1 + c - 1 } else { c },
+                statement: text.to_string(),
+            }
         })?;
         self.schema = refresh_schema(&self.shadow, &self.schema)?;
-        for name in self.schema.tables.keys() {
-            if mentions(text, name) {
-                self.fk_tables.insert(name.clone());
+        // Tables the statement created are checked too.
+        for name in idents(text) {
+            if let Some(t) = self.schema.table(&name) {
+                self.fk_tables.insert(t.name.clone());
             }
         }
         self.plan.steps.push(step);
@@ -531,6 +617,7 @@ impl Planner {
                         quote_ident(from),
                         quote_ident(to)
                     );
+                    self.renamed_columns.insert(from.to_lowercase());
                     self.push(native(
                         &table,
                         format!("rename column \"{from}\" to \"{to}\""),
@@ -584,15 +671,22 @@ impl Planner {
             return self.rebuild(&old, &new, &sources, checks, desc.join(", "));
         }
         // Native and edit ops, in order; consecutive edits share one step.
+        let identity = |t: &Table| -> Vec<Source> {
+            t.columns
+                .iter()
+                .map(|c| Some(quote_ident(&c.name)))
+                .collect()
+        };
         let mut model = old.clone();
-        let mut srcs: Vec<Source> = sources.clone();
+        let mut srcs: Vec<Source> = identity(&model);
         let mut pending_edit: Option<Step> = None;
-        let mut checks_iter = Vec::new();
         for ((op, text), path) in ops.iter().zip(&paths) {
+            if is_noop(op, &model) {
+                continue;
+            }
             let mut op_checks = Vec::new();
             let mut drops = Vec::new();
             self.apply_op(&mut model, &mut srcs, op, text, &mut op_checks, &mut drops)?;
-            checks_iter.push(op_checks.clone());
             match path {
                 Path::Edit => {
                     let step = pending_edit.get_or_insert_with(|| Step {
@@ -608,7 +702,7 @@ impl Planner {
                     }
                     step.description.push_str(&op.to_sql());
                     step.checks.extend(op_checks);
-                    step.sql = edit_sql(&model);
+                    step.sql = edit_sql(&model, self.next_schema_version()?);
                 }
                 _ => {
                     if let Some(s) = pending_edit.take() {
@@ -616,13 +710,13 @@ impl Planner {
                     }
                     let mut sql = Vec::new();
                     for i in &drops {
-                        sql.push(Sql::Exec(format!("DROP INDEX {}", quote_ident(i))));
+                        sql.push(format!("DROP INDEX {}", quote_ident(i)));
                     }
-                    sql.push(Sql::Exec(format!(
+                    sql.push(format!(
                         "ALTER TABLE {} {}",
                         quote_ident(table),
-                        op.to_sql()
-                    )));
+                        native_action(op)
+                    ));
                     self.push(Step {
                         path: Path::Native,
                         table: Some(table.to_string()),
@@ -633,11 +727,7 @@ impl Planner {
                     })?;
                     // Continue from what SQLite stored.
                     model = self.table(table, text)?;
-                    srcs = model
-                        .columns
-                        .iter()
-                        .map(|c| Some(quote_ident(&c.name)))
-                        .collect();
+                    srcs = identity(&model);
                 }
             }
         }
@@ -735,6 +825,43 @@ impl Planner {
                     && !fk_with_default
                     && !stored
                     && !not_null_no_default;
+                // Existing rows get the default: its CHECKs must hold for it on every row.
+                let value = match (&default, generated) {
+                    (_, Some((expr, _))) => Some(format!("({expr})")),
+                    (Some(d), None) => Some(format!("({d})")),
+                    (None, None) => None,
+                };
+                for k in &c.constraints {
+                    if let (ColumnConstraintKind::Check(expr), Some(v)) = (&k.kind, &value) {
+                        if let Some(cond) = crate::sql::substitute(expr, &c.name, v) {
+                            checks.push(rows_check(
+                                t,
+                                &format!("new column \"{}\" gets {v} on existing rows, which breaks CHECK ({expr})", c.name),
+                                &format!("NOT ({cond})"),
+                                "choose a DEFAULT that satisfies the CHECK, or add the column without the CHECK, fill it, then ADD CONSTRAINT",
+                            ));
+                        }
+                    }
+                    if let ColumnConstraintKind::References(r) = &k.kind {
+                        let parent = if r.table.eq_ignore_ascii_case(&tn) {
+                            Some(t.clone())
+                        } else {
+                            self.schema.table(&r.table).cloned()
+                        };
+                        let Some(parent) = parent else {
+                            return Err(Error::Unknown {
+                                what: format!("table \"{}\" (named by REFERENCES)", r.table),
+                                statement: text.to_string(),
+                            });
+                        };
+                        let pcols = if r.columns.is_empty() {
+                            parent.primary_key()
+                        } else {
+                            r.columns.clone()
+                        };
+                        self.require_parent_key(&tn, &parent, &pcols)?;
+                    }
+                }
                 t.columns.push(c);
                 sources.push(None);
                 Ok(if native_ok {
@@ -794,7 +921,6 @@ impl Planner {
                     let n = other.constraints.len();
                     other.constraints.retain(|k| !matches!(&k.kind, ColumnConstraintKind::Check(e) if mentions(e, &cname)));
                     if other.constraints.len() != n {
-                        other.touch();
                         native_ok = false;
                     }
                 }
@@ -837,7 +963,6 @@ impl Planner {
                     ));
                 }
                 c.type_text = type_text.clone();
-                c.touch();
                 if let Some(u) = using {
                     sources[i] = Some(format!("({u})"));
                 }
@@ -867,12 +992,7 @@ impl Planner {
                 }
                 c.constraints
                     .retain(|k| k.kind != ColumnConstraintKind::Null);
-                c.constraints.push(ColumnConstraint {
-                    name: None,
-                    kind: ColumnConstraintKind::NotNull,
-                    text: "NOT NULL".into(),
-                });
-                c.touch();
+                c.push_constraint(ColumnConstraintKind::NotNull, "NOT NULL");
                 let name = c.name.clone();
                 if let Some(src) = &sources[i] {
                     checks.push(rows_check(
@@ -886,15 +1006,22 @@ impl Planner {
             }
             Op::DropNotNull { column } => {
                 let i = col_idx(t, column)?;
+                let name = t.columns[i].name.clone();
+                if t.primary_key()
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&name))
+                {
+                    return Err(Error::refused(
+                        &tn,
+                        format!(
+                            "column \"{name}\" is in the primary key, which is always NOT NULL"
+                        ),
+                        "drop the primary key constraint first (as PostgreSQL requires)",
+                    ));
+                }
                 let c = &mut t.columns[i];
                 c.constraints
                     .retain(|k| k.kind != ColumnConstraintKind::NotNull);
-                c.touch();
-                if c.has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { .. }))
-                    && t.without_rowid
-                {
-                    return Err(Error::refused(&tn, format!("\"{column}\" is part of the primary key of a WITHOUT ROWID table, which is always NOT NULL"), "drop the primary key first"));
-                }
                 Ok(Path::Edit)
             }
             Op::SetDefault { column, expr } => {
@@ -914,13 +1041,11 @@ impl Planner {
                     k.text = format!("DEFAULT {text}");
                     k.name = None;
                 } else {
-                    c.constraints.push(ColumnConstraint {
-                        name: None,
-                        kind: ColumnConstraintKind::Default(text.clone()),
-                        text: format!("DEFAULT {text}"),
-                    });
+                    c.push_constraint(
+                        ColumnConstraintKind::Default(text.clone()),
+                        format!("DEFAULT {text}"),
+                    );
                 }
-                c.touch();
                 // Rows stored before an ADD COLUMN read a missing value from the stored default,
                 // so editing the default in place could change them: rebuild.
                 Ok(Path::Rebuild)
@@ -930,7 +1055,6 @@ impl Planner {
                 let c = &mut t.columns[i];
                 c.constraints
                     .retain(|k| !matches!(k.kind, ColumnConstraintKind::Default(_)));
-                c.touch();
                 Ok(Path::Rebuild)
             }
             Op::AddConstraint { constraint } => {
@@ -963,7 +1087,6 @@ impl Planner {
                     ConstraintPlace::Column { column, index } => {
                         let c = &mut t.columns[column];
                         let k = c.constraints.remove(index);
-                        c.touch();
                         constraint_path(&KindRef::Col(&k.kind))
                     }
                     ConstraintPlace::Table { index } => {
@@ -1028,22 +1151,22 @@ impl Planner {
                     let not_null: Vec<String> =
                         srcs.iter().map(|s| format!("{s} IS NOT NULL")).collect();
                     let what = if pk { "PRIMARY KEY" } else { "UNIQUE" };
-                    checks.push(Check {
-                        table: tn.clone(),
-                        reason: format!("{what} ({}) over duplicate values", cols.join(", ")),
-                        hint: "remove or change the duplicate rows first".into(),
-                        count_sql: format!(
-                            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1)",
+                    let lhs = if srcs.len() == 1 {
+                        list.clone()
+                    } else {
+                        format!("({list})")
+                    };
+                    checks.push(rows_check_showing(
+                        t,
+                        &format!("{what} ({}) over duplicate values: rows share a value", cols.join(", ")),
+                        &format!(
+                            "{lhs} IN (SELECT {list} FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1) ORDER BY {list}",
                             quote_ident(&tn),
                             not_null.join(" AND ")
                         ),
-                        examples_sql: format!(
-                            "SELECT '(' || {} || ')' FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 LIMIT 5",
-                            srcs.iter().map(|s| format!("quote({s})")).collect::<Vec<_>>().join(" || ', ' || "),
-                            quote_ident(&tn),
-                            not_null.join(" AND ")
-                        ),
-                    });
+                        "remove or change the duplicate rows first",
+                        &srcs,
+                    ));
                     if pk {
                         let any_null: Vec<String> =
                             srcs.iter().map(|s| format!("{s} IS NULL")).collect();
@@ -1106,6 +1229,7 @@ impl Planner {
                         return Err(unknown_column(&parent.name, c, text));
                     }
                 }
+                self.require_parent_key(&tn, &parent, &pcols)?;
                 let srcs: Option<Vec<String>> = columns
                     .iter()
                     .map(|c| src_of(c))
@@ -1142,6 +1266,50 @@ impl Planner {
         };
         t.constraints.push(k);
         Ok(path)
+    }
+
+    /// Refuses a foreign key whose parent columns are not its primary key or UNIQUE (SQLite
+    /// would report "foreign key mismatch" on every later write; PostgreSQL refuses it).
+    fn require_parent_key(&self, child: &str, parent: &Table, cols: &[String]) -> Result<()> {
+        let same = |k: &[String]| {
+            k.len() == cols.len()
+                && cols
+                    .iter()
+                    .all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
+        };
+        let mut keys: Vec<Vec<String>> = vec![parent.primary_key()];
+        for c in &parent.columns {
+            if c.has(|k| matches!(k, ColumnConstraintKind::Unique)) {
+                keys.push(vec![c.name.clone()]);
+            }
+        }
+        for k in &parent.constraints {
+            if let TableConstraintKind::Unique(c) = &k.kind {
+                keys.push(c.clone());
+            }
+        }
+        for i in self.schema.indexes_on(&parent.name) {
+            let Some(sql) = &i.sql else { continue };
+            let unique = crate::sql::lex(sql)
+                .is_ok_and(|t| t.get(1).is_some_and(|w| w.is_kw(sql, "unique")));
+            let partial =
+                crate::sql::lex(sql).is_ok_and(|t| t.iter().any(|w| w.is_kw(sql, "where")));
+            if unique && !partial && i.columns.iter().all(Option::is_some) {
+                keys.push(i.columns.iter().flatten().cloned().collect());
+            }
+        }
+        if keys.iter().any(|k| same(k)) {
+            return Ok(());
+        }
+        Err(Error::refused(
+            child,
+            format!(
+                "foreign key references \"{}\" ({}), which is not its primary key or UNIQUE",
+                parent.name,
+                cols.join(", ")
+            ),
+            "reference the parent's primary key, or add a UNIQUE constraint on those columns first",
+        ))
     }
 
     /// Refuses to drop a column that another table's foreign key references, or that a trigger
@@ -1285,35 +1453,35 @@ impl Planner {
             }
         }
         let mut sql = vec![
-            Sql::Exec("PRAGMA legacy_alter_table = ON".into()),
-            Sql::Exec(format!(
+            ("PRAGMA legacy_alter_table = ON".into()),
+            (format!(
                 "ALTER TABLE {} RENAME TO {}",
                 quote_ident(&name),
                 quote_ident(&tmp)
             )),
-            Sql::Exec(new.render()),
+            (new.render()),
         ];
         let copy_idx = sql.len();
-        sql.push(Sql::Exec(format!(
+        sql.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
             quote_ident(&name),
             into.join(", "),
             from.join(", "),
             quote_ident(&tmp)
-        )));
+        ));
         if old.autoincrement() && new.autoincrement() {
-            sql.push(Sql::Exec(format!(
+            sql.push(format!(
                 "DELETE FROM sqlite_sequence WHERE name = {}",
                 quote_str(&name)
-            )));
-            sql.push(Sql::Exec(format!(
+            ));
+            sql.push(format!(
                 "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
                 quote_str(&name),
                 quote_str(&tmp)
-            )));
+            ));
         }
-        sql.push(Sql::Exec(format!("DROP TABLE {}", quote_ident(&tmp))));
-        sql.push(Sql::Exec("PRAGMA legacy_alter_table = OFF".into()));
+        sql.push(format!("DROP TABLE {}", quote_ident(&tmp)));
+        sql.push("PRAGMA legacy_alter_table = OFF".into());
         let dropped: Vec<&Column> = old
             .columns
             .iter()
@@ -1330,11 +1498,11 @@ impl Planner {
                     .is_some_and(|p| mentions(&text[p..], &c.name))
             });
             if !uses_dropped {
-                sql.push(Sql::Exec(text.clone()));
+                sql.push(text.clone());
             }
         }
         for tr in self.schema.triggers_on(&name) {
-            sql.push(Sql::Exec(tr.sql.clone()));
+            sql.push(tr.sql.clone());
         }
         // Foreign keys only need checking where the copy can change what they compare: this
         // table's own keys when their columns changed, and its children when the parent key did.
@@ -1390,16 +1558,16 @@ impl Planner {
 }
 
 /// The SQL that replaces a table's stored definition in place (constraint-only changes).
-fn edit_sql(t: &Table) -> Vec<Sql> {
+fn edit_sql(t: &Table, version: i64) -> Vec<String> {
     vec![
-        Sql::Exec("PRAGMA writable_schema = ON".into()),
-        Sql::Exec(format!(
+        ("PRAGMA writable_schema = ON".into()),
+        (format!(
             "UPDATE sqlite_schema SET sql = {} WHERE type = 'table' AND name = {}",
             quote_str(&t.render()),
             quote_str(&t.name)
         )),
-        Sql::BumpSchemaVersion,
-        Sql::Exec("PRAGMA writable_schema = OFF".into()),
+        (format!("PRAGMA schema_version = {version}")),
+        ("PRAGMA writable_schema = OFF".into()),
     ]
 }
 
@@ -1409,7 +1577,7 @@ fn native(table: &str, description: String, sql: String) -> Step {
         table: Some(table.to_string()),
         description,
         checks: vec![],
-        sql: vec![Sql::Exec(sql)],
+        sql: vec![(sql)],
         copy_statement: None,
     }
 }
@@ -1460,6 +1628,37 @@ fn op_mentions(op: &Op, name: &str) -> bool {
     }
 }
 
+/// True when an `IF [NOT] EXISTS` op has nothing to do on `t`.
+fn is_noop(op: &Op, t: &Table) -> bool {
+    match op {
+        Op::AddColumn {
+            column,
+            if_not_exists: true,
+        } => t.column(&column.name).is_some(),
+        Op::DropColumn {
+            column,
+            if_exists: true,
+        } => t.column(column).is_none(),
+        Op::DropConstraint {
+            name,
+            if_exists: true,
+        } => !t
+            .named_constraints()
+            .iter()
+            .any(|n| n.name.eq_ignore_ascii_case(name)),
+        _ => false,
+    }
+}
+
+/// The action of a native `ALTER TABLE` in SQLite's dialect (which has no `IF [NOT] EXISTS`).
+fn native_action(op: &Op) -> String {
+    match op {
+        Op::AddColumn { column, .. } => format!("ADD COLUMN {}", column.render()),
+        Op::DropColumn { column, .. } => format!("DROP COLUMN {}", quote_ident(column)),
+        other => other.to_sql(),
+    }
+}
+
 fn unreachable_rename() -> Result<Path> {
     // Renames are emitted natively by `flush` and never reach a segment.
     Ok(Path::Native)
@@ -1500,6 +1699,22 @@ fn key_expr(t: &Table) -> String {
 }
 
 fn rows_check(t: &Table, reason: &str, condition: &str, hint: &str) -> Check {
+    rows_check_showing(t, reason, condition, hint, &[])
+}
+
+/// Like [`rows_check`], with the values of `show` after each example key: `id=1 ('a@x')`.
+fn rows_check_showing(
+    t: &Table,
+    reason: &str,
+    condition: &str,
+    hint: &str,
+    show: &[String],
+) -> Check {
+    let mut key = key_expr(t);
+    if !show.is_empty() {
+        let vals: Vec<String> = show.iter().map(|s| format!("quote({s})")).collect();
+        key = format!("{key} || ' (' || {} || ')'", vals.join(" || ', ' || "));
+    }
     Check {
         table: t.name.clone(),
         reason: reason.to_string(),
@@ -1509,8 +1724,7 @@ fn rows_check(t: &Table, reason: &str, condition: &str, hint: &str) -> Check {
             quote_ident(&t.name)
         ),
         examples_sql: format!(
-            "SELECT {} FROM {} WHERE {condition} LIMIT 5",
-            key_expr(t),
+            "SELECT {key} FROM {} WHERE {condition} LIMIT 5",
             quote_ident(&t.name)
         ),
     }
@@ -1521,6 +1735,18 @@ fn unknown_column(table: &str, col: &str, text: &str) -> Error {
         what: format!("column \"{col}\" of table \"{table}\""),
         statement: text.to_string(),
     }
+}
+
+/// Every identifier a statement names, lowercased.
+fn idents(sql: &str) -> BTreeSet<String> {
+    crate::sql::lex(sql)
+        .map(|toks| {
+            toks.iter()
+                .filter_map(|t| t.ident(sql))
+                .map(|i| i.to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn first_line(s: &str) -> String {

@@ -326,6 +326,25 @@ pub fn mentions(sql: &str, name: &str) -> bool {
     }
 }
 
+/// Replaces every identifier token naming `name` (case-insensitive) in `sql` by `with`.
+/// String literals are left alone. Returns `None` when `sql` cannot be lexed.
+pub fn substitute(sql: &str, name: &str, with: &str) -> Option<String> {
+    let toks = lex(sql).ok()?;
+    let mut out = String::new();
+    let mut last = 0;
+    for t in toks {
+        let hit = matches!(t.kind, Tok::Word | Tok::Quoted)
+            && t.ident(sql).is_some_and(|i| i.eq_ignore_ascii_case(name));
+        if hit {
+            out.push_str(&sql[last..t.start]);
+            out.push_str(with);
+            last = t.end;
+        }
+    }
+    out.push_str(&sql[last..]);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +384,14 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert!(p[0].text.ends_with("END; END"));
         assert_eq!(p[1].text, "SELECT 1");
+    }
+
+    #[test]
+    fn substitutes_identifiers_only() {
+        assert_eq!(
+            substitute("lvl > 0 AND \"LVL\" < 'lvl'", "lvl", "(5)").unwrap(),
+            "(5) > 0 AND (5) < 'lvl'"
+        );
     }
 
     #[test]

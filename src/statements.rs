@@ -26,6 +26,10 @@ pub enum Statement {
         text: String,
         /// True for `CREATE`/`DROP` (schema changes), false for data statements.
         ddl: bool,
+        /// 1-based line of the statement's start in the script.
+        line: usize,
+        /// 1-based column of the statement's start in the script.
+        column: usize,
     },
 }
 
@@ -43,7 +47,13 @@ pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
     let pieces = split_statements(src).map_err(|e| syntax(src, e.offset, e.message, src))?;
     pieces
         .into_iter()
-        .map(|p| parse_statement(&p.text).map_err(|e| relocate(e, src, p.offset)))
+        .map(|p| {
+            let mut st = parse_statement(&p.text).map_err(|e| relocate(e, src, p.offset))?;
+            if let Statement::Other { line, column, .. } = &mut st {
+                (*line, *column) = line_col(src, p.offset);
+            }
+            Ok(st)
+        })
         .collect()
 }
 
@@ -110,10 +120,14 @@ pub fn parse_statement(text: &str) -> Result<Statement> {
         "create" | "drop" => Ok(Statement::Other {
             text: text.to_string(),
             ddl: true,
+            line: 1,
+            column: 1,
         }),
         "insert" | "update" | "delete" | "replace" | "with" | "select" | "values" => Ok(Statement::Other {
             text: text.to_string(),
             ddl: false,
+            line: 1,
+            column: 1,
         }),
         "begin" | "commit" | "end" | "rollback" | "savepoint" | "release" => Err(Error::Unsupported {
             what: format!("transaction control ({})", first.text(text)),

@@ -11,7 +11,9 @@ mod parse;
 mod read;
 
 pub use parse::{parse_column_def, parse_create_table, parse_table_constraint};
-pub use read::{read_schema, refresh_schema, shadow_copy};
+pub use read::{
+    parse_rows, read_schema, refresh_schema, schema_rows, shadow_copy, shadow_from_rows, SchemaRow,
+};
 
 use crate::sql::quote_ident;
 use indexmap::IndexMap;
@@ -100,17 +102,21 @@ pub struct Column {
     pub name: String,
     /// The name as written (with its quoting); `None` to quote `name`.
     pub name_text: Option<String>,
+    /// Whitespace and comments between the name and the type, as written.
+    pub type_gap: String,
     /// The declared type exactly as written (empty when none).
     pub type_text: String,
     /// Column constraints, in order.
     pub constraints: Vec<ColumnConstraint>,
-    /// The original definition text; `None` once the column was changed.
-    pub text: Option<String>,
+    /// Whitespace and comments after the definition, before its comma.
+    pub precomma: String,
 }
 
 /// One column constraint with its original text (including `CONSTRAINT name`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnConstraint {
+    /// Whitespace and comments before the constraint, as written.
+    pub gap: String,
     /// The explicit name, if written.
     pub name: Option<String>,
     /// What the constraint is.
@@ -174,6 +180,8 @@ pub struct TableConstraint {
     pub kind: TableConstraintKind,
     /// The exact text.
     pub text: String,
+    /// Whitespace and comments after the constraint, before its comma.
+    pub precomma: String,
 }
 
 /// The kinds of table constraint.
@@ -280,30 +288,44 @@ impl Column {
         })
     }
 
-    /// The definition text: the original when unchanged, else rendered from the parts.
+    /// The definition text, from its parts with the whitespace and comments between them.
     pub fn render(&self) -> String {
-        if let Some(t) = &self.text {
-            return t.clone();
-        }
         let mut s = self
             .name_text
             .clone()
             .unwrap_or_else(|| quote_ident(&self.name));
         if !self.type_text.is_empty() {
-            s.push(' ');
+            s.push_str(if self.type_gap.is_empty() {
+                " "
+            } else {
+                &self.type_gap
+            });
             s.push_str(&self.type_text);
         }
         for c in &self.constraints {
-            s.push(' ');
+            s.push_str(if c.gap.is_empty() { " " } else { &c.gap });
             s.push_str(&c.text);
         }
         s
     }
 
-    /// Marks the column as changed so it is rendered from its parts.
-    pub fn touch(&mut self) {
-        self.text = None;
+    /// Adds a constraint at the end of the definition.
+    pub fn push_constraint(&mut self, kind: ColumnConstraintKind, text: impl Into<String>) {
+        self.constraints.push(ColumnConstraint {
+            gap: " ".into(),
+            name: None,
+            kind,
+            text: text.into(),
+        });
     }
+}
+
+/// True when `piece` (whitespace and comments) ends inside a `--` comment, so a newline must
+/// follow before any more SQL.
+fn ends_in_line_comment(piece: &str) -> bool {
+    piece
+        .rfind("--")
+        .is_some_and(|p| !piece[p..].contains('\n'))
 }
 
 impl Table {
@@ -321,25 +343,41 @@ impl Table {
         let items = self
             .columns
             .iter()
-            .map(|c| (c.leading.as_str(), c.render(), c.comment.as_str()))
-            .chain(
-                self.constraints
-                    .iter()
-                    .map(|c| (c.leading.as_str(), c.text.clone(), c.comment.as_str())),
-            );
-        let mut pending_comment = "";
-        for (i, (leading, text, comment)) in items.enumerate() {
+            .map(|c| {
+                (
+                    c.leading.as_str(),
+                    c.render(),
+                    c.precomma.as_str(),
+                    c.comment.as_str(),
+                )
+            })
+            .chain(self.constraints.iter().map(|c| {
+                (
+                    c.leading.as_str(),
+                    c.text.clone(),
+                    c.precomma.as_str(),
+                    c.comment.as_str(),
+                )
+            }));
+        let mut prev_comment = "";
+        for (i, (leading, text, precomma, comment)) in items.enumerate() {
             if i > 0 {
                 s.push(',');
-                s.push_str(pending_comment);
+                s.push_str(prev_comment);
+                if ends_in_line_comment(prev_comment) && !leading.starts_with('\n') {
+                    s.push('\n');
+                }
             }
             s.push_str(leading);
             s.push_str(&text);
-            pending_comment = comment;
+            s.push_str(precomma);
+            if ends_in_line_comment(precomma) {
+                s.push('\n');
+            }
+            prev_comment = comment;
         }
-        // A line comment must be followed by a newline before whatever comes next.
-        s.push_str(pending_comment);
-        if pending_comment.contains("--") && !self.trailing.starts_with('\n') {
+        s.push_str(prev_comment);
+        if ends_in_line_comment(prev_comment) && !self.trailing.starts_with('\n') {
             s.push('\n');
         }
         s.push_str(&self.trailing);

@@ -136,6 +136,12 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
             }
         }
         prev_end = toks[b].end; // after the comma (or the closing paren)
+                                // Text between the item's last token and its comma (the last item's is `trailing`).
+        let precomma = if b < close {
+            src[toks[b - 1].end..toks[b].start].to_string()
+        } else {
+            String::new()
+        };
         let first = &toks[a];
         let is_constraint = ["constraint", "primary", "unique", "check", "foreign"]
             .iter()
@@ -160,6 +166,7 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
                 }
             }
             starts.push(b);
+            let parts = starts.len() - 1;
             for (n, w) in starts.windows(2).enumerate() {
                 let mut c = table_constraint(src, &toks[w[0]..w[1]])?;
                 c.leading = if n == 0 {
@@ -167,6 +174,9 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
                 } else {
                     src[toks[w[0] - 1].end..toks[w[0]].start].to_string()
                 };
+                if n + 1 == parts {
+                    c.precomma = precomma.clone();
+                }
                 table.constraints.push(c);
             }
         } else {
@@ -178,6 +188,7 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
             }
             let mut c = column_def(src, &toks[a..b])?;
             c.leading = leading;
+            c.precomma = precomma;
             table.columns.push(c);
         }
     }
@@ -197,9 +208,7 @@ pub fn parse_column_def(src: &str) -> Result<Column, ParseError> {
     if toks.is_empty() {
         return Err(perr("expected a column definition", 0));
     }
-    let mut c = column_def(src, &toks)?;
-    c.text = None; // render with normalized quoting
-    Ok(c)
+    column_def(src, &toks)
 }
 
 /// Parses one table constraint, e.g. `CONSTRAINT u UNIQUE (a, b)`.
@@ -249,9 +258,15 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
         i += 1;
     }
     let type_text = span(src, toks, 1, i);
+    let type_gap = if i > 1 {
+        src[toks[0].end..toks[1].start].to_string()
+    } else {
+        String::new()
+    };
     let mut constraints = Vec::new();
     while i < toks.len() {
         let start = i;
+        let gap = src[toks[start - 1].end..toks[start].start].to_string();
         let mut cname = None;
         if toks[i].is_kw(src, "constraint") {
             cname = toks.get(i + 1).and_then(|t| t.ident(src));
@@ -378,6 +393,7 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
             }
         };
         constraints.push(ColumnConstraint {
+            gap,
             name: cname,
             kind,
             text: span(src, toks, start, end),
@@ -389,9 +405,10 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
         comment: String::new(),
         name,
         name_text: Some(toks[0].text(src).to_string()),
+        type_gap,
         type_text,
         constraints,
-        text: Some(span(src, toks, 0, toks.len())),
+        precomma: String::new(),
     })
 }
 
@@ -460,6 +477,7 @@ fn table_constraint(src: &str, toks: &[Token]) -> Result<TableConstraint, ParseE
     Ok(TableConstraint {
         leading: String::new(),
         comment: String::new(),
+        precomma: String::new(),
         name,
         kind,
         text: span(src, toks, 0, toks.len()),

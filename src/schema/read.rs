@@ -11,32 +11,75 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
     refresh_schema(conn, &Schema::default())
 }
 
-/// Reads the schema again, reusing from `previous` every table and index whose stored text is
-/// unchanged (so re-reading after a step costs one query plus the changed objects).
-pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
+/// One row of `sqlite_schema`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaRow {
+    /// `table`, `index`, `view` or `trigger`.
+    pub kind: String,
+    /// The object's name.
+    pub name: String,
+    /// The table the object belongs to.
+    pub tbl_name: String,
+    /// The stored SQL text (`None` for automatic indexes).
+    pub sql: Option<String>,
+}
+
+/// Reads the rows of `sqlite_schema`, in creation order.
+pub fn schema_rows(conn: &Connection) -> Result<Vec<SchemaRow>> {
     let ctx = "reading the schema";
     let mut stmt = conn
         .prepare_cached("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")
         .map_err(|e| Error::sqlite(ctx, e))?;
-    let rows: Vec<(String, String, String, Option<String>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| Error::sqlite(ctx, e))?;
-    // STRICT and WITHOUT ROWID as SQLite sees them (one query: per-table lookups scan all).
-    let flags: HashMap<String, (bool, bool)> = conn
-        .prepare_cached("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")
-        .and_then(|mut st| {
-            st.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?.to_lowercase(),
-                    (r.get(1)?, r.get(2)?),
-                ))
-            })
-            .and_then(|r| r.collect())
+    stmt.query_map([], |r| {
+        Ok(SchemaRow {
+            kind: r.get(0)?,
+            name: r.get(1)?,
+            tbl_name: r.get(2)?,
+            sql: r.get(3)?,
         })
-        .map_err(|e| Error::sqlite("reading table_list", e))?;
+    })
+    .and_then(|rows| rows.collect())
+    .map_err(|e| Error::sqlite(ctx, e))
+}
+
+/// Parses schema rows without consulting SQLite's pragmas: no cross-check of columns, and
+/// index key columns left empty. For a quick whole-schema view (foreign keys, triggers, names).
+pub fn parse_rows(rows: &[SchemaRow]) -> Result<Schema> {
+    build(None, rows, &Schema::default())
+}
+
+/// Reads the schema again, reusing from `previous` every table and index whose stored text is
+/// unchanged (so re-reading after a step costs one query plus the changed objects).
+pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
+    let rows = schema_rows(conn)?;
+    build(Some(conn), &rows, previous)
+}
+
+fn build(conn: Option<&Connection>, rows: &[SchemaRow], previous: &Schema) -> Result<Schema> {
+    // STRICT and WITHOUT ROWID as SQLite sees them (one query: per-table lookups scan all).
+    let flags: HashMap<String, (bool, bool)> = match conn {
+        None => HashMap::new(),
+        Some(conn) => conn
+            .prepare_cached("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")
+            .and_then(|mut st| {
+                st.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?.to_lowercase(),
+                        (r.get(1)?, r.get(2)?),
+                    ))
+                })
+                .and_then(|r| r.collect())
+            })
+            .map_err(|e| Error::sqlite("reading table_list", e))?,
+    };
     let mut schema = Schema::default();
-    for (kind, name, tbl_name, sql) in rows {
+    for row in rows {
+        let (kind, name, tbl_name, sql) = (
+            &row.kind,
+            row.name.clone(),
+            row.tbl_name.clone(),
+            row.sql.clone(),
+        );
         match kind.as_str() {
             "table" => {
                 let Some(sql) = sql else { continue };
@@ -63,7 +106,9 @@ pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
                     ),
                 })?;
                 let mut table = table;
-                check_columns(conn, &mut table, &flags)?;
+                if let Some(conn) = conn {
+                    check_columns(conn, &mut table, &flags)?;
+                }
                 schema.tables.insert(name, table);
             }
             "index" => {
@@ -72,9 +117,10 @@ pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
                     .get(&name)
                     .filter(|i| i.sql == sql && i.table == tbl_name)
                     .map(|i| i.columns.clone());
-                let columns = match cached {
-                    Some(c) => c,
-                    None => index_columns(conn, &name)?,
+                let columns = match (cached, conn) {
+                    (Some(c), _) => c,
+                    (None, Some(conn)) => index_columns(conn, &name)?,
+                    (None, None) => Vec::new(),
                 };
                 schema.indexes.insert(
                     name.clone(),
@@ -191,17 +237,16 @@ fn index_columns(conn: &Connection, index: &str) -> Result<Vec<Option<String>>> 
 
 /// Creates an in-memory database holding the same schema (no rows), for validating a plan.
 pub fn shadow_copy(conn: &Connection) -> Result<Connection> {
+    shadow_from_rows(&schema_rows(conn)?, &|_| true)
+}
+
+/// Creates an in-memory database holding the schema objects of `rows` that `keep` selects.
+pub fn shadow_from_rows(
+    rows: &[SchemaRow],
+    keep: &dyn Fn(&SchemaRow) -> bool,
+) -> Result<Connection> {
     let shadow =
         Connection::open_in_memory().map_err(|e| Error::sqlite("opening a scratch database", e))?;
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid",
-        )
-        .map_err(|e| Error::sqlite("reading the schema", e))?;
-    let rows: Vec<(String, String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .and_then(|r| r.collect())
-        .map_err(|e| Error::sqlite("reading the schema", e))?;
     shadow
         .execute_batch("PRAGMA foreign_keys = OFF; BEGIN")
         .map_err(|e| Error::sqlite("preparing a scratch database", e))?;
@@ -209,7 +254,9 @@ pub fn shadow_copy(conn: &Connection) -> Result<Connection> {
     // Views and triggers own no b-tree: they are written straight into sqlite_schema and parsed
     // once at the end, because creating objects one by one costs SQLite a schema scan each.
     let mut no_storage = Vec::new();
-    for (kind, name, tbl_name, sql) in rows {
+    for row in rows.iter().filter(|r| keep(r)) {
+        let Some(sql) = row.sql.clone() else { continue };
+        let (kind, name, tbl_name) = (row.kind.clone(), row.name.clone(), row.tbl_name.clone());
         if name.starts_with("sqlite_") {
             continue;
         }
