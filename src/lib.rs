@@ -27,6 +27,8 @@
 //! assert_eq!(age, "30");
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod apply;
 pub mod error;
 pub mod ops;

@@ -9,13 +9,14 @@
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
 use crate::schema::{
-    read_schema, refresh_schema, shadow_copy, Column, ColumnConstraintKind, ConstraintPlace,
-    Schema, Table, TableConstraint, TableConstraintKind,
+    parse_rows, read_schema, refresh_schema, schema_rows, shadow_from_rows, Column,
+    ColumnConstraintKind, ConstraintPlace, Schema, SchemaRow, Table, TableConstraint,
+    TableConstraintKind,
 };
 use crate::sql::{mentions, quote_ident, quote_str};
 use crate::statements::Statement;
 use rusqlite::Connection;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How a step changes its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,10 +188,18 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
     let schema_version: i64 = conn
         .query_row("PRAGMA schema_version", [], |r| r.get(0))
         .map_err(|e| Error::sqlite("reading schema_version", e))?;
-    let shadow = shadow_copy(conn)?;
+    // The scratch copy holds only the change's footprint: the tables it names, what their
+    // triggers and views touch, and what those read. The rest of the schema is parsed (for
+    // foreign keys, triggers and names) but not copied, so planning stays fast on big schemas.
+    let rows = schema_rows(conn)?;
+    let live = parse_rows(&rows)?;
+    let kept = footprint(&rows, statements);
+    let shadow = shadow_from_rows(&rows, &|r| kept.contains(&r.name.to_lowercase()))?;
     let mut p = Planner {
         schema: read_schema(&shadow)?,
         shadow,
+        live,
+        kept,
         batches: Vec::new(),
         plan: Plan::default(),
         fk_tables: BTreeSet::new(),
@@ -209,7 +218,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                 let idx = p.batch_for(&alter.table, text)?;
                 for op in &alter.ops {
                     if let Op::RenameTable { to } = op {
-                        if p.schema.name_taken(to)
+                        if p.name_taken(to)
                             || p.batches
                                 .iter()
                                 .any(|b| b.name_now.eq_ignore_ascii_case(to))
@@ -298,10 +307,10 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         }
     }
     p.plan.schema_version = schema_version;
-    p.plan.fk_check_tables = p
-        .fk_tables
+    let fk_tables = std::mem::take(&mut p.fk_tables);
+    p.plan.fk_check_tables = fk_tables
         .into_iter()
-        .filter(|t| p.schema.table(t).is_some())
+        .filter(|t| p.any_table(t).is_some())
         .collect();
     Ok(p.plan)
 }
@@ -314,7 +323,12 @@ struct Batch {
 
 struct Planner {
     shadow: Connection,
+    /// The footprint's schema, as the scratch copy has it now.
     schema: Schema,
+    /// The whole database's schema before the change (parsed without pragmas).
+    live: Schema,
+    /// Lowercased names of the objects copied into the scratch database.
+    kept: HashSet<String>,
     batches: Vec<Batch>,
     plan: Plan,
     fk_tables: BTreeSet<String>,
@@ -330,6 +344,51 @@ struct Planner {
 type Source = Option<String>;
 
 impl Planner {
+    /// Every table: the footprint's as changed so far, and the others as they were.
+    fn all_tables(&self) -> impl Iterator<Item = &Table> {
+        let kept = &self.kept;
+        self.schema.tables.values().chain(
+            self.live
+                .tables
+                .values()
+                .filter(move |t| !kept.contains(&t.name.to_lowercase())),
+        )
+    }
+
+    /// Every trigger, like [`Planner::all_tables`].
+    fn all_triggers(&self) -> impl Iterator<Item = &crate::schema::Trigger> {
+        let kept = &self.kept;
+        self.schema.triggers.values().chain(
+            self.live
+                .triggers
+                .values()
+                .filter(move |t| !kept.contains(&t.name.to_lowercase())),
+        )
+    }
+
+    /// Every view, like [`Planner::all_tables`].
+    fn all_views(&self) -> impl Iterator<Item = &crate::schema::View> {
+        let kept = &self.kept;
+        self.schema.views.values().chain(
+            self.live
+                .views
+                .values()
+                .filter(move |v| !kept.contains(&v.name.to_lowercase())),
+        )
+    }
+
+    /// The table named `name` anywhere in the database, as changed so far.
+    fn any_table(&self, name: &str) -> Option<&Table> {
+        self.all_tables()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// True when any object of the database, as changed so far, has this name.
+    fn name_taken(&self, name: &str) -> bool {
+        self.schema.name_taken(name)
+            || (self.live.name_taken(name) && !self.kept.contains(&name.to_lowercase()))
+    }
+
     /// Views that compile now, with their SQL text and output column names.
     fn working_views(&self) -> Vec<(String, String, Vec<String>)> {
         let mut out = Vec::new();
@@ -460,29 +519,25 @@ impl Planner {
         let mut out = BTreeSet::new();
         let mut work: Vec<String> = idents(text).into_iter().collect();
         while let Some(n) = work.pop() {
-            let is_table = self.schema.table(&n).is_some();
-            let view = self
-                .schema
-                .views
-                .values()
-                .find(|v| v.name.eq_ignore_ascii_case(&n));
+            let is_table = self.any_table(&n).is_some();
+            let view = self.all_views().find(|v| v.name.eq_ignore_ascii_case(&n));
             if (!is_table && view.is_none()) || !out.insert(n.clone()) {
                 continue;
             }
             if let Some(v) = view {
                 work.extend(idents(&v.sql));
             }
-            for tr in self.schema.triggers.values() {
+            for tr in self.all_triggers() {
                 if tr.table.eq_ignore_ascii_case(&n) {
                     work.extend(idents(&tr.sql));
                 }
             }
-            for (child, t) in &self.schema.tables {
+            for t in self.all_tables() {
                 if t.foreign_keys()
                     .iter()
                     .any(|(_, r)| r.table.eq_ignore_ascii_case(&n))
                 {
-                    work.push(child.to_lowercase());
+                    work.push(t.name.to_lowercase());
                 }
             }
         }
@@ -497,11 +552,11 @@ impl Planner {
     ) -> Result<()> {
         self.refuse_drop_of_parent(text)?;
         // Check the foreign keys of every table the statement can change, and of their children.
-        self.fk_tables.extend(
-            affected
-                .iter()
-                .filter_map(|n| self.schema.table(n).map(|t| t.name.clone())),
-        );
+        let names: Vec<String> = affected
+            .iter()
+            .filter_map(|n| self.any_table(n).map(|t| t.name.clone()))
+            .collect();
+        self.fk_tables.extend(names);
         let step = Step {
             path: Path::Statement,
             table: None,
@@ -554,7 +609,7 @@ impl Planner {
             name = toks.get(i + 2).and_then(|t| t.ident(text));
         }
         let Some(name) = name else { return Ok(()) };
-        for other in self.schema.tables.values() {
+        for other in self.all_tables() {
             if other.name.eq_ignore_ascii_case(&name) {
                 continue;
             }
@@ -846,7 +901,7 @@ impl Planner {
                         let parent = if r.table.eq_ignore_ascii_case(&tn) {
                             Some(t.clone())
                         } else {
-                            self.schema.table(&r.table).cloned()
+                            self.any_table(&r.table).cloned()
                         };
                         let Some(parent) = parent else {
                             return Err(Error::Unknown {
@@ -1316,7 +1371,7 @@ impl Planner {
     /// uses (views are checked by compiling them afterwards).
     fn refuse_if_referenced(&self, t: &Table, col: &str) -> Result<()> {
         let pk = t.primary_key();
-        for other in self.schema.tables.values() {
+        for other in self.all_tables() {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
@@ -1338,7 +1393,7 @@ impl Planner {
                 }
             }
         }
-        for tr in self.schema.triggers.values() {
+        for tr in self.all_triggers() {
             let on_table = tr.table.eq_ignore_ascii_case(&t.name) || mentions(&tr.sql, &t.name);
             if on_table && mentions(&tr.sql, col) {
                 return Err(Error::refused(
@@ -1381,7 +1436,7 @@ impl Planner {
                         .all(|(a, b)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)))
             })
         };
-        for other in self.schema.tables.values() {
+        for other in self.all_tables() {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
@@ -1419,7 +1474,7 @@ impl Planner {
         let name = old.name.clone();
         let mut tmp = format!("_kit_old_{name}");
         let mut n = 1;
-        while self.schema.name_taken(&tmp) {
+        while self.name_taken(&tmp) {
             n += 1;
             tmp = format!("_kit_old_{name}_{n}");
         }
@@ -1531,7 +1586,8 @@ impl Planner {
         if own_changed {
             self.fk_tables.insert(name.clone());
         }
-        for (child, other) in &self.schema.tables {
+        let mut children = Vec::new();
+        for other in self.all_tables() {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&name) {
                     continue;
@@ -1542,10 +1598,11 @@ impl Planner {
                     r.columns.clone()
                 };
                 if keys.is_empty() || !keys.iter().all(|k| intact(k)) {
-                    self.fk_tables.insert(child.clone());
+                    children.push(other.name.clone());
                 }
             }
         }
+        self.fk_tables.extend(children);
         self.push(Step {
             path: Path::Rebuild,
             table: Some(name),
@@ -1735,6 +1792,77 @@ fn unknown_column(table: &str, col: &str, text: &str) -> Error {
         what: format!("column \"{col}\" of table \"{table}\""),
         statement: text.to_string(),
     }
+}
+
+/// Lowercased names of the objects a change can touch or needs to see: the tables it names
+/// (fully: their triggers, the views over them, and triggers elsewhere that name them), and
+/// what all of those read (as leaves), plus indexes and triggers of every kept table.
+fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
+    let lower = |s: &str| s.to_lowercase();
+    let relations: HashMap<String, &SchemaRow> = rows
+        .iter()
+        .filter(|r| r.kind == "table" || r.kind == "view")
+        .map(|r| (lower(&r.name), r))
+        .collect();
+    let named: Vec<(&SchemaRow, BTreeSet<String>)> = rows
+        .iter()
+        .filter(|r| r.kind == "view" || r.kind == "trigger")
+        .map(|r| (r, idents(r.sql.as_deref().unwrap_or(""))))
+        .collect();
+    let mut work: Vec<(String, bool)> = Vec::new();
+    for st in statements {
+        match st {
+            Statement::Alter { alter, text } => {
+                work.push((lower(&alter.table), true));
+                work.extend(idents(text).into_iter().map(|n| (n, false)));
+            }
+            Statement::Other { text, .. } => {
+                work.extend(idents(text).into_iter().map(|n| (n, true)))
+            }
+        }
+    }
+    let mut kept: HashSet<String> = HashSet::new();
+    let mut full_done: HashSet<String> = HashSet::new();
+    while let Some((n, full)) = work.pop() {
+        let Some(row) = relations.get(&n) else {
+            continue;
+        };
+        if full && !full_done.insert(n.clone()) {
+            continue;
+        }
+        if !kept.insert(n.clone()) && !full {
+            continue;
+        }
+        // What it reads (a view's sources, a table's foreign-key parents).
+        work.extend(
+            idents(row.sql.as_deref().unwrap_or(""))
+                .into_iter()
+                .map(|i| (i, false)),
+        );
+        if !full {
+            continue;
+        }
+        for (r, ids) in &named {
+            let attached = r.kind == "trigger" && lower(&r.tbl_name) == n;
+            if attached || ids.contains(&n) {
+                // Triggers that fire on it or name it, and views over it, come along in full
+                // (a view, so views over it follow; a trigger's table as a leaf).
+                if r.kind == "view" {
+                    work.push((lower(&r.name), true));
+                } else {
+                    kept.insert(lower(&r.name));
+                    work.push((lower(&r.tbl_name), false));
+                    work.extend(ids.iter().map(|i| (i.clone(), attached)));
+                }
+            }
+        }
+    }
+    for r in rows {
+        if (r.kind == "index" || r.kind == "trigger") && kept.contains(&lower(&r.tbl_name)) {
+            kept.insert(lower(&r.name));
+        }
+    }
+    kept
 }
 
 /// Every identifier a statement names, lowercased.
