@@ -15,6 +15,7 @@ use crate::schema::{
 };
 use crate::sql::{mentions, quote_ident, quote_str};
 use crate::statements::Statement;
+use indexmap::IndexMap;
 use rusqlite::Connection;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -346,35 +347,17 @@ type Source = Option<String>;
 impl Planner {
     /// Every table: the footprint's as changed so far, and the others as they were.
     fn all_tables(&self) -> impl Iterator<Item = &Table> {
-        let kept = &self.kept;
-        self.schema.tables.values().chain(
-            self.live
-                .tables
-                .values()
-                .filter(move |t| !kept.contains(&t.name.to_lowercase())),
-        )
+        merged(&self.schema.tables, &self.live.tables, &self.kept)
     }
 
     /// Every trigger, like [`Planner::all_tables`].
     fn all_triggers(&self) -> impl Iterator<Item = &crate::schema::Trigger> {
-        let kept = &self.kept;
-        self.schema.triggers.values().chain(
-            self.live
-                .triggers
-                .values()
-                .filter(move |t| !kept.contains(&t.name.to_lowercase())),
-        )
+        merged(&self.schema.triggers, &self.live.triggers, &self.kept)
     }
 
     /// Every view, like [`Planner::all_tables`].
     fn all_views(&self) -> impl Iterator<Item = &crate::schema::View> {
-        let kept = &self.kept;
-        self.schema.views.values().chain(
-            self.live
-                .views
-                .values()
-                .filter(move |v| !kept.contains(&v.name.to_lowercase())),
-        )
+        merged(&self.schema.views, &self.live.views, &self.kept)
     }
 
     /// The table named `name` anywhere in the database, as changed so far.
@@ -1792,6 +1775,21 @@ fn unknown_column(table: &str, col: &str, text: &str) -> Error {
         what: format!("column \"{col}\" of table \"{table}\""),
         statement: text.to_string(),
     }
+}
+
+/// The objects of the scratch copy (`now`) followed by those of the database (`before`) that
+/// were not copied into it.
+fn merged<'a, T>(
+    now: &'a IndexMap<String, T>,
+    before: &'a IndexMap<String, T>,
+    kept: &'a HashSet<String>,
+) -> impl Iterator<Item = &'a T> {
+    now.values().chain(
+        before
+            .iter()
+            .filter(move |(name, _)| !kept.contains(&name.to_lowercase()))
+            .map(|(_, v)| v),
+    )
 }
 
 /// Lowercased names of the objects a change can touch or needs to see: the tables it names
