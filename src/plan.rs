@@ -1491,22 +1491,44 @@ impl Planner {
             }
         }
         let mut sql = vec![
-            ("PRAGMA legacy_alter_table = ON".into()),
-            (format!(
+            "PRAGMA legacy_alter_table = ON".to_string(),
+            format!(
                 "ALTER TABLE {} RENAME TO {}",
                 quote_ident(&name),
                 quote_ident(&tmp)
-            )),
-            (new.render()),
+            ),
+            new.render(),
         ];
+        // Same columns in the same order, rowids carried by a column (or none): `SELECT *`
+        // lets SQLite copy records without decoding them when the definitions allow it.
+        let same_shape = new.columns.len() == old.columns.len()
+            && new
+                .columns
+                .iter()
+                .zip(&old.columns)
+                .zip(sources)
+                .all(|((n, o), s)| {
+                    n.generated().is_none()
+                        && o.generated().is_none()
+                        && s.as_deref() == Some(quote_ident(&o.name).as_str())
+                })
+            && ((new.without_rowid && old.without_rowid) || alias_copied);
         let copy_idx = sql.len();
-        sql.push(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            quote_ident(&name),
-            into.join(", "),
-            from.join(", "),
-            quote_ident(&tmp)
-        ));
+        if same_shape {
+            sql.push(format!(
+                "INSERT INTO {} SELECT * FROM {}",
+                quote_ident(&name),
+                quote_ident(&tmp)
+            ));
+        } else {
+            sql.push(format!(
+                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                quote_ident(&name),
+                into.join(", "),
+                from.join(", "),
+                quote_ident(&tmp)
+            ));
+        }
         if old.autoincrement() && new.autoincrement() {
             sql.push(format!(
                 "DELETE FROM sqlite_sequence WHERE name = {}",
@@ -1519,7 +1541,7 @@ impl Planner {
             ));
         }
         sql.push(format!("DROP TABLE {}", quote_ident(&tmp)));
-        sql.push("PRAGMA legacy_alter_table = OFF".into());
+        sql.push("PRAGMA legacy_alter_table = OFF".to_string());
         let dropped: Vec<&Column> = old
             .columns
             .iter()
