@@ -1,0 +1,128 @@
+//! The library API: planning, applying with observers, and the guards around them.
+
+use rusqlite::Connection;
+use std::sync::{Arc, Mutex};
+
+fn db(setup: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch(setup).unwrap();
+    (dir, path)
+}
+
+const USERS: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INTEGER, legacy TEXT);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    INSERT INTO users SELECT i, 'u' || i || '@x', i % 90, 'old' FROM n;";
+
+#[test]
+fn observer_sees_every_statement_and_the_copy_progress() {
+    let (_d, path) = db(USERS);
+    let mut conn = kit::open(&path).unwrap();
+    let plan = kit::plan_sql(&conn, "ALTER TABLE users ALTER COLUMN age TYPE TEXT").unwrap();
+    let mut seen = Vec::new();
+    let mut echo = |s: &str| seen.push(s.to_string());
+    let reports: Arc<Mutex<Vec<kit::Progress>>> = Arc::default();
+    let sink = reports.clone();
+    let mut observer = kit::Observer {
+        on_statement: Some(&mut echo),
+        on_progress: Some(Arc::new(move |p: &kit::Progress| {
+            sink.lock().unwrap().push(p.clone())
+        })),
+    };
+    let summary = kit::apply_observed(&mut conn, &plan, &mut observer).unwrap();
+    assert_eq!(summary.rows_copied(), 3000);
+    // Every statement of the plan was reported, in order.
+    let planned: Vec<String> = plan.steps.iter().flat_map(|s| s.sql.clone()).collect();
+    assert_eq!(seen, planned);
+    let reports = reports.lock().unwrap();
+    let first = reports.first().unwrap();
+    assert_eq!(
+        (first.table.as_str(), first.copied, first.total, first.done),
+        ("users", 0, 3000, false)
+    );
+    let last = reports.last().unwrap();
+    assert_eq!((last.copied, last.total, last.done), (3000, 3000, true));
+    assert!(reports.windows(2).all(|w| w[0].copied <= w[1].copied));
+}
+
+#[test]
+fn a_plan_made_before_another_schema_change_is_refused() {
+    let (_d, path) = db(USERS);
+    let mut conn = kit::open(&path).unwrap();
+    let plan = kit::plan_sql(&conn, "ALTER TABLE users DROP COLUMN legacy").unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE other (x)")
+        .unwrap();
+    let err = kit::apply(&mut conn, &plan).unwrap_err();
+    assert!(err.to_string().contains("schema changed"), "{err}");
+    let cols: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_table_info('users')", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(cols, 4);
+}
+
+#[test]
+fn connection_settings_are_restored() {
+    let (_d, path) = db(USERS);
+    let mut conn = kit::open(&path).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = ON")
+        .unwrap();
+    kit::run_sql(&mut conn, "ALTER TABLE users ALTER COLUMN age TYPE TEXT").unwrap();
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    let legacy: i64 = conn
+        .query_row("PRAGMA legacy_alter_table", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((fk, legacy), (1, 1));
+}
+
+#[test]
+fn refusal_carries_table_count_and_keys() {
+    let (_d, path) = db(&format!(
+        "{USERS} UPDATE users SET email = NULL WHERE id IN (7, 8, 9);"
+    ));
+    let mut conn = kit::open(&path).unwrap();
+    let err = kit::run_sql(
+        &mut conn,
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+    )
+    .unwrap_err();
+    match err {
+        kit::Error::Refused(r) => {
+            assert_eq!(r.table, "users");
+            assert_eq!(r.count, 3);
+            assert_eq!(r.examples, ["id=7", "id=8", "id=9"]);
+            assert!(r.reason.contains("email"));
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[test]
+fn native_paths_need_no_copy() {
+    let (_d, path) = db(USERS);
+    let conn = kit::open(&path).unwrap();
+    let plan = kit::plan_sql(
+        &conn,
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL; ALTER TABLE users DROP COLUMN legacy; \
+         ALTER TABLE users RENAME COLUMN age TO years; ALTER TABLE users ADD COLUMN note TEXT DEFAULT 'n'",
+    )
+    .unwrap();
+    let paths: Vec<kit::Path> = plan.steps.iter().map(|s| s.path).collect();
+    assert_eq!(
+        paths,
+        [
+            kit::Path::Native,
+            kit::Path::Edit,
+            kit::Path::Native,
+            kit::Path::Native
+        ]
+    );
+    assert!(plan.rebuilt_tables().is_empty());
+}
