@@ -342,7 +342,33 @@ struct Planner {
 }
 
 /// The expression that gives a new column its value during a copy (over the old table).
-type Source = Option<String>;
+#[derive(Debug, Clone, PartialEq)]
+struct Source {
+    /// The column of the old table this one descends from (`None`: added by this batch).
+    origin: Option<String>,
+    /// The value's SQL over the old table (`None`: the column's default applies).
+    value: Option<String>,
+}
+
+impl Source {
+    /// The unchanged column `name`.
+    fn identity(name: &str) -> Source {
+        Source {
+            origin: Some(name.to_string()),
+            value: Some(quote_ident(name)),
+        }
+    }
+
+    /// True when the column is copied unchanged from its origin.
+    fn is_identity(&self) -> bool {
+        self.origin.as_deref().is_some_and(|o| self.value.as_deref() == Some(quote_ident(o).as_str()))
+    }
+
+    /// Every column of `t`, unchanged.
+    fn all(t: &Table) -> Vec<Source> {
+        t.columns.iter().map(|c| Source::identity(&c.name)).collect()
+    }
+}
 
 impl Planner {
     /// Every table: the footprint's as changed so far, and the others as they were.
@@ -624,6 +650,9 @@ impl Planner {
                         quote_ident(&table),
                         quote_ident(to)
                     );
+                    if self.fk_tables.remove(&table) {
+                        self.fk_tables.insert(to.clone());
+                    }
                     self.push(native(
                         to,
                         format!("rename table \"{table}\" to \"{to}\""),
@@ -678,18 +707,53 @@ impl Planner {
             })
     }
 
-    /// Plans ops (no renames) on one table: natively if every op allows it, else one rebuild.
-    fn segment(&mut self, table: &str, ops: Vec<(Op, String)>) -> Result<()> {
+    /// Plans ops (no renames) on one table, in as few runs as keep their meaning: a change to a
+    /// column that an earlier op of the run added or converted starts a new run, because one
+    /// copy cannot show it the intermediate values.
+    fn segment(&mut self, table: &str, mut ops: Vec<(Op, String)>) -> Result<()> {
+        while !ops.is_empty() {
+            let cut = self.shared_run(table, &ops)?;
+            let rest = ops.split_off(cut);
+            self.segment_once(table, ops)?;
+            ops = rest;
+        }
+        Ok(())
+    }
+
+    /// How many leading ops can share one run (at least one).
+    fn shared_run(&self, table: &str, ops: &[(Op, String)]) -> Result<usize> {
+        let mut t = self.table(table, &ops[0].1)?;
+        let mut sources = Source::all(&t);
+        for (i, (op, text)) in ops.iter().enumerate() {
+            let changed = |c: &str| {
+                t.column(c).is_some_and(|(k, _)| !sources[k].is_identity())
+            };
+            let conflict = match op {
+                Op::AlterType { column, using, .. } => {
+                    changed(column)
+                        || using.as_deref().is_some_and(|u| t.columns.iter().any(|c| mentions(u, &c.name) && changed(&c.name)))
+                }
+                Op::SetDefault { column, .. } | Op::DropDefault { column } => {
+                    t.column(column).is_some_and(|(k, _)| sources[k].origin.is_none())
+                }
+                _ => false,
+            };
+            if conflict && i > 0 {
+                return Ok(i);
+            }
+            self.apply_op(&mut t, &mut sources, op, text, &mut Vec::new(), &mut Vec::new())?;
+        }
+        Ok(ops.len())
+    }
+
+    /// Plans ops that can share one run: natively if every op allows it, else one rebuild.
+    fn segment_once(&mut self, table: &str, ops: Vec<(Op, String)>) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
         }
         let old = self.table(table, &ops[0].1)?;
         let mut new = old.clone();
-        let mut sources: Vec<Source> = old
-            .columns
-            .iter()
-            .map(|c| Some(quote_ident(&c.name)))
-            .collect();
+        let mut sources = Source::all(&old);
         let mut paths = Vec::new();
         let mut checks = Vec::new();
         let mut dropped_indexes: Vec<String> = Vec::new();
@@ -705,18 +769,23 @@ impl Planner {
             paths.push(path);
         }
         let desc: Vec<String> = ops.iter().map(|(o, _)| o.to_sql()).collect();
+        // A new foreign key is verified against the data before COMMIT too.
+        if new.foreign_keys() != old.foreign_keys() {
+            self.fk_tables.insert(table.to_string());
+        }
+        if new.without_rowid && new.primary_key().is_empty() {
+            return Err(Error::refused(
+                table,
+                "a WITHOUT ROWID table must have a PRIMARY KEY",
+                "add the new primary key in the same ALTER TABLE (DROP CONSTRAINT ..., ADD PRIMARY KEY (...))",
+            ));
+        }
         if paths.contains(&Path::Rebuild) {
             return self.rebuild(&old, &new, &sources, checks, desc.join(", "));
         }
         // Native and edit ops, in order; consecutive edits share one step.
-        let identity = |t: &Table| -> Vec<Source> {
-            t.columns
-                .iter()
-                .map(|c| Some(quote_ident(&c.name)))
-                .collect()
-        };
         let mut model = old.clone();
-        let mut srcs: Vec<Source> = identity(&model);
+        let mut srcs = Source::all(&model);
         let mut pending_edit: Option<Step> = None;
         for ((op, text), path) in ops.iter().zip(&paths) {
             if is_noop(op, &model) {
@@ -765,7 +834,7 @@ impl Planner {
                     })?;
                     // Continue from what SQLite stored.
                     model = self.table(table, text)?;
-                    srcs = identity(&model);
+                    srcs = Source::all(&model);
                 }
             }
         }
@@ -901,7 +970,7 @@ impl Planner {
                     }
                 }
                 t.columns.push(c);
-                sources.push(None);
+                sources.push(Source { origin: None, value: None });
                 Ok(if native_ok {
                     Path::Native
                 } else {
@@ -1000,12 +1069,33 @@ impl Planner {
                         "drop and re-add the generated column instead",
                     ));
                 }
-                c.type_text = type_text.clone();
+                if c.has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { autoincrement: true, .. }))
+                    && !type_text.eq_ignore_ascii_case("integer")
+                {
+                    return Err(Error::refused(
+                        &tn,
+                        format!("\"{}\" is an AUTOINCREMENT key, which SQLite allows only as INTEGER PRIMARY KEY", c.name),
+                        "keep the type INTEGER",
+                    ));
+                }
+                let was_alias = t.rowid_alias().is_some_and(|a| a.name.eq_ignore_ascii_case(column));
+                t.columns[i].type_text = type_text.clone();
                 if let Some(u) = using {
-                    sources[i] = Some(format!("({u})"));
+                    sources[i].value = Some(format!("({u})"));
+                }
+                let becomes_alias = t.rowid_alias().is_some_and(|a| a.name.eq_ignore_ascii_case(column));
+                if becomes_alias && !was_alias {
+                    if let Some(src) = &sources[i].value {
+                        checks.push(rows_check(
+                            t,
+                            &format!("column \"{column}\" becomes the rowid (INTEGER PRIMARY KEY), which holds only integers"),
+                            &format!("NOT kit_strict_ok({src}, 'INTEGER')"),
+                            "convert or remove the rows whose key is not an integer first",
+                        ));
+                    }
                 }
                 if t.strict {
-                    if let Some(src) = &sources[i] {
+                    if let Some(src) = &sources[i].value {
                         checks.push(Check {
                             table: tn.clone(),
                             reason: format!("column \"{}\" of a STRICT table cannot hold some values as {type_text}", t.columns[i].name),
@@ -1032,7 +1122,7 @@ impl Planner {
                     .retain(|k| k.kind != ColumnConstraintKind::Null);
                 c.push_constraint(ColumnConstraintKind::NotNull, "NOT NULL");
                 let name = c.name.clone();
-                if let Some(src) = &sources[i] {
+                if let Some(src) = &sources[i].value {
                     checks.push(rows_check(
                         t,
                         &format!("column \"{name}\" has NULLs, so it cannot be SET NOT NULL"),
@@ -1121,6 +1211,7 @@ impl Planner {
                         statement: text.to_string(),
                     });
                 };
+                let old_pk = t.primary_key();
                 let path = match found.place {
                     ConstraintPlace::Column { column, index } => {
                         let c = &mut t.columns[column];
@@ -1133,7 +1224,7 @@ impl Planner {
                     }
                 };
                 if path == Path::Rebuild {
-                    self.refuse_if_key_referenced(t, name)?;
+                    self.refuse_if_key_referenced(t, &old_pk, name)?;
                 }
                 Ok(path)
             }
@@ -1166,7 +1257,7 @@ impl Planner {
         }
         let src_of = |c: &str| -> Result<Option<String>> {
             let (i, _) = t.column(c).ok_or_else(|| unknown_column(&tn, c, text))?;
-            Ok(sources[i].clone())
+            Ok(sources[i].value.clone())
         };
         let path = match &k.kind {
             TableConstraintKind::PrimaryKey(cols) | TableConstraintKind::Unique(cols) => {
@@ -1220,7 +1311,7 @@ impl Planner {
             }
             TableConstraintKind::Check(expr) => {
                 let plain = t.columns.iter().zip(sources).all(|(c, s)| {
-                    !mentions(expr, &c.name) || s.as_deref() == Some(quote_ident(&c.name).as_str())
+                    !mentions(expr, &c.name) || s.is_identity()
                 });
                 if plain {
                     let label = k.name.clone().unwrap_or_else(|| format!("CHECK ({expr})"));
@@ -1268,13 +1359,15 @@ impl Planner {
                     }
                 }
                 self.require_parent_key(&tn, &parent, &pcols)?;
+                // Checked here for columns copied unchanged; the check before COMMIT covers the rest.
+                let plain = columns.iter().all(|c| t.column(c).is_some_and(|(i, _)| sources[i].is_identity()));
                 let srcs: Option<Vec<String>> = columns
                     .iter()
                     .map(|c| src_of(c))
                     .collect::<Result<Vec<_>>>()?
                     .into_iter()
                     .collect();
-                if let Some(srcs) = srcs {
+                if let (true, Some(srcs)) = (plain, srcs) {
                     let nn: Vec<String> = srcs.iter().map(|s| format!("{s} IS NOT NULL")).collect();
                     let eq: Vec<String> = srcs
                         .iter()
@@ -1315,27 +1408,7 @@ impl Planner {
                     .iter()
                     .all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
         };
-        let mut keys: Vec<Vec<String>> = vec![parent.primary_key()];
-        for c in &parent.columns {
-            if c.has(|k| matches!(k, ColumnConstraintKind::Unique)) {
-                keys.push(vec![c.name.clone()]);
-            }
-        }
-        for k in &parent.constraints {
-            if let TableConstraintKind::Unique(c) = &k.kind {
-                keys.push(c.clone());
-            }
-        }
-        for i in self.schema.indexes_on(&parent.name) {
-            let Some(sql) = &i.sql else { continue };
-            let unique = crate::sql::lex(sql)
-                .is_ok_and(|t| t.get(1).is_some_and(|w| w.is_kw(sql, "unique")));
-            let partial =
-                crate::sql::lex(sql).is_ok_and(|t| t.iter().any(|w| w.is_kw(sql, "where")));
-            if unique && !partial && i.columns.iter().all(Option::is_some) {
-                keys.push(i.columns.iter().flatten().cloned().collect());
-            }
-        }
+        let keys = self.parent_keys(parent);
         if keys.iter().any(|k| same(k)) {
             return Ok(());
         }
@@ -1390,50 +1463,25 @@ impl Planner {
     }
 
     /// Refuses to drop a PRIMARY KEY or UNIQUE constraint that a foreign key relies on.
-    fn refuse_if_key_referenced(&self, t: &Table, name: &str) -> Result<()> {
-        let keys: Vec<Vec<String>> = {
-            let mut k = vec![t.primary_key()];
-            for c in &t.columns {
-                if c.has(|k| matches!(k, ColumnConstraintKind::Unique)) {
-                    k.push(vec![c.name.clone()]);
-                }
-            }
-            for c in &t.constraints {
-                if let TableConstraintKind::Unique(cols) | TableConstraintKind::PrimaryKey(cols) =
-                    &c.kind
-                {
-                    k.push(cols.clone());
-                }
-            }
-            k
-        };
-        let has_index = |cols: &[String]| {
-            self.schema.indexes_on(&t.name).any(|i| {
-                i.sql
-                    .as_deref()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains("unique"))
-                    && i.columns.len() == cols.len()
-                    && i.columns
-                        .iter()
-                        .zip(cols)
-                        .all(|(a, b)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)))
+    fn refuse_if_key_referenced(&self, t: &Table, old_pk: &[String], name: &str) -> Result<()> {
+        let keys = self.parent_keys(t);
+        let is_key = |cols: &[String]| {
+            keys.iter().any(|k| {
+                k.len() == cols.len() && cols.iter().all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
             })
         };
-        for other in self.all_tables() {
+        for other in self.all_tables().filter(|o| !o.name.eq_ignore_ascii_case(&t.name)).chain([t]) {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
                 }
-                let cols = if r.columns.is_empty() {
-                    t.primary_key()
+                // A reference without columns means the primary key, whatever it becomes.
+                let still = if r.columns.is_empty() {
+                    !old_pk.is_empty() && t.primary_key() == old_pk
                 } else {
-                    r.columns.clone()
+                    is_key(&r.columns)
                 };
-                let still_unique = keys.iter().any(|k| {
-                    k.len() == cols.len()
-                        && k.iter().zip(&cols).all(|(a, b)| a.eq_ignore_ascii_case(b))
-                }) || has_index(&cols);
-                if !still_unique {
+                if !still {
                     return Err(Error::refused(
                         &t.name,
                         format!("constraint \"{name}\" is the key that the foreign key of table \"{}\" references", other.name),
@@ -1443,6 +1491,35 @@ impl Planner {
             }
         }
         Ok(())
+    }
+
+    /// The column sets of `t` that a foreign key may reference: its primary key, UNIQUE
+    /// constraints and (non-partial) UNIQUE indexes.
+    fn parent_keys(&self, t: &Table) -> Vec<Vec<String>> {
+        let mut keys: Vec<Vec<String>> = Vec::new();
+        if !t.primary_key().is_empty() {
+            keys.push(t.primary_key());
+        }
+        for c in &t.columns {
+            if c.has(|k| matches!(k, ColumnConstraintKind::Unique)) {
+                keys.push(vec![c.name.clone()]);
+            }
+        }
+        for k in &t.constraints {
+            if let TableConstraintKind::Unique(c) = &k.kind {
+                keys.push(c.clone());
+            }
+        }
+        for i in self.schema.indexes_on(&t.name).chain(self.live.indexes_on(&t.name)) {
+            let Some(sql) = &i.sql else { continue };
+            let Ok(toks) = crate::sql::lex(sql) else { continue };
+            let unique = toks.get(1).is_some_and(|w| w.is_kw(sql, "unique"));
+            let partial = toks.iter().any(|w| w.is_kw(sql, "where"));
+            if unique && !partial && !i.columns.is_empty() && i.columns.iter().all(Option::is_some) {
+                keys.push(i.columns.iter().flatten().cloned().collect());
+            }
+        }
+        keys
     }
 
     /// Emits one rebuild of `old` into `new`, copying each column from its source.
@@ -1468,19 +1545,19 @@ impl Planner {
             if c.generated().is_some() {
                 continue;
             }
-            if let Some(s) = s {
+            if let Some(v) = &s.value {
                 into.push(quote_ident(&c.name));
-                from.push(s.clone());
+                from.push(v.clone());
             }
         }
         // Keep rowids unless the new table's rowid alias already carries them.
         let alias_copied = new.rowid_alias().is_some_and(|a| {
             new.columns.iter().zip(sources).any(|(c, s)| {
                 c.name == a.name
-                    && s.is_some()
+                    && s.is_identity()
                     && old
                         .rowid_alias()
-                        .is_some_and(|oa| s.as_deref() == Some(quote_ident(&oa.name).as_str()))
+                        .is_some_and(|oa| s.origin.as_deref() == Some(oa.name.as_str()))
             })
         });
         let new_has_alias_from_elsewhere = new.rowid_alias().is_some() && !alias_copied;
@@ -1510,7 +1587,8 @@ impl Planner {
                 .all(|((n, o), s)| {
                     n.generated().is_none()
                         && o.generated().is_none()
-                        && s.as_deref() == Some(quote_ident(&o.name).as_str())
+                        && s.is_identity()
+                        && s.origin.as_deref() == Some(o.name.as_str())
                 })
             && ((new.without_rowid && old.without_rowid) || alias_copied);
         let copy_idx = sql.len();
@@ -1542,10 +1620,12 @@ impl Planner {
         }
         sql.push(format!("DROP TABLE {}", quote_ident(&tmp)));
         sql.push("PRAGMA legacy_alter_table = OFF".to_string());
+        // Old columns no new column descends from (a column dropped and added again under the
+        // same name is a new column: indexes on the old one go).
         let dropped: Vec<&Column> = old
             .columns
             .iter()
-            .filter(|c| new.column(&c.name).is_none())
+            .filter(|c| !sources.iter().any(|s| s.origin.as_deref() == Some(c.name.as_str())))
             .collect();
         for idx in self.schema.indexes_on(&name) {
             let Some(text) = &idx.sql else { continue };
@@ -1573,7 +1653,8 @@ impl Planner {
             let Some((_, o)) = old.column(col) else {
                 return false;
             };
-            sources[i].as_deref() == Some(quote_ident(&o.name).as_str())
+            sources[i].is_identity()
+                && sources[i].origin.as_deref() == Some(o.name.as_str())
                 && c.type_text == o.type_text
                 && c.constraints
                     .iter()
@@ -1830,23 +1911,34 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
         .map(|r| (r, idents(r.sql.as_deref().unwrap_or(""))))
         .collect();
     let mut work: Vec<(String, bool)> = Vec::new();
+    let mut renamed: Vec<String> = Vec::new();
     for st in statements {
         match st {
             Statement::Alter { alter, text } => {
                 work.push((lower(&alter.table), true));
                 work.extend(idents(text).into_iter().map(|n| (n, false)));
+                if alter.ops.iter().any(|o| matches!(o, Op::RenameTable { .. } | Op::RenameColumn { .. })) {
+                    renamed.push(lower(&alter.table));
+                }
             }
             Statement::Other { text, .. } => {
                 work.extend(idents(text).into_iter().map(|n| (n, true)))
             }
         }
     }
+    // A rename rewrites the foreign keys of the children: they must be in the copy too.
+    if !renamed.is_empty() {
+        for r in rows.iter().filter(|r| r.kind == "table") {
+            let ids = idents(r.sql.as_deref().unwrap_or(""));
+            if renamed.iter().any(|n| ids.contains(n)) {
+                work.push((lower(&r.name), false));
+            }
+        }
+    }
     let mut kept: HashSet<String> = HashSet::new();
     let mut full_done: HashSet<String> = HashSet::new();
     while let Some((n, full)) = work.pop() {
-        let Some(row) = relations.get(&n) else {
-            continue;
-        };
+        let Some(row) = relations.get(&n) else { continue };
         if full && !full_done.insert(n.clone()) {
             continue;
         }
@@ -1854,25 +1946,21 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
             continue;
         }
         // What it reads (a view's sources, a table's foreign-key parents).
-        work.extend(
-            idents(row.sql.as_deref().unwrap_or(""))
-                .into_iter()
-                .map(|i| (i, false)),
-        );
-        if !full {
-            continue;
-        }
+        work.extend(idents(row.sql.as_deref().unwrap_or("")).into_iter().map(|i| (i, false)));
         for (r, ids) in &named {
             let attached = r.kind == "trigger" && lower(&r.tbl_name) == n;
-            if attached || ids.contains(&n) {
-                // Triggers that fire on it or name it, and views over it, come along in full
-                // (a view, so views over it follow; a trigger's table as a leaf).
+            if attached {
+                // Its triggers come along, with what they touch (in full if it is changed).
+                kept.insert(lower(&r.name));
+                work.extend(ids.iter().map(|i| (i.clone(), full)));
+            } else if full && ids.contains(&n) {
+                // Views over it (and so views over those), and triggers elsewhere naming it.
                 if r.kind == "view" {
                     work.push((lower(&r.name), true));
                 } else {
                     kept.insert(lower(&r.name));
                     work.push((lower(&r.tbl_name), false));
-                    work.extend(ids.iter().map(|i| (i.clone(), attached)));
+                    work.extend(ids.iter().map(|i| (i.clone(), false)));
                 }
             }
         }
@@ -1890,7 +1978,7 @@ fn idents(sql: &str) -> BTreeSet<String> {
     crate::sql::lex(sql)
         .map(|toks| {
             toks.iter()
-                .filter_map(|t| t.ident(sql))
+                .filter_map(|t| t.ident_ref(sql))
                 .map(|i| i.to_lowercase())
                 .collect()
         })

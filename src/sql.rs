@@ -60,6 +60,16 @@ impl Token {
         self.kind == Tok::Punct && self.text(src) == p
     }
 
+    /// The identifier this token refers to inside an expression or statement body: a quoted
+    /// identifier, or a bare word that is not an SQL keyword (`DESC`, `SELECT`, ... are not).
+    pub fn ident_ref(&self, src: &str) -> Option<String> {
+        match self.kind {
+            Tok::Quoted => Some(unquote(self.text(src))),
+            Tok::Word if !is_keyword(self.text(src)) => Some(self.text(src).to_string()),
+            _ => None,
+        }
+    }
+
     /// The identifier this token names, unquoted, if it can name one.
     pub fn ident(&self, src: &str) -> Option<String> {
         match self.kind {
@@ -68,6 +78,15 @@ impl Token {
             _ => None,
         }
     }
+}
+
+/// True when `word` is one of SQLite's keywords (asked of the bundled SQLite itself).
+pub fn is_keyword(word: &str) -> bool {
+    let Ok(len) = std::os::raw::c_int::try_from(word.len()) else {
+        return false;
+    };
+    // SAFETY: the pointer and length describe `word`, which outlives the call; SQLite only reads it.
+    unsafe { rusqlite::ffi::sqlite3_keyword_check(word.as_ptr().cast(), len) != 0 }
 }
 
 /// Removes SQL quoting from an identifier or string token's text.
@@ -321,7 +340,7 @@ pub fn mentions(sql: &str, name: &str) -> bool {
     match lex(sql) {
         Ok(toks) => toks
             .iter()
-            .any(|t| t.ident(sql).is_some_and(|i| i.eq_ignore_ascii_case(name))),
+            .any(|t| t.ident_ref(sql).is_some_and(|i| i.eq_ignore_ascii_case(name))),
         Err(_) => true, // cannot tell: assume it does
     }
 }
@@ -332,11 +351,16 @@ pub fn substitute(sql: &str, name: &str, with: &str) -> Option<String> {
     let toks = lex(sql).ok()?;
     let mut out = String::new();
     let mut last = 0;
-    for t in toks {
-        let hit = matches!(t.kind, Tok::Word | Tok::Quoted)
-            && t.ident(sql).is_some_and(|i| i.eq_ignore_ascii_case(name));
+    for (i, t) in toks.iter().enumerate() {
+        let hit = t.ident_ref(sql).is_some_and(|id| id.eq_ignore_ascii_case(name));
         if hit {
-            out.push_str(&sql[last..t.start]);
+            // A qualified reference `t.c` is replaced whole.
+            let start = if i >= 2 && toks[i - 1].is_punct(sql, ".") && toks[i - 2].start >= last {
+                toks[i - 2].start
+            } else {
+                t.start
+            };
+            out.push_str(&sql[last..start]);
             out.push_str(with);
             last = t.end;
         }
