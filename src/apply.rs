@@ -141,29 +141,29 @@ pub fn register_functions(conn: &Connection) -> Result<()> {
 /// True when a STRICT column of type `ty` can hold `v` (after SQLite's affinity conversion).
 pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
     let ty = ty.trim().to_ascii_uppercase();
-    let as_number = |s: &str| -> Option<f64> {
-        let t = s.trim();
-        if t.is_empty() || t.contains(['x', 'X', 'i', 'I', 'n', 'N']) {
+    // What SQLite's affinity makes of a text: an exact integer, a real, or neither.
+    let as_integer = |t: &[u8]| std::str::from_utf8(t).ok().and_then(|s| s.trim().parse::<i64>().ok());
+    let as_real = |t: &[u8]| -> Option<f64> {
+        let s = std::str::from_utf8(t).ok()?.trim();
+        if s.is_empty() || s.contains(['x', 'X', 'i', 'I', 'n', 'N']) {
             return None;
         }
-        t.parse::<f64>().ok()
+        s.parse::<f64>().ok().filter(|f| f.is_finite())
     };
+    let integral = |f: f64| f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f);
     match v {
         ValueRef::Null => true,
         _ if ty == "ANY" => true,
         ValueRef::Integer(_) => ty == "INT" || ty == "INTEGER" || ty == "REAL" || ty == "TEXT",
         ValueRef::Real(f) => match ty.as_str() {
             "REAL" | "TEXT" => true,
-            "INT" | "INTEGER" => f.fract() == 0.0 && f.abs() < 9.2e18,
+            "INT" | "INTEGER" => integral(f),
             _ => false,
         },
         ValueRef::Text(t) => match ty.as_str() {
             "TEXT" => true,
-            "INT" | "INTEGER" => std::str::from_utf8(t)
-                .ok()
-                .and_then(as_number)
-                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.2e18),
-            "REAL" => std::str::from_utf8(t).ok().and_then(as_number).is_some(),
+            "INT" | "INTEGER" => as_integer(t).is_some() || as_real(t).is_some_and(integral),
+            "REAL" => as_integer(t).is_some() || as_real(t).is_some(),
             _ => false,
         },
         ValueRef::Blob(_) => ty == "BLOB",

@@ -216,10 +216,30 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
     for st in statements {
         match st {
             Statement::Alter { alter, text } => {
+                // Tables this statement's foreign keys reference are planned up to here first,
+                // so the reference sees them as the script has them at this point.
+                for parent in referenced_tables(&alter.ops) {
+                    let pending: Vec<usize> = (0..p.batches.len())
+                        .filter(|&i| {
+                            let b = &p.batches[i];
+                            !b.name_now.eq_ignore_ascii_case(&alter.table)
+                                && (b.name_now.eq_ignore_ascii_case(&parent)
+                                    || b.start_name.eq_ignore_ascii_case(&parent))
+                        })
+                        .collect();
+                    for i in pending.into_iter().rev() {
+                        let b = p.batches.remove(i);
+                        p.flush(b)?;
+                    }
+                }
                 let idx = p.batch_for(&alter.table, text)?;
                 for op in &alter.ops {
                     if let Op::RenameTable { to } = op {
-                        if p.name_taken(to)
+                        // The name a pending rename frees is available again.
+                        let freed = p.batches.iter().any(|b| {
+                            b.start_name.eq_ignore_ascii_case(to) && !b.name_now.eq_ignore_ascii_case(to)
+                        });
+                        if (p.name_taken(to) && !freed)
                             || p.batches
                                 .iter()
                                 .any(|b| b.name_now.eq_ignore_ascii_case(to))
@@ -277,6 +297,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
             continue; // replaced by the change itself
         }
         let Some((_, _, after)) = views_after.iter().find(|(n, _, _)| n == name) else {
+            let _ = p.shadow.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false);
             let msg = p
                 .shadow
                 .prepare(&format!("SELECT * FROM {}", quote_ident(name)))
@@ -400,6 +421,16 @@ impl Planner {
 
     /// Views that compile now, with their SQL text and output column names.
     fn working_views(&self) -> Vec<(String, String, Vec<String>)> {
+        // With double-quoted strings off, a view naming a dropped column "c" fails to compile
+        // instead of silently reading the string 'c'.
+        use rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML;
+        let _ = self.shadow.set_db_config(SQLITE_DBCONFIG_DQS_DML, false);
+        let out = self.compiled_views();
+        let _ = self.shadow.set_db_config(SQLITE_DBCONFIG_DQS_DML, true);
+        out
+    }
+
+    fn compiled_views(&self) -> Vec<(String, String, Vec<String>)> {
         let mut out = Vec::new();
         for v in self.schema.views.values() {
             if self
@@ -517,7 +548,18 @@ impl Planner {
     fn push(&mut self, step: Step) -> Result<()> {
         let what = step.description.clone();
         let table = step.table.clone().unwrap_or_default();
+        let checked = matches!(step.path, Path::Rebuild | Path::Native) && !table.is_empty();
+        let valid_before = checked && self.dependents_error(&table).is_none();
         self.shadow_exec(&step.sql, &table, &what)?;
+        if valid_before {
+            if let Some(msg) = self.dependents_error(&table) {
+                return Err(Error::refused(
+                    &table,
+                    format!("{what} would break another object: {msg}"),
+                    "drop or change that trigger or view in the same change first, as PostgreSQL requires",
+                ));
+            }
+        }
         self.plan.steps.push(step);
         Ok(())
     }
@@ -551,6 +593,18 @@ impl Planner {
             }
         }
         out
+    }
+
+    /// Asks SQLite whether every trigger and view that names `table` still resolves: a rename
+    /// (rolled back at once) makes it re-read them all, as it does before rewriting them.
+    fn dependents_error(&self, table: &str) -> Option<String> {
+        let probe = format!(
+            "SAVEPOINT kit_probe; ALTER TABLE {} RENAME TO \"_kit_probe\";",
+            quote_ident(table)
+        );
+        let result = self.shadow.execute_batch(&probe);
+        let _ = self.shadow.execute_batch("ROLLBACK TO kit_probe; RELEASE kit_probe;");
+        result.err().map(|e| e.to_string())
     }
 
     fn run_statement(
@@ -928,6 +982,7 @@ impl Planner {
                     ));
                 }
                 let native_ok = !pk_or_unique
+                    && !shadows_rowid(t)
                     && !non_constant_default
                     && !fk_with_default
                     && !stored
@@ -993,7 +1048,7 @@ impl Planner {
                     ));
                 }
                 self.refuse_if_referenced(t, &cname)?;
-                let mut native_ok = true;
+                let mut native_ok = !shadows_rowid(t);
                 // Constraints that involve the column go with it, as in PostgreSQL.
                 let before = t.constraints.len();
                 t.constraints
@@ -1325,11 +1380,11 @@ impl Planner {
                 Path::Edit
             }
             TableConstraintKind::ForeignKey { columns, refs } => {
-                let parent = self
-                    .schema
-                    .table(&refs.table)
-                    .cloned()
-                    .or_else(|| (refs.table.eq_ignore_ascii_case(&tn)).then(|| t.clone()));
+                let parent = if refs.table.eq_ignore_ascii_case(&tn) {
+                    Some(t.clone())
+                } else {
+                    self.any_table(&refs.table).cloned()
+                };
                 let Some(parent) = parent else {
                     return Err(Error::Unknown {
                         what: format!("table \"{}\" (named by REFERENCES)", refs.table),
@@ -1771,6 +1826,12 @@ fn op_mentions(op: &Op, name: &str) -> bool {
     }
 }
 
+/// True when a column of `t` is named `rowid`, `oid` or `_rowid_`: SQLite's native ADD and
+/// DROP COLUMN reject such tables, so they are rebuilt.
+fn shadows_rowid(t: &Table) -> bool {
+    t.columns.iter().any(|c| ["rowid", "oid", "_rowid_"].iter().any(|n| c.name.eq_ignore_ascii_case(n)))
+}
+
 /// True when an `IF [NOT] EXISTS` op has nothing to do on `t`.
 fn is_noop(op: &Op, t: &Table) -> bool {
     match op {
@@ -1971,6 +2032,29 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
         }
     }
     kept
+}
+
+/// Tables named by the `REFERENCES` of foreign keys that `ops` add.
+fn referenced_tables(ops: &[Op]) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::AddConstraint { constraint } => {
+                if let TableConstraintKind::ForeignKey { refs, .. } = &constraint.kind {
+                    out.push(refs.table.clone());
+                }
+            }
+            Op::AddColumn { column, .. } => {
+                for k in &column.constraints {
+                    if let ColumnConstraintKind::References(r) = &k.kind {
+                        out.push(r.table.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Every identifier a statement names, lowercased.
