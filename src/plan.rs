@@ -699,6 +699,17 @@ impl Planner {
         for (op, text) in batch.ops {
             match &op {
                 Op::RenameTable { to } => {
+                    // Default constraint names and self-references follow the table name: ops
+                    // that use the old name go first.
+                    let uses_name = segment.iter().any(|(o, _)| {
+                        matches!(o, Op::DropConstraint { .. })
+                            || referenced_tables(std::slice::from_ref(o))
+                                .iter()
+                                .any(|r| r.eq_ignore_ascii_case(&table))
+                    });
+                    if uses_name {
+                        self.segment(&table, std::mem::take(&mut segment))?;
+                    }
                     let sql = format!(
                         "ALTER TABLE {} RENAME TO {}",
                         quote_ident(&table),
@@ -724,6 +735,13 @@ impl Planner {
                     let t = self.table(&table, &text)?;
                     if t.column(from).is_none() {
                         return Err(unknown_column(&table, from, &text));
+                    }
+                    if is_rowid_name(to) || is_rowid_name(from) {
+                        return Err(Error::refused(
+                            &table,
+                            format!("SQLite cannot rename a column from or to \"{}\", a name of the rowid", if is_rowid_name(to) { to } else { from }),
+                            "pick another name (or add a new column with that name and copy the values)",
+                        ));
                     }
                     if t.column(to).is_some() {
                         return Err(Error::refused(
@@ -983,6 +1001,7 @@ impl Planner {
                 }
                 let native_ok = !pk_or_unique
                     && !shadows_rowid(t)
+                    && !is_rowid_name(&c.name)
                     && !non_constant_default
                     && !fk_with_default
                     && !stored
@@ -1415,7 +1434,9 @@ impl Planner {
                 }
                 self.require_parent_key(&tn, &parent, &pcols)?;
                 // Checked here for columns copied unchanged; the check before COMMIT covers the rest.
-                let plain = columns.iter().all(|c| t.column(c).is_some_and(|(i, _)| sources[i].is_identity()));
+                let identity = |c: &String| t.column(c).is_some_and(|(i, _)| sources[i].is_identity());
+                let plain = columns.iter().all(identity)
+                    && (!refs.table.eq_ignore_ascii_case(&tn) || pcols.iter().all(identity));
                 let srcs: Option<Vec<String>> = columns
                     .iter()
                     .map(|c| src_of(c))
@@ -1482,7 +1503,7 @@ impl Planner {
     /// uses (views are checked by compiling them afterwards).
     fn refuse_if_referenced(&self, t: &Table, col: &str) -> Result<()> {
         let pk = t.primary_key();
-        for other in self.all_tables() {
+        for other in self.all_tables().filter(|o| !o.name.eq_ignore_ascii_case(&t.name)).chain([t]) {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
@@ -1829,7 +1850,12 @@ fn op_mentions(op: &Op, name: &str) -> bool {
 /// True when a column of `t` is named `rowid`, `oid` or `_rowid_`: SQLite's native ADD and
 /// DROP COLUMN reject such tables, so they are rebuilt.
 fn shadows_rowid(t: &Table) -> bool {
-    t.columns.iter().any(|c| ["rowid", "oid", "_rowid_"].iter().any(|n| c.name.eq_ignore_ascii_case(n)))
+    t.columns.iter().any(|c| is_rowid_name(&c.name))
+}
+
+/// True for `rowid`, `oid` and `_rowid_`, in any case.
+fn is_rowid_name(name: &str) -> bool {
+    ["rowid", "oid", "_rowid_"].iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// True when an `IF [NOT] EXISTS` op has nothing to do on `t`.
