@@ -142,7 +142,11 @@ pub fn register_functions(conn: &Connection) -> Result<()> {
 pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
     let ty = ty.trim().to_ascii_uppercase();
     // What SQLite's affinity makes of a text: an exact integer, a real, or neither.
-    let as_integer = |t: &[u8]| std::str::from_utf8(t).ok().and_then(|s| s.trim().parse::<i64>().ok());
+    let as_integer = |t: &[u8]| {
+        std::str::from_utf8(t)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+    };
     let as_real = |t: &[u8]| -> Option<f64> {
         let s = std::str::from_utf8(t).ok()?.trim();
         if s.is_empty() || s.contains(['x', 'X', 'i', 'I', 'n', 'N']) {
@@ -150,7 +154,9 @@ pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
         }
         s.parse::<f64>().ok().filter(|f| f.is_finite())
     };
-    let integral = |f: f64| f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f);
+    let integral = |f: f64| {
+        f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+    };
     match v {
         ValueRef::Null => true,
         _ if ty == "ANY" => true,

@@ -237,7 +237,8 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                     if let Op::RenameTable { to } = op {
                         // The name a pending rename frees is available again.
                         let freed = p.batches.iter().any(|b| {
-                            b.start_name.eq_ignore_ascii_case(to) && !b.name_now.eq_ignore_ascii_case(to)
+                            b.start_name.eq_ignore_ascii_case(to)
+                                && !b.name_now.eq_ignore_ascii_case(to)
                         });
                         if (p.name_taken(to) && !freed)
                             || p.batches
@@ -297,7 +298,9 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
             continue; // replaced by the change itself
         }
         let Some((_, _, after)) = views_after.iter().find(|(n, _, _)| n == name) else {
-            let _ = p.shadow.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false);
+            let _ = p
+                .shadow
+                .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false);
             let msg = p
                 .shadow
                 .prepare(&format!("SELECT * FROM {}", quote_ident(name)))
@@ -382,12 +385,17 @@ impl Source {
 
     /// True when the column is copied unchanged from its origin.
     fn is_identity(&self) -> bool {
-        self.origin.as_deref().is_some_and(|o| self.value.as_deref() == Some(quote_ident(o).as_str()))
+        self.origin
+            .as_deref()
+            .is_some_and(|o| self.value.as_deref() == Some(quote_ident(o).as_str()))
     }
 
     /// Every column of `t`, unchanged.
     fn all(t: &Table) -> Vec<Source> {
-        t.columns.iter().map(|c| Source::identity(&c.name)).collect()
+        t.columns
+            .iter()
+            .map(|c| Source::identity(&c.name))
+            .collect()
     }
 }
 
@@ -603,7 +611,9 @@ impl Planner {
             quote_ident(table)
         );
         let result = self.shadow.execute_batch(&probe);
-        let _ = self.shadow.execute_batch("ROLLBACK TO kit_probe; RELEASE kit_probe;");
+        let _ = self
+            .shadow
+            .execute_batch("ROLLBACK TO kit_probe; RELEASE kit_probe;");
         result.err().map(|e| e.to_string())
     }
 
@@ -761,7 +771,19 @@ impl Planner {
                         &table,
                         format!("rename column \"{from}\" to \"{to}\""),
                         sql,
-                    ))?;
+                    ))
+                    .map_err(|e| match e {
+                        // SQLite's RENAME COLUMN re-parses the whole schema and can fail on
+                        // definitions it otherwise accepts.
+                        Error::Sqlite { source, .. } => Error::refused(
+                            &table,
+                            format!(
+                                "SQLite cannot rename column \"{from}\" of this table: {source}"
+                            ),
+                            "add a new column, copy the values (UPDATE), then drop the old column",
+                        ),
+                        other => other,
+                    })?;
                 }
                 _ => segment.push((op, text)),
             }
@@ -797,23 +819,32 @@ impl Planner {
         let mut t = self.table(table, &ops[0].1)?;
         let mut sources = Source::all(&t);
         for (i, (op, text)) in ops.iter().enumerate() {
-            let changed = |c: &str| {
-                t.column(c).is_some_and(|(k, _)| !sources[k].is_identity())
-            };
+            let changed = |c: &str| t.column(c).is_some_and(|(k, _)| !sources[k].is_identity());
             let conflict = match op {
                 Op::AlterType { column, using, .. } => {
                     changed(column)
-                        || using.as_deref().is_some_and(|u| t.columns.iter().any(|c| mentions(u, &c.name) && changed(&c.name)))
+                        || using.as_deref().is_some_and(|u| {
+                            t.columns
+                                .iter()
+                                .any(|c| mentions(u, &c.name) && changed(&c.name))
+                        })
                 }
-                Op::SetDefault { column, .. } | Op::DropDefault { column } => {
-                    t.column(column).is_some_and(|(k, _)| sources[k].origin.is_none())
-                }
+                Op::SetDefault { column, .. } | Op::DropDefault { column } => t
+                    .column(column)
+                    .is_some_and(|(k, _)| sources[k].origin.is_none()),
                 _ => false,
             };
             if conflict && i > 0 {
                 return Ok(i);
             }
-            self.apply_op(&mut t, &mut sources, op, text, &mut Vec::new(), &mut Vec::new())?;
+            self.apply_op(
+                &mut t,
+                &mut sources,
+                op,
+                text,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )?;
         }
         Ok(ops.len())
     }
@@ -1044,7 +1075,10 @@ impl Planner {
                     }
                 }
                 t.columns.push(c);
-                sources.push(Source { origin: None, value: None });
+                sources.push(Source {
+                    origin: None,
+                    value: None,
+                });
                 Ok(if native_ok {
                     Path::Native
                 } else {
@@ -1143,8 +1177,15 @@ impl Planner {
                         "drop and re-add the generated column instead",
                     ));
                 }
-                if c.has(|k| matches!(k, ColumnConstraintKind::PrimaryKey { autoincrement: true, .. }))
-                    && !type_text.eq_ignore_ascii_case("integer")
+                if c.has(|k| {
+                    matches!(
+                        k,
+                        ColumnConstraintKind::PrimaryKey {
+                            autoincrement: true,
+                            ..
+                        }
+                    )
+                }) && !type_text.eq_ignore_ascii_case("integer")
                 {
                     return Err(Error::refused(
                         &tn,
@@ -1152,12 +1193,16 @@ impl Planner {
                         "keep the type INTEGER",
                     ));
                 }
-                let was_alias = t.rowid_alias().is_some_and(|a| a.name.eq_ignore_ascii_case(column));
+                let was_alias = t
+                    .rowid_alias()
+                    .is_some_and(|a| a.name.eq_ignore_ascii_case(column));
                 t.columns[i].type_text = type_text.clone();
                 if let Some(u) = using {
                     sources[i].value = Some(format!("({u})"));
                 }
-                let becomes_alias = t.rowid_alias().is_some_and(|a| a.name.eq_ignore_ascii_case(column));
+                let becomes_alias = t
+                    .rowid_alias()
+                    .is_some_and(|a| a.name.eq_ignore_ascii_case(column));
                 if becomes_alias && !was_alias {
                     if let Some(src) = &sources[i].value {
                         checks.push(rows_check(
@@ -1384,9 +1429,11 @@ impl Planner {
                 Path::Rebuild
             }
             TableConstraintKind::Check(expr) => {
-                let plain = t.columns.iter().zip(sources).all(|(c, s)| {
-                    !mentions(expr, &c.name) || s.is_identity()
-                });
+                let plain = t
+                    .columns
+                    .iter()
+                    .zip(sources)
+                    .all(|(c, s)| !mentions(expr, &c.name) || s.is_identity());
                 if plain {
                     let label = k.name.clone().unwrap_or_else(|| format!("CHECK ({expr})"));
                     checks.push(rows_check(
@@ -1434,7 +1481,8 @@ impl Planner {
                 }
                 self.require_parent_key(&tn, &parent, &pcols)?;
                 // Checked here for columns copied unchanged; the check before COMMIT covers the rest.
-                let identity = |c: &String| t.column(c).is_some_and(|(i, _)| sources[i].is_identity());
+                let identity =
+                    |c: &String| t.column(c).is_some_and(|(i, _)| sources[i].is_identity());
                 let plain = columns.iter().all(identity)
                     && (!refs.table.eq_ignore_ascii_case(&tn) || pcols.iter().all(identity));
                 let srcs: Option<Vec<String>> = columns
@@ -1503,7 +1551,11 @@ impl Planner {
     /// uses (views are checked by compiling them afterwards).
     fn refuse_if_referenced(&self, t: &Table, col: &str) -> Result<()> {
         let pk = t.primary_key();
-        for other in self.all_tables().filter(|o| !o.name.eq_ignore_ascii_case(&t.name)).chain([t]) {
+        for other in self
+            .all_tables()
+            .filter(|o| !o.name.eq_ignore_ascii_case(&t.name))
+            .chain([t])
+        {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
@@ -1543,10 +1595,17 @@ impl Planner {
         let keys = self.parent_keys(t);
         let is_key = |cols: &[String]| {
             keys.iter().any(|k| {
-                k.len() == cols.len() && cols.iter().all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
+                k.len() == cols.len()
+                    && cols
+                        .iter()
+                        .all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
             })
         };
-        for other in self.all_tables().filter(|o| !o.name.eq_ignore_ascii_case(&t.name)).chain([t]) {
+        for other in self
+            .all_tables()
+            .filter(|o| !o.name.eq_ignore_ascii_case(&t.name))
+            .chain([t])
+        {
             for (_, r) in other.foreign_keys() {
                 if !r.table.eq_ignore_ascii_case(&t.name) {
                     continue;
@@ -1586,12 +1645,19 @@ impl Planner {
                 keys.push(c.clone());
             }
         }
-        for i in self.schema.indexes_on(&t.name).chain(self.live.indexes_on(&t.name)) {
+        for i in self
+            .schema
+            .indexes_on(&t.name)
+            .chain(self.live.indexes_on(&t.name))
+        {
             let Some(sql) = &i.sql else { continue };
-            let Ok(toks) = crate::sql::lex(sql) else { continue };
+            let Ok(toks) = crate::sql::lex(sql) else {
+                continue;
+            };
             let unique = toks.get(1).is_some_and(|w| w.is_kw(sql, "unique"));
             let partial = toks.iter().any(|w| w.is_kw(sql, "where"));
-            if unique && !partial && !i.columns.is_empty() && i.columns.iter().all(Option::is_some) {
+            if unique && !partial && !i.columns.is_empty() && i.columns.iter().all(Option::is_some)
+            {
                 keys.push(i.columns.iter().flatten().cloned().collect());
             }
         }
@@ -1701,7 +1767,11 @@ impl Planner {
         let dropped: Vec<&Column> = old
             .columns
             .iter()
-            .filter(|c| !sources.iter().any(|s| s.origin.as_deref() == Some(c.name.as_str())))
+            .filter(|c| {
+                !sources
+                    .iter()
+                    .any(|s| s.origin.as_deref() == Some(c.name.as_str()))
+            })
             .collect();
         for idx in self.schema.indexes_on(&name) {
             let Some(text) = &idx.sql else { continue };
@@ -1855,7 +1925,9 @@ fn shadows_rowid(t: &Table) -> bool {
 
 /// True for `rowid`, `oid` and `_rowid_`, in any case.
 fn is_rowid_name(name: &str) -> bool {
-    ["rowid", "oid", "_rowid_"].iter().any(|n| n.eq_ignore_ascii_case(name))
+    ["rowid", "oid", "_rowid_"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// True when an `IF [NOT] EXISTS` op has nothing to do on `t`.
@@ -2004,7 +2076,11 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
             Statement::Alter { alter, text } => {
                 work.push((lower(&alter.table), true));
                 work.extend(idents(text).into_iter().map(|n| (n, false)));
-                if alter.ops.iter().any(|o| matches!(o, Op::RenameTable { .. } | Op::RenameColumn { .. })) {
+                if alter
+                    .ops
+                    .iter()
+                    .any(|o| matches!(o, Op::RenameTable { .. } | Op::RenameColumn { .. }))
+                {
                     renamed.push(lower(&alter.table));
                 }
             }
@@ -2025,7 +2101,9 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
     let mut kept: HashSet<String> = HashSet::new();
     let mut full_done: HashSet<String> = HashSet::new();
     while let Some((n, full)) = work.pop() {
-        let Some(row) = relations.get(&n) else { continue };
+        let Some(row) = relations.get(&n) else {
+            continue;
+        };
         if full && !full_done.insert(n.clone()) {
             continue;
         }
@@ -2033,7 +2111,11 @@ fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
             continue;
         }
         // What it reads (a view's sources, a table's foreign-key parents).
-        work.extend(idents(row.sql.as_deref().unwrap_or("")).into_iter().map(|i| (i, false)));
+        work.extend(
+            idents(row.sql.as_deref().unwrap_or(""))
+                .into_iter()
+                .map(|i| (i, false)),
+        );
         for (r, ids) in &named {
             let attached = r.kind == "trigger" && lower(&r.tbl_name) == n;
             if attached {

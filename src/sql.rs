@@ -338,9 +338,10 @@ pub fn split_statements(src: &str) -> Result<Vec<Piece>, LexError> {
 /// True when `name` appears as an identifier token in `sql` (case-insensitive, any quoting).
 pub fn mentions(sql: &str, name: &str) -> bool {
     match lex(sql) {
-        Ok(toks) => toks
-            .iter()
-            .any(|t| t.ident_ref(sql).is_some_and(|i| i.eq_ignore_ascii_case(name))),
+        Ok(toks) => toks.iter().any(|t| {
+            t.ident_ref(sql)
+                .is_some_and(|i| i.eq_ignore_ascii_case(name))
+        }),
         Err(_) => true, // cannot tell: assume it does
     }
 }
@@ -352,7 +353,9 @@ pub fn substitute(sql: &str, name: &str, with: &str) -> Option<String> {
     let mut out = String::new();
     let mut last = 0;
     for (i, t) in toks.iter().enumerate() {
-        let hit = t.ident_ref(sql).is_some_and(|id| id.eq_ignore_ascii_case(name));
+        let hit = t
+            .ident_ref(sql)
+            .is_some_and(|id| id.eq_ignore_ascii_case(name));
         if hit {
             // A qualified reference `t.c` is replaced whole.
             let start = if i >= 2 && toks[i - 1].is_punct(sql, ".") && toks[i - 2].start >= last {
