@@ -1055,22 +1055,7 @@ impl Planner {
                         }
                     }
                     if let ColumnConstraintKind::References(r) = &k.kind {
-                        let parent = if r.table.eq_ignore_ascii_case(&tn) {
-                            Some(t.clone())
-                        } else {
-                            self.any_table(&r.table).cloned()
-                        };
-                        let Some(parent) = parent else {
-                            return Err(Error::Unknown {
-                                what: format!("table \"{}\" (named by REFERENCES)", r.table),
-                                statement: text.to_string(),
-                            });
-                        };
-                        let pcols = if r.columns.is_empty() {
-                            parent.primary_key()
-                        } else {
-                            r.columns.clone()
-                        };
+                        let (parent, pcols) = self.fk_parent(t, r, text)?;
                         self.require_parent_key(&tn, &parent, &pcols)?;
                     }
                 }
@@ -1446,22 +1431,7 @@ impl Planner {
                 Path::Edit
             }
             TableConstraintKind::ForeignKey { columns, refs } => {
-                let parent = if refs.table.eq_ignore_ascii_case(&tn) {
-                    Some(t.clone())
-                } else {
-                    self.any_table(&refs.table).cloned()
-                };
-                let Some(parent) = parent else {
-                    return Err(Error::Unknown {
-                        what: format!("table \"{}\" (named by REFERENCES)", refs.table),
-                        statement: text.to_string(),
-                    });
-                };
-                let pcols = if refs.columns.is_empty() {
-                    parent.primary_key()
-                } else {
-                    refs.columns.clone()
-                };
+                let (parent, pcols) = self.fk_parent(t, refs, text)?;
                 if pcols.len() != columns.len() {
                     return Err(Error::refused(
                         &tn,
@@ -1521,6 +1491,33 @@ impl Planner {
         };
         t.constraints.push(k);
         Ok(path)
+    }
+
+    /// The parent table of a foreign key of `t` (`t` itself, as changed so far, for a
+    /// self-reference) and the parent columns it references.
+    fn fk_parent(
+        &self,
+        t: &Table,
+        r: &crate::schema::ForeignKeyRef,
+        text: &str,
+    ) -> Result<(Table, Vec<String>)> {
+        let parent = if r.table.eq_ignore_ascii_case(&t.name) {
+            Some(t.clone())
+        } else {
+            self.any_table(&r.table).cloned()
+        };
+        let Some(parent) = parent else {
+            return Err(Error::Unknown {
+                what: format!("table \"{}\" (named by REFERENCES)", r.table),
+                statement: text.to_string(),
+            });
+        };
+        let cols = if r.columns.is_empty() {
+            parent.primary_key()
+        } else {
+            r.columns.clone()
+        };
+        Ok((parent, cols))
     }
 
     /// Refuses a foreign key whose parent columns are not its primary key or UNIQUE (SQLite
