@@ -1,0 +1,1028 @@
+//! Operations -> steps. Each table's consecutive changes are batched; a batch runs natively when
+//! SQLite can do every change in place (RENAME, ADD/DROP COLUMN where allowed, constraint-only
+//! edits of the stored definition) and as exactly one rebuild otherwise.
+//!
+//! The planner works on an in-memory copy of the schema (no rows): every step it emits is
+//! executed there first, so the plan is validated by SQLite itself before it touches the real
+//! database, and each step's starting schema is read back from SQLite rather than simulated.
+//!
+//! This module holds the plan's types and the batching; `change` says what each operation does
+//! to a table's model, `rebuild` writes the rebuild and edit SQL, `guards` keeps foreign keys
+//! sound, and `footprint` picks the part of the schema the scratch copy needs.
+
+use crate::error::{Error, Refusal, Result};
+use crate::ops::Op;
+use crate::schema::{
+    parse_rows, read_schema, refresh_schema, schema_rows, shadow_from_rows, Column,
+    ColumnConstraintKind, ConstraintPlace, Schema, SchemaRow, Table, TableConstraint,
+    TableConstraintKind,
+};
+use crate::sql::{mentions, quote_ident, quote_str};
+use crate::statements::Statement;
+use indexmap::IndexMap;
+use rusqlite::Connection;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+mod change;
+mod footprint;
+mod guards;
+mod rebuild;
+
+use change::*;
+use footprint::*;
+use rebuild::*;
+
+/// How a step changes its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// A native `ALTER TABLE` (or `DROP INDEX`): no copy.
+    Native,
+    /// An edit of the stored `CREATE TABLE` text (constraint-only change): no copy.
+    Edit,
+    /// Create new, copy rows, drop old, rename: one copy.
+    Rebuild,
+    /// A user statement run as written.
+    Statement,
+}
+
+impl Path {
+    /// A short word for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            Path::Native => "native",
+            Path::Edit => "edit of stored definition (no copy)",
+            Path::Rebuild => "rebuild (one copy)",
+            Path::Statement => "statement",
+        }
+    }
+}
+
+/// A preflight check: a query counting the rows that would make the change fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The table checked (as named when the check runs).
+    pub table: String,
+    /// What is refused when rows are found.
+    pub reason: String,
+    /// How to fix it.
+    pub hint: String,
+    /// `SELECT count(*) ...`: must return 0.
+    pub count_sql: String,
+    /// `SELECT <key> ... LIMIT 5`: example keys of offending rows.
+    pub examples_sql: String,
+}
+
+impl Check {
+    /// Runs the check; `Err(Refused)` when rows are in the way.
+    pub fn run(&self, conn: &Connection) -> Result<()> {
+        let count: i64 = conn
+            .query_row(&self.count_sql, [], |r| r.get(0))
+            .map_err(|e| Error::sqlite(format!("checking {}", self.reason), e))?;
+        if count == 0 {
+            return Ok(());
+        }
+        let mut stmt = conn
+            .prepare(&self.examples_sql)
+            .map_err(|e| Error::sqlite("reading example rows", e))?;
+        let examples: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|r| r.collect())
+            .map_err(|e| Error::sqlite("reading example rows", e))?;
+        Err(Error::Refused(Refusal {
+            table: self.table.clone(),
+            reason: self.reason.clone(),
+            count: count as u64,
+            examples,
+            hint: self.hint.clone(),
+        }))
+    }
+}
+
+/// One step of a plan: checks, then statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// How the table is changed.
+    pub path: Path,
+    /// The table changed (its name after the step), if the step is about one table.
+    pub table: Option<String>,
+    /// What the step does, for people.
+    pub description: String,
+    /// Preflight checks run just before the statements.
+    pub checks: Vec<Check>,
+    /// The statements, in order.
+    pub sql: Vec<String>,
+    /// For rebuilds: the index into `sql` of the `INSERT ... SELECT` that copies the rows.
+    pub copy_statement: Option<usize>,
+}
+
+/// A complete plan: every step in order, all applied in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// Tables whose foreign keys must be checked before COMMIT (as child tables).
+    pub fk_check_tables: Vec<String>,
+    /// `PRAGMA schema_version` of the database when planned; applying refuses if it moved.
+    pub schema_version: i64,
+}
+
+impl Plan {
+    /// True when some step rebuilds a table or drops one, so foreign keys must be off.
+    pub fn needs_foreign_keys_off(&self) -> bool {
+        self.steps.iter().any(|s| s.path == Path::Rebuild)
+    }
+
+    /// Every statement the plan executes, in order, as `--dry-run` shows them (with the
+    /// transaction and foreign-key handling around them, and checks as comments).
+    pub fn script(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let fk_off = self.needs_foreign_keys_off();
+        if fk_off {
+            out.push("PRAGMA foreign_keys = OFF;".to_string());
+        }
+        out.push("BEGIN IMMEDIATE;".to_string());
+        for s in &self.steps {
+            let t = s
+                .table
+                .as_deref()
+                .map(|t| format!("\"{t}\": "))
+                .unwrap_or_default();
+            out.push(format!("-- {t}{} -- {}", s.path.label(), s.description));
+            for c in &s.checks {
+                out.push(format!(
+                    "-- check ({}): {} must be 0",
+                    c.reason, c.count_sql
+                ));
+            }
+            for q in &s.sql {
+                out.push(format!("{};", q));
+            }
+        }
+        for t in &self.fk_check_tables {
+            out.push(format!("PRAGMA foreign_key_check({});", quote_ident(t)));
+        }
+        out.push("COMMIT;".to_string());
+        if fk_off {
+            out.push("PRAGMA foreign_keys = ON; -- restored only if it was on".to_string());
+        }
+        out
+    }
+
+    /// Runs, read-only, the preflight checks that the database as it is now can answer: those
+    /// before any user statement, on tables no earlier step changed. `--dry-run` uses this to
+    /// report refusals without writing.
+    pub fn preview_checks(&self, conn: &Connection) -> Result<()> {
+        let mut touched: Vec<String> = Vec::new();
+        for s in &self.steps {
+            if s.path == Path::Statement {
+                return Ok(());
+            }
+            for c in &s.checks {
+                if !touched.iter().any(|t| t.eq_ignore_ascii_case(&c.table)) {
+                    c.run(conn)?;
+                }
+            }
+            touched.extend(s.table.clone());
+        }
+        Ok(())
+    }
+
+    /// Tables rebuilt by the plan.
+    pub fn rebuilt_tables(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter(|s| s.path == Path::Rebuild)
+            .filter_map(|s| s.table.as_deref())
+            .collect()
+    }
+}
+
+/// Plans a parsed script against the database on `conn` (read only; nothing is written).
+pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
+    let schema_version: i64 = conn
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading schema_version", e))?;
+    // The scratch copy holds only the change's footprint: the tables it names, what their
+    // triggers and views touch, and what those read. The rest of the schema is parsed (for
+    // foreign keys, triggers and names) but not copied, so planning stays fast on big schemas.
+    let rows = schema_rows(conn)?;
+    let live = parse_rows(&rows)?;
+    let kept = footprint(&rows, statements);
+    let shadow = shadow_from_rows(&rows, &|r| kept.contains(&r.name.to_lowercase()))?;
+    let mut p = Planner {
+        schema: read_schema(&shadow)?,
+        shadow,
+        live,
+        kept,
+        batches: Vec::new(),
+        plan: Plan::default(),
+        fk_tables: BTreeSet::new(),
+        renamed_columns: BTreeSet::new(),
+        live_version: schema_version,
+        shadow_base: 0,
+    };
+    p.shadow_base = p
+        .shadow
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite("reading schema_version", e))?;
+    let views_before = p.working_views();
+    for st in statements {
+        match st {
+            Statement::Alter { alter, text } => {
+                // Tables this statement's foreign keys reference are planned up to here first,
+                // so the reference sees them as the script has them at this point.
+                for parent in referenced_tables(&alter.ops) {
+                    let pending: Vec<usize> = (0..p.batches.len())
+                        .filter(|&i| {
+                            let b = &p.batches[i];
+                            !b.name_now.eq_ignore_ascii_case(&alter.table)
+                                && (b.name_now.eq_ignore_ascii_case(&parent)
+                                    || b.start_name.eq_ignore_ascii_case(&parent))
+                        })
+                        .collect();
+                    for i in pending.into_iter().rev() {
+                        let b = p.batches.remove(i);
+                        p.flush(b)?;
+                    }
+                }
+                let idx = p.batch_for(&alter.table, text)?;
+                for op in &alter.ops {
+                    if let Op::RenameTable { to } = op {
+                        // The name a pending rename frees is available again.
+                        let freed = p.batches.iter().any(|b| {
+                            b.start_name.eq_ignore_ascii_case(to)
+                                && !b.name_now.eq_ignore_ascii_case(to)
+                        });
+                        if (p.name_taken(to) && !freed)
+                            || p.batches
+                                .iter()
+                                .any(|b| b.name_now.eq_ignore_ascii_case(to))
+                        {
+                            return Err(Error::refused(
+                                &alter.table,
+                                format!(
+                                    "cannot rename to \"{to}\": an object with that name exists"
+                                ),
+                                "pick another name or drop the other object first",
+                            ));
+                        }
+                        p.batches[idx].name_now = to.clone();
+                    }
+                    p.batches[idx].ops.push((op.clone(), text.clone()));
+                }
+            }
+            Statement::Other {
+                text,
+                ddl,
+                line,
+                column,
+            } => {
+                let affected = p.affected_tables(text);
+                if *ddl {
+                    p.flush_all()?;
+                } else {
+                    // A statement that reads or writes a table (directly, through a view, a
+                    // trigger or a foreign-key action) separates that table's batches.
+                    let hit: Vec<usize> = (0..p.batches.len())
+                        .filter(|&i| {
+                            let b = &p.batches[i];
+                            affected.contains(&b.name_now.to_lowercase())
+                                || affected.contains(&b.start_name.to_lowercase())
+                        })
+                        .collect();
+                    for i in hit.into_iter().rev() {
+                        let b = p.batches.remove(i);
+                        p.flush(b)?;
+                    }
+                }
+                p.run_statement(text, &affected, (*line, *column))?;
+            }
+        }
+    }
+    p.flush_all()?;
+    // Views that worked before must still work, and keep their columns (a `SELECT *` view
+    // would silently lose a dropped column; PostgreSQL refuses the drop).
+    let views_after = p.working_views();
+    for (name, sql, cols) in &views_before {
+        let Some(view) = p.schema.views.get(name) else {
+            continue;
+        };
+        if &view.sql != sql {
+            continue; // replaced by the change itself
+        }
+        let Some((_, _, after)) = views_after.iter().find(|(n, _, _)| n == name) else {
+            let _ = p
+                .shadow
+                .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false);
+            let msg = p
+                .shadow
+                .prepare(&format!("SELECT * FROM {}", quote_ident(name)))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(Error::refused(
+                name,
+                format!("view \"{name}\" would stop working: {msg}"),
+                "drop or change the view in the same change (DROP VIEW ...; then CREATE VIEW ... after), as PostgreSQL requires",
+            ));
+        };
+        let lost: Vec<&String> = cols
+            .iter()
+            .filter(|c| {
+                !after.iter().any(|a| a.eq_ignore_ascii_case(c))
+                    && !p.renamed_columns.contains(&c.to_lowercase())
+            })
+            .collect();
+        if !lost.is_empty() {
+            return Err(Error::refused(
+                name,
+                format!(
+                    "view \"{name}\" would lose its column(s) {} (it selects them with *)",
+                    lost.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                ),
+                "drop the view in the same change and create it again after, as PostgreSQL requires",
+            ));
+        }
+    }
+    p.plan.schema_version = schema_version;
+    let fk_tables = std::mem::take(&mut p.fk_tables);
+    p.plan.fk_check_tables = fk_tables
+        .into_iter()
+        .filter(|t| p.any_table(t).is_some())
+        .collect();
+    Ok(p.plan)
+}
+
+struct Batch {
+    start_name: String,
+    name_now: String,
+    ops: Vec<(Op, String)>,
+}
+
+struct Planner {
+    shadow: Connection,
+    /// The footprint's schema, as the scratch copy has it now.
+    schema: Schema,
+    /// The whole database's schema before the change (parsed without pragmas).
+    live: Schema,
+    /// Lowercased names of the objects copied into the scratch database.
+    kept: HashSet<String>,
+    batches: Vec<Batch>,
+    plan: Plan,
+    fk_tables: BTreeSet<String>,
+    /// Lowercased old names of columns the plan renames.
+    renamed_columns: BTreeSet<String>,
+    /// `schema_version` of the live database when planning started.
+    live_version: i64,
+    /// `schema_version` of the scratch copy when planning started.
+    shadow_base: i64,
+}
+
+/// The expression that gives a new column its value during a copy (over the old table).
+#[derive(Debug, Clone, PartialEq)]
+struct Source {
+    /// The column of the old table this one descends from (`None`: added by this batch).
+    origin: Option<String>,
+    /// The value's SQL over the old table (`None`: the column's default applies).
+    value: Option<String>,
+}
+
+impl Source {
+    /// The unchanged column `name`.
+    fn identity(name: &str) -> Source {
+        Source {
+            origin: Some(name.to_string()),
+            value: Some(quote_ident(name)),
+        }
+    }
+
+    /// True when the column is copied unchanged from its origin.
+    fn is_identity(&self) -> bool {
+        self.origin
+            .as_deref()
+            .is_some_and(|o| self.value.as_deref() == Some(quote_ident(o).as_str()))
+    }
+
+    /// Every column of `t`, unchanged.
+    fn all(t: &Table) -> Vec<Source> {
+        t.columns
+            .iter()
+            .map(|c| Source::identity(&c.name))
+            .collect()
+    }
+}
+
+impl Planner {
+    /// Every table: the footprint's as changed so far, and the others as they were.
+    fn all_tables(&self) -> impl Iterator<Item = &Table> {
+        merged(&self.schema.tables, &self.live.tables, &self.kept)
+    }
+
+    /// Every trigger, like [`Planner::all_tables`].
+    fn all_triggers(&self) -> impl Iterator<Item = &crate::schema::Trigger> {
+        merged(&self.schema.triggers, &self.live.triggers, &self.kept)
+    }
+
+    /// Every view, like [`Planner::all_tables`].
+    fn all_views(&self) -> impl Iterator<Item = &crate::schema::View> {
+        merged(&self.schema.views, &self.live.views, &self.kept)
+    }
+
+    /// The table named `name` anywhere in the database, as changed so far.
+    fn any_table(&self, name: &str) -> Option<&Table> {
+        self.all_tables()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// True when any object of the database, as changed so far, has this name.
+    fn name_taken(&self, name: &str) -> bool {
+        self.schema.name_taken(name)
+            || (self.live.name_taken(name) && !self.kept.contains(&name.to_lowercase()))
+    }
+
+    /// Views that compile now, with their SQL text and output column names.
+    fn working_views(&self) -> Vec<(String, String, Vec<String>)> {
+        // With double-quoted strings off, a view naming a dropped column "c" fails to compile
+        // instead of silently reading the string 'c'.
+        use rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML;
+        let _ = self.shadow.set_db_config(SQLITE_DBCONFIG_DQS_DML, false);
+        let out = self.compiled_views();
+        let _ = self.shadow.set_db_config(SQLITE_DBCONFIG_DQS_DML, true);
+        out
+    }
+
+    fn compiled_views(&self) -> Vec<(String, String, Vec<String>)> {
+        let mut out = Vec::new();
+        for v in self.schema.views.values() {
+            if self
+                .shadow
+                .prepare(&format!("SELECT * FROM {}", quote_ident(&v.name)))
+                .is_err()
+            {
+                continue;
+            }
+            let cols: Vec<String> = self
+                .shadow
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .and_then(|mut st| {
+                    st.query_map([&v.name], |r| r.get(0))
+                        .and_then(|r| r.collect())
+                })
+                .unwrap_or_default();
+            out.push((v.name.clone(), v.sql.clone(), cols));
+        }
+        out
+    }
+
+    /// The live database's `schema_version` after the steps planned so far, plus one: each
+    /// statement changes the version of the live database exactly as it changed the scratch
+    /// copy's, so the value is known when planning (and checked when applying).
+    fn next_schema_version(&self) -> Result<i64> {
+        let now: i64 = self
+            .shadow
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .map_err(|e| Error::sqlite("reading schema_version", e))?;
+        Ok(self.live_version + (now - self.shadow_base) + 1)
+    }
+
+    fn batch_for(&mut self, table: &str, text: &str) -> Result<usize> {
+        if let Some(i) = self
+            .batches
+            .iter()
+            .position(|b| b.name_now.eq_ignore_ascii_case(table))
+        {
+            return Ok(i);
+        }
+        let renamed_away = self
+            .batches
+            .iter()
+            .any(|b| b.start_name.eq_ignore_ascii_case(table));
+        if renamed_away {
+            return Err(Error::Unknown {
+                what: format!("table \"{table}\" (renamed earlier in this change)"),
+                statement: text.to_string(),
+            });
+        }
+        let Some(t) = self.schema.table(table) else {
+            let what = if self
+                .schema
+                .views
+                .keys()
+                .any(|v| v.eq_ignore_ascii_case(table))
+            {
+                format!("table \"{table}\" (it is a view; use DROP VIEW / CREATE VIEW)")
+            } else if self
+                .schema
+                .virtual_tables
+                .keys()
+                .any(|v| v.eq_ignore_ascii_case(table))
+            {
+                format!(
+                    "ordinary table \"{table}\" (it is a virtual table, which kit does not alter)"
+                )
+            } else {
+                format!("table \"{table}\"")
+            };
+            return Err(Error::Unknown {
+                what,
+                statement: text.to_string(),
+            });
+        };
+        let name = t.name.clone();
+        self.batches.push(Batch {
+            start_name: name.clone(),
+            name_now: name,
+            ops: Vec::new(),
+        });
+        Ok(self.batches.len() - 1)
+    }
+
+    fn flush_all(&mut self) -> Result<()> {
+        for b in std::mem::take(&mut self.batches) {
+            self.flush(b)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` on the scratch copy, re-reading the schema afterwards.
+    fn shadow_exec(&mut self, sql: &[String], table: &str, what: &str) -> Result<()> {
+        for q in sql {
+            let text = q.clone();
+            self.shadow.execute_batch(&text).map_err(|e| {
+                let msg = e.to_string();
+                // SQLite names the view or trigger that an ALTER would break.
+                if msg.starts_with("error in view") || msg.starts_with("error in trigger") {
+                    Error::refused(
+                        table,
+                        format!("{what} would break another object: {msg}"),
+                        "drop or change that view or trigger in the same change first, as PostgreSQL requires",
+                    )
+                } else {
+                    Error::sqlite(format!("{what}: SQLite rejects `{text}`"), e)
+                }
+            })?;
+        }
+        self.schema = refresh_schema(&self.shadow, &self.schema)?;
+        Ok(())
+    }
+
+    fn push(&mut self, step: Step) -> Result<()> {
+        let what = step.description.clone();
+        let table = step.table.clone().unwrap_or_default();
+        let checked = matches!(step.path, Path::Rebuild | Path::Native) && !table.is_empty();
+        let valid_before = checked && self.dependents_error(&table).is_none();
+        self.shadow_exec(&step.sql, &table, &what)?;
+        if valid_before {
+            if let Some(msg) = self.dependents_error(&table) {
+                return Err(Error::refused(
+                    &table,
+                    format!("{what} would break another object: {msg}"),
+                    "drop or change that trigger or view in the same change first, as PostgreSQL requires",
+                ));
+            }
+        }
+        self.plan.steps.push(step);
+        Ok(())
+    }
+
+    /// Tables and views (lowercase) that a statement can read or write: those it names, the
+    /// objects views and triggers of those read or write, and foreign-key children (actions).
+    fn affected_tables(&self, text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut work: Vec<String> = idents(text).into_iter().collect();
+        while let Some(n) = work.pop() {
+            let is_table = self.any_table(&n).is_some();
+            let view = self.all_views().find(|v| v.name.eq_ignore_ascii_case(&n));
+            if (!is_table && view.is_none()) || !out.insert(n.clone()) {
+                continue;
+            }
+            if let Some(v) = view {
+                work.extend(idents(&v.sql));
+            }
+            for tr in self.all_triggers() {
+                if tr.table.eq_ignore_ascii_case(&n) {
+                    work.extend(idents(&tr.sql));
+                }
+            }
+            for t in self.all_tables() {
+                if t.foreign_keys()
+                    .iter()
+                    .any(|(_, r)| r.table.eq_ignore_ascii_case(&n))
+                {
+                    work.push(t.name.to_lowercase());
+                }
+            }
+        }
+        out
+    }
+
+    /// Asks SQLite whether every trigger and view that names `table` still resolves: a rename
+    /// (rolled back at once) makes it re-read them all, as it does before rewriting them.
+    fn dependents_error(&self, table: &str) -> Option<String> {
+        let probe = format!(
+            "SAVEPOINT kit_probe; ALTER TABLE {} RENAME TO \"_kit_probe\";",
+            quote_ident(table)
+        );
+        let result = self.shadow.execute_batch(&probe);
+        let _ = self
+            .shadow
+            .execute_batch("ROLLBACK TO kit_probe; RELEASE kit_probe;");
+        result.err().map(|e| e.to_string())
+    }
+
+    fn run_statement(
+        &mut self,
+        text: &str,
+        affected: &BTreeSet<String>,
+        at: (usize, usize),
+    ) -> Result<()> {
+        self.refuse_drop_of_parent(text)?;
+        // Check the foreign keys of every table the statement can change, and of their children.
+        let names: Vec<String> = affected
+            .iter()
+            .filter_map(|n| self.any_table(n).map(|t| t.name.clone()))
+            .collect();
+        self.fk_tables.extend(names);
+        let step = Step {
+            path: Path::Statement,
+            table: None,
+            description: first_line(text),
+            checks: vec![],
+            sql: vec![(text.to_string())],
+            copy_statement: None,
+        };
+        self.shadow.execute_batch(text).map_err(|e| {
+            // Where in the script SQLite stopped: the statement's start plus SQLite's offset.
+            let (l, c) = match &e {
+                rusqlite::Error::SqlInputError { offset, .. } => {
+                    crate::sql::line_col(text, (*offset).max(0) as usize)
+                }
+                _ => (1, 1),
+            };
+            Error::Syntax {
+                message: e.to_string(),
+                line: at.0 + l - 1,
+                column: if l == 1 { at.1 + c - 1 } else { c },
+                statement: text.to_string(),
+            }
+        })?;
+        self.schema = refresh_schema(&self.shadow, &self.schema)?;
+        // Tables the statement created are checked too.
+        for name in idents(text) {
+            if let Some(t) = self.schema.table(&name) {
+                self.fk_tables.insert(t.name.clone());
+            }
+        }
+        self.plan.steps.push(step);
+        Ok(())
+    }
+
+    /// Refuses `DROP TABLE p` while another table's foreign key references `p` (PostgreSQL
+    /// refuses it too; SQLite would silently delete or orphan the child rows).
+    fn refuse_drop_of_parent(&self, text: &str) -> Result<()> {
+        let Ok(toks) = crate::sql::lex(text) else {
+            return Ok(());
+        };
+        if toks.len() < 3 || !toks[0].is_kw(text, "drop") || !toks[1].is_kw(text, "table") {
+            return Ok(());
+        }
+        let mut i = 2;
+        if toks[i].is_kw(text, "if") {
+            i += 2;
+        }
+        let mut name = toks.get(i).and_then(|t| t.ident(text));
+        if toks.get(i + 1).is_some_and(|t| t.is_punct(text, ".")) {
+            name = toks.get(i + 2).and_then(|t| t.ident(text));
+        }
+        let Some(name) = name else { return Ok(()) };
+        for other in self.all_tables() {
+            if other.name.eq_ignore_ascii_case(&name) {
+                continue;
+            }
+            if other
+                .foreign_keys()
+                .iter()
+                .any(|(_, r)| r.table.eq_ignore_ascii_case(&name))
+            {
+                return Err(Error::refused(
+                    &name,
+                    format!("table \"{}\" has a foreign key referencing it", other.name),
+                    format!("drop \"{}\" or its foreign key first", other.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits the steps of one table's batch: hoisted renames, then each segment natively or
+    /// as one rebuild.
+    fn flush(&mut self, batch: Batch) -> Result<()> {
+        let mut table = batch.start_name.clone();
+        let mut segment: Vec<(Op, String)> = Vec::new();
+        for (op, text) in batch.ops {
+            match &op {
+                Op::RenameTable { to } => {
+                    // Default constraint names and self-references follow the table name: ops
+                    // that use the old name go first.
+                    let uses_name = segment.iter().any(|(o, _)| {
+                        matches!(o, Op::DropConstraint { .. })
+                            || referenced_tables(std::slice::from_ref(o))
+                                .iter()
+                                .any(|r| r.eq_ignore_ascii_case(&table))
+                    });
+                    if uses_name {
+                        self.segment(&table, std::mem::take(&mut segment))?;
+                    }
+                    let sql = format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        quote_ident(&table),
+                        quote_ident(to)
+                    );
+                    if self.fk_tables.remove(&table) {
+                        self.fk_tables.insert(to.clone());
+                    }
+                    self.push(native(
+                        to,
+                        format!("rename table \"{table}\" to \"{to}\""),
+                        sql,
+                    ))?;
+                    table = to.clone();
+                }
+                Op::RenameColumn { from, to } => {
+                    let clash = segment
+                        .iter()
+                        .any(|(o, _)| op_mentions(o, from) || op_mentions(o, to));
+                    if clash {
+                        self.segment(&table, std::mem::take(&mut segment))?;
+                    }
+                    let t = self.table(&table, &text)?;
+                    if t.column(from).is_none() {
+                        return Err(unknown_column(&table, from, &text));
+                    }
+                    if is_rowid_name(to) || is_rowid_name(from) {
+                        return Err(Error::refused(
+                            &table,
+                            format!("SQLite cannot rename a column from or to \"{}\", a name of the rowid", if is_rowid_name(to) { to } else { from }),
+                            "pick another name (or add a new column with that name and copy the values)",
+                        ));
+                    }
+                    if t.column(to).is_some() {
+                        return Err(Error::refused(
+                            &table,
+                            format!("column \"{to}\" already exists"),
+                            "pick another name",
+                        ));
+                    }
+                    let sql = format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        quote_ident(&table),
+                        quote_ident(from),
+                        quote_ident(to)
+                    );
+                    self.renamed_columns.insert(from.to_lowercase());
+                    self.push(native(
+                        &table,
+                        format!("rename column \"{from}\" to \"{to}\""),
+                        sql,
+                    ))
+                    .map_err(|e| match e {
+                        // SQLite's RENAME COLUMN re-parses the whole schema and can fail on
+                        // definitions it otherwise accepts.
+                        Error::Sqlite { source, .. } => Error::refused(
+                            &table,
+                            format!(
+                                "SQLite cannot rename column \"{from}\" of this table: {source}"
+                            ),
+                            "add a new column, copy the values (UPDATE), then drop the old column",
+                        ),
+                        other => other,
+                    })?;
+                }
+                _ => segment.push((op, text)),
+            }
+        }
+        self.segment(&table, segment)
+    }
+
+    fn table(&self, name: &str, text: &str) -> Result<Table> {
+        self.schema
+            .table(name)
+            .cloned()
+            .ok_or_else(|| Error::Unknown {
+                what: format!("table \"{name}\""),
+                statement: text.to_string(),
+            })
+    }
+
+    /// Plans ops (no renames) on one table, in as few runs as keep their meaning: a change to a
+    /// column that an earlier op of the run added or converted starts a new run, because one
+    /// copy cannot show it the intermediate values.
+    fn segment(&mut self, table: &str, mut ops: Vec<(Op, String)>) -> Result<()> {
+        while !ops.is_empty() {
+            let cut = self.shared_run(table, &ops)?;
+            let rest = ops.split_off(cut);
+            self.segment_once(table, ops)?;
+            ops = rest;
+        }
+        Ok(())
+    }
+
+    /// How many leading ops can share one run (at least one).
+    fn shared_run(&self, table: &str, ops: &[(Op, String)]) -> Result<usize> {
+        let mut t = self.table(table, &ops[0].1)?;
+        let mut sources = Source::all(&t);
+        for (i, (op, text)) in ops.iter().enumerate() {
+            let changed = |c: &str| t.column(c).is_some_and(|(k, _)| !sources[k].is_identity());
+            let conflict = match op {
+                Op::AlterType { column, using, .. } => {
+                    changed(column)
+                        || using.as_deref().is_some_and(|u| {
+                            t.columns
+                                .iter()
+                                .any(|c| mentions(u, &c.name) && changed(&c.name))
+                        })
+                }
+                Op::SetDefault { column, .. } | Op::DropDefault { column } => t
+                    .column(column)
+                    .is_some_and(|(k, _)| sources[k].origin.is_none()),
+                _ => false,
+            };
+            if conflict && i > 0 {
+                return Ok(i);
+            }
+            self.apply_op(
+                &mut t,
+                &mut sources,
+                op,
+                text,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )?;
+        }
+        Ok(ops.len())
+    }
+
+    /// Plans ops that can share one run: natively if every op allows it, else one rebuild.
+    fn segment_once(&mut self, table: &str, ops: Vec<(Op, String)>) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let old = self.table(table, &ops[0].1)?;
+        let mut new = old.clone();
+        let mut sources = Source::all(&old);
+        let mut paths = Vec::new();
+        let mut checks = Vec::new();
+        let mut dropped_indexes: Vec<String> = Vec::new();
+        for (op, text) in &ops {
+            let path = self.apply_op(
+                &mut new,
+                &mut sources,
+                op,
+                text,
+                &mut checks,
+                &mut dropped_indexes,
+            )?;
+            paths.push(path);
+        }
+        let desc: Vec<String> = ops.iter().map(|(o, _)| o.to_sql()).collect();
+        // A new foreign key is verified against the data before COMMIT too.
+        if new.foreign_keys() != old.foreign_keys() {
+            self.fk_tables.insert(table.to_string());
+        }
+        if new.without_rowid && new.primary_key().is_empty() {
+            return Err(Error::refused(
+                table,
+                "a WITHOUT ROWID table must have a PRIMARY KEY",
+                "add the new primary key in the same ALTER TABLE (DROP CONSTRAINT ..., ADD PRIMARY KEY (...))",
+            ));
+        }
+        if paths.contains(&Path::Rebuild) {
+            return self.rebuild(&old, &new, &sources, checks, desc.join(", "));
+        }
+        // Native and edit ops, in order; consecutive edits share one step.
+        let mut model = old.clone();
+        let mut srcs = Source::all(&model);
+        let mut pending_edit: Option<Step> = None;
+        for ((op, text), path) in ops.iter().zip(&paths) {
+            if is_noop(op, &model) {
+                continue;
+            }
+            let mut op_checks = Vec::new();
+            let mut drops = Vec::new();
+            self.apply_op(&mut model, &mut srcs, op, text, &mut op_checks, &mut drops)?;
+            match path {
+                Path::Edit => {
+                    let step = pending_edit.get_or_insert_with(|| Step {
+                        path: Path::Edit,
+                        table: Some(table.to_string()),
+                        description: String::new(),
+                        checks: vec![],
+                        sql: vec![],
+                        copy_statement: None,
+                    });
+                    if !step.description.is_empty() {
+                        step.description.push_str(", ");
+                    }
+                    step.description.push_str(&op.to_sql());
+                    step.checks.extend(op_checks);
+                    step.sql = edit_sql(&model, self.next_schema_version()?);
+                }
+                _ => {
+                    if let Some(s) = pending_edit.take() {
+                        self.push(s)?;
+                    }
+                    let mut sql = Vec::new();
+                    for i in &drops {
+                        sql.push(format!("DROP INDEX {}", quote_ident(i)));
+                    }
+                    sql.push(format!(
+                        "ALTER TABLE {} {}",
+                        quote_ident(table),
+                        native_action(op)
+                    ));
+                    self.push(Step {
+                        path: Path::Native,
+                        table: Some(table.to_string()),
+                        description: op.to_sql(),
+                        checks: op_checks,
+                        sql,
+                        copy_statement: None,
+                    })?;
+                    // Continue from what SQLite stored.
+                    model = self.table(table, text)?;
+                    srcs = Source::all(&model);
+                }
+            }
+        }
+        if let Some(s) = pending_edit.take() {
+            self.push(s)?;
+        }
+        Ok(())
+    }
+}
+
+fn op_mentions(op: &Op, name: &str) -> bool {
+    let eq = |c: &str| c.eq_ignore_ascii_case(name);
+    match op {
+        Op::AddColumn { column, .. } => eq(&column.name) || mentions(&column.render(), name),
+        Op::DropColumn { column, .. }
+        | Op::SetNotNull { column }
+        | Op::DropNotNull { column }
+        | Op::DropDefault { column } => eq(column),
+        Op::AlterType { column, using, .. } => {
+            eq(column) || using.as_deref().is_some_and(|u| mentions(u, name))
+        }
+        Op::SetDefault { column, expr } => eq(column) || mentions(expr, name),
+        Op::AddConstraint { constraint } => mentions(&constraint.text, name),
+        Op::DropConstraint { .. } => true,
+        Op::RenameColumn { from, to } => eq(from) || eq(to),
+        Op::RenameTable { .. } => false,
+    }
+}
+
+/// True when an `IF [NOT] EXISTS` op has nothing to do on `t`.
+fn is_noop(op: &Op, t: &Table) -> bool {
+    match op {
+        Op::AddColumn {
+            column,
+            if_not_exists: true,
+        } => t.column(&column.name).is_some(),
+        Op::DropColumn {
+            column,
+            if_exists: true,
+        } => t.column(column).is_none(),
+        Op::DropConstraint {
+            name,
+            if_exists: true,
+        } => !t
+            .named_constraints()
+            .iter()
+            .any(|n| n.name.eq_ignore_ascii_case(name)),
+        _ => false,
+    }
+}
+
+/// The action of a native `ALTER TABLE` in SQLite's dialect (which has no `IF [NOT] EXISTS`).
+fn native_action(op: &Op) -> String {
+    match op {
+        Op::AddColumn { column, .. } => format!("ADD COLUMN {}", column.render()),
+        Op::DropColumn { column, .. } => format!("DROP COLUMN {}", quote_ident(column)),
+        other => other.to_sql(),
+    }
+}
+
+fn unknown_column(table: &str, col: &str, text: &str) -> Error {
+    Error::Unknown {
+        what: format!("column \"{col}\" of table \"{table}\""),
+        statement: text.to_string(),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let l = s.lines().next().unwrap_or("");
+    if l.len() < s.len() {
+        format!("{l} ...")
+    } else {
+        l.to_string()
+    }
+}
