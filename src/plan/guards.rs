@@ -60,34 +60,39 @@ impl Planner {
         ))
     }
 
+    /// Every foreign key that references `t` (its own included, as changed so far), with the
+    /// table that holds it.
+    pub(super) fn references_into<'a>(
+        &'a self,
+        t: &'a Table,
+    ) -> Vec<(&'a Table, &'a crate::schema::ForeignKeyRef)> {
+        self.all_tables()
+            .filter(|o| !o.name.eq_ignore_ascii_case(&t.name))
+            .chain([t])
+            .flat_map(|o| o.foreign_keys().into_iter().map(move |(_, r)| (o, r)))
+            .filter(|(_, r)| r.table.eq_ignore_ascii_case(&t.name))
+            .collect()
+    }
+
     /// Refuses to drop a column that another table's foreign key references, or that a trigger
     /// uses (views are checked by compiling them afterwards).
     pub(super) fn refuse_if_referenced(&self, t: &Table, col: &str) -> Result<()> {
         let pk = t.primary_key();
-        for other in self
-            .all_tables()
-            .filter(|o| !o.name.eq_ignore_ascii_case(&t.name))
-            .chain([t])
-        {
-            for (_, r) in other.foreign_keys() {
-                if !r.table.eq_ignore_ascii_case(&t.name) {
-                    continue;
-                }
-                let cols = if r.columns.is_empty() {
-                    pk.clone()
-                } else {
-                    r.columns.clone()
-                };
-                if cols.iter().any(|c| c.eq_ignore_ascii_case(col)) {
-                    return Err(Error::refused(
-                        &t.name,
-                        format!(
-                            "column \"{col}\" is referenced by a foreign key of table \"{}\"",
-                            other.name
-                        ),
-                        "drop that foreign key first (ALTER TABLE ... DROP CONSTRAINT ...)",
-                    ));
-                }
+        for (other, r) in self.references_into(t) {
+            let cols = if r.columns.is_empty() {
+                pk.clone()
+            } else {
+                r.columns.clone()
+            };
+            if cols.iter().any(|c| c.eq_ignore_ascii_case(col)) {
+                return Err(Error::refused(
+                    &t.name,
+                    format!(
+                        "column \"{col}\" is referenced by a foreign key of table \"{}\"",
+                        other.name
+                    ),
+                    "drop that foreign key first (ALTER TABLE ... DROP CONSTRAINT ...)",
+                ));
             }
         }
         for tr in self.all_triggers() {
@@ -119,28 +124,19 @@ impl Planner {
                         .all(|c| k.iter().any(|x| x.eq_ignore_ascii_case(c)))
             })
         };
-        for other in self
-            .all_tables()
-            .filter(|o| !o.name.eq_ignore_ascii_case(&t.name))
-            .chain([t])
-        {
-            for (_, r) in other.foreign_keys() {
-                if !r.table.eq_ignore_ascii_case(&t.name) {
-                    continue;
-                }
-                // A reference without columns means the primary key, whatever it becomes.
-                let still = if r.columns.is_empty() {
-                    !old_pk.is_empty() && t.primary_key() == old_pk
-                } else {
-                    is_key(&r.columns)
-                };
-                if !still {
-                    return Err(Error::refused(
-                        &t.name,
-                        format!("constraint \"{name}\" is the key that the foreign key of table \"{}\" references", other.name),
-                        "drop that foreign key first",
-                    ));
-                }
+        for (other, r) in self.references_into(t) {
+            // A reference without columns means the primary key, whatever it becomes.
+            let still = if r.columns.is_empty() {
+                !old_pk.is_empty() && t.primary_key() == old_pk
+            } else {
+                is_key(&r.columns)
+            };
+            if !still {
+                return Err(Error::refused(
+                    &t.name,
+                    format!("constraint \"{name}\" is the key that the foreign key of table \"{}\" references", other.name),
+                    "drop that foreign key first",
+                ));
             }
         }
         Ok(())
