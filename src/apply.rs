@@ -343,6 +343,13 @@ fn run(
             elapsed: t0.elapsed(),
         });
     }
+    for q in &plan.finish {
+        if let Some(f) = observer.on_statement.as_mut() {
+            f(q);
+        }
+        tx.execute_batch(q)
+            .map_err(|e| Error::sqlite(format!("running `{}`", short(q)), e))?;
+    }
     let after = fk_violations(&tx, &plan.fk_check_tables)?;
     let new: Vec<&Violation> = after
         .iter()

@@ -30,12 +30,16 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod config;
+pub mod diff;
 pub mod error;
+pub mod migrate;
 pub mod ops;
 pub mod plan;
 pub mod schema;
 pub mod sql;
 pub mod statements;
+pub mod throwaway;
 
 pub use apply::{
     apply, apply_observed, open, open_read_only, Observer, Progress, ProgressFn, Summary,

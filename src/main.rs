@@ -8,6 +8,11 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod workflow;
+use kit::config::Config;
+use kit::migrate::Direction;
+use workflow::*;
+
 #[derive(Parser)]
 #[command(
     name = "kit",
@@ -23,6 +28,46 @@ struct Cli {
 enum Command {
     /// Apply ALTER TABLE and other statements, rebuilding tables where SQLite cannot alter them.
     Rebuild(RebuildArgs),
+    /// Print the statements that turn the database into the target schema.
+    Diff(DiffArgs),
+    /// Write the next migration file (with --autogenerate: the diff to the schema, and its inverse).
+    Revision(RevisionArgs),
+    /// Apply pending migrations up to head or a version.
+    Upgrade(MoveArgs),
+    /// Undo applied migrations: -1 (or -N), down to a version, or to base.
+    Downgrade(MoveArgs),
+    /// Print the database's current version.
+    Current(Target),
+    /// List the migrations, applied or not.
+    History(Target),
+    /// Exit 1 listing each problem: edited or missing applied files, a database behind head,
+    /// shared versions, or migrations that do not replay to the schema file.
+    Check(Target),
+    /// Delete the throwaway database and recreate it from the schema (or migrations) and seeds.
+    ThrowawayReset(ResetArgs),
+    /// Write a commented config file template.
+    ConfigCreate(ConfigCreateArgs),
+}
+
+/// Where to work: a config file, a database, or both (`--db` overrides the config's).
+#[derive(Args)]
+struct Target {
+    /// The config file (TOML).
+    #[arg(long, short = 'c', required_unless_present = "db")]
+    config: Option<PathBuf>,
+    /// The database file (overrides the config's `database`).
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+impl Target {
+    fn load(&self) -> kit::Result<Config> {
+        match (&self.config, &self.db) {
+            (Some(c), db) => Config::load(c, db.as_deref()),
+            (None, Some(db)) => Ok(Config::for_database(db)),
+            (None, None) => unreachable!("clap requires -c or --db"),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -31,11 +76,17 @@ struct RebuildArgs {
     #[arg(long)]
     db: PathBuf,
     /// The statements, `;`-separated.
-    #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+    #[arg(long, conflicts_with_all = ["file", "to"], required_unless_present_any = ["file", "to"])]
     sql: Option<String>,
     /// A file holding the statements.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "to")]
     file: Option<PathBuf>,
+    /// A target schema file: apply the diff from the database to it.
+    #[arg(long)]
+    to: Option<PathBuf>,
+    /// With --to: allow dropping tables and columns (their data is lost).
+    #[arg(long, requires = "to")]
+    allow_drop: bool,
     /// Print the exact SQL that would run, change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -47,10 +98,86 @@ struct RebuildArgs {
     echo: bool,
 }
 
+#[derive(Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The target schema file (default: the config's `schema`).
+    #[arg(long)]
+    to: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RevisionArgs {
+    #[command(flatten)]
+    target: Target,
+    /// What the migration does, e.g. "users: add nickname".
+    #[arg(long, short)]
+    message: String,
+    /// Fill the up part with the diff from the database to the schema, the down part with its inverse.
+    #[arg(long)]
+    autogenerate: bool,
+}
+
+#[derive(Args)]
+struct MoveArgs {
+    #[command(flatten)]
+    target: Target,
+    /// upgrade: `head` (default) or a version; downgrade: `-1`, `-N`, a version, or `base`.
+    #[arg(allow_hyphen_values = true)]
+    to: Option<String>,
+    /// Print the SQL instead of running it (needs no database).
+    #[arg(long)]
+    sql: bool,
+    /// Echo every executed statement to stderr.
+    #[arg(long)]
+    echo: bool,
+}
+
+#[derive(Args)]
+struct ResetArgs {
+    /// The config file (TOML).
+    #[arg(long, short = 'c')]
+    config: PathBuf,
+    /// The database file (overrides the config's `database`).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Delete the database even if kit did not create it as a throwaway.
+    #[arg(long)]
+    force: bool,
+    /// Keep running; recreate the database whenever the schema, seeds, migrations or config change.
+    #[arg(long)]
+    watch: bool,
+    /// Echo every executed statement to stderr.
+    #[arg(long)]
+    echo: bool,
+}
+
+#[derive(Args)]
+struct ConfigCreateArgs {
+    /// The config file to write.
+    file: PathBuf,
+    /// The database path to put in it (default: temp.db).
+    #[arg(long)]
+    db: Option<String>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Rebuild(a) => rebuild(a),
+        Command::Diff(a) => diff(a),
+        Command::Revision(a) => revision(a),
+        Command::Upgrade(a) => migrate(a, Direction::Up),
+        Command::Downgrade(a) => migrate(a, Direction::Down),
+        Command::Current(t) => current(t),
+        Command::History(t) => history(t),
+        Command::Check(t) => check(t),
+        Command::ThrowawayReset(a) => throwaway_reset(a),
+        Command::ConfigCreate(a) => config_create(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,7 +227,31 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             path: f.display().to_string(),
             source: e,
         })?,
-        (None, None) => unreachable!("clap requires --sql or --file"),
+        (None, None) => {
+            let to = a.to.as_deref().expect("clap requires --sql, --file or --to");
+            let conn = kit::open_read_only(&a.db)?;
+            let d = kit::migrate::diff_to_file(&conn, to)?;
+            for n in &d.notes {
+                eprintln!("kit: note: {n}");
+            }
+            let losses = d.losses();
+            if !losses.is_empty() && !a.allow_drop {
+                return Err(kit::Error::Database {
+                    path: a.db.display().to_string(),
+                    message: format!(
+                        "the schema drops {}; nothing was changed. Pass --allow-drop to drop them (their data is lost), or mark renames with `-- kit:renamed-from old_name`",
+                        losses.join(", ")
+                    ),
+                });
+            }
+            if d.is_empty() {
+                if !a.quiet {
+                    eprintln!("kit: the database already matches {}", to.display());
+                }
+                return Ok(());
+            }
+            d.script()
+        }
     };
     if a.dry_run {
         let conn = kit::open_read_only(&a.db)?;

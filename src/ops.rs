@@ -42,6 +42,8 @@ pub enum Op {
         column: String,
         /// The new type, as written.
         type_text: String,
+        /// `COLLATE name`: the new collation (`default` removes it), as PostgreSQL spells it.
+        collate: Option<String>,
         /// The conversion expression, as written.
         using: Option<String>,
     },
@@ -118,9 +120,14 @@ impl Op {
             Op::AlterType {
                 column,
                 type_text,
+                collate,
                 using,
             } => {
                 let mut s = format!("ALTER COLUMN {} TYPE {type_text}", quote_ident(column));
+                if let Some(c) = collate {
+                    s.push_str(" COLLATE ");
+                    s.push_str(&quote_ident(c));
+                }
                 if let Some(u) = using {
                     s.push_str(" USING ");
                     s.push_str(u);

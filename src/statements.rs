@@ -393,13 +393,23 @@ fn parse_action(c: &mut Cur) -> Result<Op> {
 
 fn parse_type(c: &mut Cur, column: String) -> Result<Op> {
     let start = c.i;
-    while c.i < c.end && !c.peek_kw("using") {
+    while c.i < c.end && !c.peek_kw("using") && !c.peek_kw("collate") {
         c.i += 1;
     }
     if start == c.i {
         return Err(c.err("expected a type name"));
     }
     let type_text = c.src[c.toks[start].start..c.toks[c.i - 1].end].to_string();
+    let collate = if c.eat_kw("collate") {
+        if c.i >= c.end {
+            return Err(c.err("expected a collation name after COLLATE"));
+        }
+        let name = c.toks[c.i].ident(c.src).unwrap_or_default();
+        c.i += 1;
+        Some(name)
+    } else {
+        None
+    };
     let using = if c.eat_kw("using") {
         let u = c.rest();
         if u.is_empty() {
@@ -412,6 +422,7 @@ fn parse_type(c: &mut Cur, column: String) -> Result<Op> {
     Ok(Op::AlterType {
         column,
         type_text,
+        collate,
         using,
     })
 }
@@ -433,6 +444,7 @@ mod tests {
             Op::AlterType {
                 column: "age".into(),
                 type_text: "TEXT".into(),
+                collate: None,
                 using: Some("age || 'y'".into())
             }
         );

@@ -208,6 +208,7 @@ impl Planner {
             Op::AlterType {
                 column,
                 type_text,
+                collate,
                 using,
             } => {
                 let i = col_idx(t, column)?;
@@ -239,6 +240,17 @@ impl Planner {
                     .rowid_alias()
                     .is_some_and(|a| a.name.eq_ignore_ascii_case(column));
                 t.columns[i].type_text = type_text.clone();
+                if let Some(name) = collate {
+                    let col = &mut t.columns[i];
+                    col.constraints
+                        .retain(|k| !matches!(k.kind, ColumnConstraintKind::Collate(_)));
+                    if !name.eq_ignore_ascii_case("default") {
+                        col.push_constraint(
+                            ColumnConstraintKind::Collate(name.clone()),
+                            format!("COLLATE {}", quote_ident(name)),
+                        );
+                    }
+                }
                 if let Some(u) = using {
                     sources[i].value = Some(format!("({u})"));
                 }

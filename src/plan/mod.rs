@@ -124,6 +124,9 @@ pub struct Plan {
     pub fk_check_tables: Vec<String>,
     /// `PRAGMA schema_version` of the database when planned; applying refuses if it moved.
     pub schema_version: i64,
+    /// Statements run after the steps in the same transaction, unplanned (a migration's
+    /// bookkeeping: recording its version).
+    pub finish: Vec<String>,
 }
 
 impl Plan {
@@ -157,6 +160,9 @@ impl Plan {
             for q in &s.sql {
                 out.push(format!("{};", q));
             }
+        }
+        for q in &self.finish {
+            out.push(format!("{q};"));
         }
         for t in &self.fk_check_tables {
             out.push(format!("PRAGMA foreign_key_check({});", quote_ident(t)));

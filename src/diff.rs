@@ -1,0 +1,957 @@
+//! Schema x schema -> the portable statements that turn one into the other.
+//!
+//! Both sides are [`Schema`]s read back from SQLite (the target is loaded into an in-memory
+//! database by [`load_schema`]), so spelling, quoting, case and formatting are not differences:
+//! definitions are compared token by token, identifiers unquoted and case-folded. Each change
+//! carries its inverse (for a migration's down part) and, when it destroys data, what it loses.
+//!
+//! Statements come out grouped per table, in an order that works on SQLite and PostgreSQL alike:
+//! dependent views, triggers and indexes are dropped first; then, table by table, constraints are
+//! dropped (under their pre-rename names, which both systems agree on), the table and its columns
+//! renamed, columns dropped, added and altered, and constraints added; new tables, indexes,
+//! views and triggers come last.
+
+use crate::error::{Error, Result};
+use crate::schema::{
+    read_schema, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraintKind,
+};
+use crate::sql::{lex, quote_ident, split_statements, Tok};
+use rusqlite::Connection;
+use std::collections::HashMap;
+
+/// Tables kit keeps for itself in a database; a diff never reports them.
+pub const KIT_TABLES: [&str; 2] = ["kit_migrations", "kit_throwaway"];
+
+/// One statement of a diff, with how to undo it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The statement, without its `;`.
+    pub sql: String,
+    /// Statements that undo it (run in this order), empty when there is nothing to undo.
+    pub inverse: Vec<String>,
+    /// What the statement destroys (a table or a column with its data), if anything.
+    pub loses: Option<String>,
+    /// What the inverse cannot bring back, if anything.
+    pub inverse_note: Option<String>,
+}
+
+/// The result of comparing two schemas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// The statements, in the order they must run.
+    pub changes: Vec<Change>,
+    /// Differences no portable statement expresses (reported, not acted on).
+    pub notes: Vec<String>,
+}
+
+impl Diff {
+    /// True when the two schemas agree.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The up script: every statement followed by `;`.
+    pub fn script(&self) -> String {
+        self.changes
+            .iter()
+            .map(|c| format!("{};\n", c.sql))
+            .collect()
+    }
+
+    /// What the diff destroys, one line per table or column.
+    pub fn losses(&self) -> Vec<&str> {
+        self.changes
+            .iter()
+            .filter_map(|c| c.loses.as_deref())
+            .collect()
+    }
+}
+
+/// `-- kit:renamed-from old` markers found in a schema file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Renames {
+    /// New table name (lowercase) -> old name.
+    pub tables: HashMap<String, String>,
+    /// (new table name, new column name), lowercase -> old column name.
+    pub columns: HashMap<(String, String), String>,
+}
+
+const MARKER: &str = "kit:renamed-from";
+
+/// The name after a `kit:renamed-from` marker in `text`, if there is one.
+fn marker(text: &str) -> Option<String> {
+    let at = text.find(MARKER)?;
+    let rest = text[at + MARKER.len()..].trim_start();
+    let first = lex(rest).ok()?.into_iter().next()?;
+    first.ident(rest)
+}
+
+/// The part of `text` before its first newline.
+fn first_line(text: &str) -> &str {
+    text.split('\n').next().unwrap_or("")
+}
+
+impl Renames {
+    /// Finds the rename markers of a schema file: a table's on the line before its
+    /// `CREATE TABLE` or on the `CREATE TABLE ... (` line itself, a column's on the column's line
+    /// after its definition.
+    pub fn from_sql(src: &str) -> Result<Renames> {
+        let mut out = Renames::default();
+        let pieces = split_statements(src).map_err(|e| Error::Syntax {
+            message: e.message,
+            line: crate::sql::line_col(src, e.offset).0,
+            column: crate::sql::line_col(src, e.offset).1,
+            statement: String::new(),
+        })?;
+        let mut prev_end = 0;
+        for p in &pieces {
+            let before = &src[prev_end..p.offset];
+            prev_end = p.offset + p.text.len();
+            if !p.text.contains(MARKER) && !before.contains(MARKER) {
+                continue;
+            }
+            let Ok(t) = crate::schema::parse_create_table(&p.text) else {
+                continue;
+            };
+            let last_line = before.trim_end().rsplit('\n').next().unwrap_or("");
+            let table_marker = marker(last_line)
+                .or_else(|| marker(&t.head))
+                .or_else(|| {
+                    t.columns
+                        .first()
+                        .and_then(|c| marker(first_line(&c.leading)))
+                });
+            if let Some(old) = table_marker {
+                out.tables.insert(t.name.to_lowercase(), old);
+            }
+            let n = t.columns.len();
+            for (i, c) in t.columns.iter().enumerate() {
+                let mut after = format!("{}{}", c.precomma, first_line(&c.comment));
+                if i + 1 == n && t.constraints.is_empty() {
+                    after.push_str(first_line(&t.trailing));
+                }
+                if let Some(old) = marker(&after) {
+                    out.columns
+                        .insert((t.name.to_lowercase(), c.name.to_lowercase()), old);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Loads schema SQL into a fresh in-memory database, one statement at a time so an error names
+/// its statement, and reads it back. `origin` names the text in errors (e.g. the file).
+pub fn load_schema(sql: &str, origin: &str) -> Result<(Connection, Schema)> {
+    let conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
+    run_script(&conn, sql, origin)?;
+    let schema = read_schema(&conn)?;
+    Ok((conn, schema))
+}
+
+/// Runs a script statement by statement; a failure reports SQLite's message, the statement and
+/// its line in `origin`.
+pub fn run_script(conn: &Connection, sql: &str, origin: &str) -> Result<()> {
+    let pieces = split_statements(sql).map_err(|e| {
+        let (line, column) = crate::sql::line_col(sql, e.offset);
+        Error::Syntax {
+            message: format!("{origin}: {}", e.message),
+            line,
+            column,
+            statement: String::new(),
+        }
+    })?;
+    for p in pieces {
+        conn.execute_batch(&p.text).map_err(|e| {
+            let (line, column) = crate::sql::line_col(sql, p.offset);
+            Error::Syntax {
+                message: format!("{origin}: {}", sqlite_message(&e)),
+                line,
+                column,
+                statement: p.text.clone(),
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// SQLite's own message for an error.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A definition as a comparable token list: whitespace and comments dropped, keywords and
+/// identifiers case-folded and unquoted, identifiers renamed through `map`.
+fn tokens(sql: &str, map: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let Ok(toks) = lex(sql) else {
+        return vec![sql.to_string()];
+    };
+    toks.iter()
+        .map(|t| {
+            let text = t.text(sql);
+            match t.kind {
+                Tok::Word | Tok::Quoted => {
+                    let name = crate::sql::unquote(text).to_lowercase();
+                    map(&name).map(|n| n.to_lowercase()).unwrap_or(name)
+                }
+                _ => text.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Tokens with no renaming.
+fn plain(sql: &str) -> Vec<String> {
+    tokens(sql, &|_| None)
+}
+
+/// Drops `IF NOT EXISTS` after `CREATE ... INDEX|TABLE|VIEW|TRIGGER`, which SQLite stores as
+/// written but which does not change the object.
+fn without_if_not_exists(mut t: Vec<String>) -> Vec<String> {
+    if let Some(p) = t.windows(3).position(|w| w == ["if", "not", "exists"]) {
+        if p < 6 {
+            t.drain(p..p + 3);
+        }
+    }
+    t
+}
+
+/// Old names -> new names, lowercase, from the renames that apply.
+#[derive(Default)]
+struct Mapper {
+    tables: HashMap<String, String>,
+    columns: HashMap<String, HashMap<String, String>>,
+}
+
+impl Mapper {
+    fn table(&self, old: &str) -> String {
+        self.tables
+            .get(&old.to_lowercase())
+            .cloned()
+            .unwrap_or_else(|| old.to_lowercase())
+    }
+
+    /// A mapping for a definition that names columns of `tables` (old names).
+    fn for_tables(&self, tables: &[String]) -> impl Fn(&str) -> Option<String> + '_ {
+        let cols: Vec<&HashMap<String, String>> = tables
+            .iter()
+            .filter_map(|t| self.columns.get(&t.to_lowercase()))
+            .collect();
+        move |name: &str| {
+            self.tables
+                .get(name)
+                .or_else(|| cols.iter().find_map(|m| m.get(name)))
+                .cloned()
+        }
+    }
+}
+
+/// A constraint in table form, comparable across column- and table-level spellings.
+struct Con {
+    /// Explicit or PostgreSQL default name.
+    name: String,
+    /// `CONSTRAINT n` was written.
+    explicit: bool,
+    /// The definition in table form without its name, e.g. `UNIQUE ("email")`.
+    body: String,
+    /// The comparable identity.
+    ident: Vec<String>,
+    /// The column it is written on, for column constraints.
+    column: Option<String>,
+}
+
+/// Strips a leading `CONSTRAINT name` from a constraint's text.
+fn strip_name(text: &str) -> &str {
+    let Ok(toks) = lex(text) else { return text };
+    if toks.len() > 2 && toks[0].is_kw(text, "constraint") {
+        text[toks[2].start..].trim()
+    } else {
+        text.trim()
+    }
+}
+
+/// The comparable identity of a foreign key: child columns, parent (renamed), parent columns
+/// (renamed through the parent's renames) and the rest (actions) as tokens.
+fn fk_ident(child: &[String], refs_text: &str, own: &Mapper, table: &str) -> Vec<String> {
+    let own_map = own.for_tables(&[table.to_string()]);
+    let mut out: Vec<String> = vec!["fk".into()];
+    out.extend(
+        child
+            .iter()
+            .map(|c| own_map(&c.to_lowercase()).unwrap_or_else(|| c.to_lowercase())),
+    );
+    let Ok(toks) = lex(refs_text) else {
+        out.push(refs_text.to_string());
+        return out;
+    };
+    let Some(r) = toks.iter().position(|t| t.is_kw(refs_text, "references")) else {
+        return out;
+    };
+    let Some(parent) = toks.get(r + 1).and_then(|t| t.ident(refs_text)) else {
+        return out;
+    };
+    out.push("references".into());
+    out.push(own.table(&parent));
+    let parent_map = own.for_tables(&[parent.clone()]);
+    let mut i = r + 2;
+    if toks.get(i).is_some_and(|t| t.is_punct(refs_text, "(")) {
+        i += 1;
+        while let Some(t) = toks.get(i) {
+            i += 1;
+            if t.is_punct(refs_text, ")") {
+                break;
+            }
+            if let Some(c) = t.ident(refs_text) {
+                let c = c.to_lowercase();
+                out.push(parent_map(&c).unwrap_or(c));
+            }
+        }
+    }
+    let rest = toks.get(i).map_or("", |t| &refs_text[t.start..]);
+    out.extend(plain(rest));
+    out
+}
+
+/// Every constraint of `t` in table form; `map` renames live names to target names.
+fn constraints(t: &Table, map: &Mapper) -> Vec<Con> {
+    let col_map = map.for_tables(&[t.name.clone()]);
+    let cols = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .map(|c| col_map(&c.to_lowercase()).unwrap_or_else(|| c.to_lowercase()))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for nc in t.named_constraints() {
+        let con = match nc.place {
+            ConstraintPlace::Column { column, index } => {
+                let col = &t.columns[column];
+                let k = &col.constraints[index];
+                let q = quote_ident(&col.name);
+                let one = std::slice::from_ref(&col.name);
+                let (body, ident) = match &k.kind {
+                    ColumnConstraintKind::PrimaryKey { desc, .. } => (
+                        format!("PRIMARY KEY ({q}{})", if *desc { " DESC" } else { "" }),
+                        [vec!["pk".to_string()], cols(one)].concat(),
+                    ),
+                    ColumnConstraintKind::Unique => (
+                        format!("UNIQUE ({q})"),
+                        [vec!["unique".to_string()], cols(one)].concat(),
+                    ),
+                    ColumnConstraintKind::Check(expr) => (
+                        format!("CHECK ({expr})"),
+                        [vec!["check".to_string()], tokens(expr, &col_map)].concat(),
+                    ),
+                    ColumnConstraintKind::References(_) => {
+                        let refs = strip_name(&k.text);
+                        (
+                            format!("FOREIGN KEY ({q}) {refs}"),
+                            fk_ident(one, refs, map, &t.name),
+                        )
+                    }
+                    _ => continue,
+                };
+                Con {
+                    name: nc.name,
+                    explicit: k.name.is_some(),
+                    body,
+                    ident,
+                    column: Some(col.name.clone()),
+                }
+            }
+            ConstraintPlace::Table { index } => {
+                let c = &t.constraints[index];
+                let body = strip_name(&c.text).to_string();
+                let ident = match &c.kind {
+                    TableConstraintKind::PrimaryKey(k) => {
+                        [vec!["pk".to_string()], cols(k)].concat()
+                    }
+                    TableConstraintKind::Unique(k) => {
+                        [vec!["unique".to_string()], cols(k)].concat()
+                    }
+                    TableConstraintKind::Check(expr) => {
+                        [vec!["check".to_string()], tokens(expr, &col_map)].concat()
+                    }
+                    TableConstraintKind::ForeignKey { columns, .. } => {
+                        let refs_at = lex(&body).ok().and_then(|toks| {
+                            toks.iter()
+                                .find(|t| t.is_kw(&body, "references"))
+                                .map(|t| t.start)
+                        });
+                        fk_ident(columns, &body[refs_at.unwrap_or(0)..], map, &t.name)
+                    }
+                };
+                Con {
+                    name: nc.name,
+                    explicit: c.name.is_some(),
+                    body,
+                    ident,
+                    column: None,
+                }
+            }
+        };
+        out.push(con);
+    }
+    out
+}
+
+/// The collation written on a column, lowercase.
+fn collation(c: &crate::schema::Column) -> Option<String> {
+    c.constraints.iter().find_map(|k| match &k.kind {
+        ColumnConstraintKind::Collate(n) => Some(n.to_lowercase()),
+        _ => None,
+    })
+}
+
+/// A declared type, normalized: tokens uppercased, one space apart.
+fn norm_type(t: &str) -> String {
+    plain(t).join(" ").to_uppercase()
+}
+
+/// Shadow tables of virtual tables (FTS5, FTS4, R*Tree): created by their virtual table.
+fn is_shadow(schema: &Schema, name: &str) -> bool {
+    const SUFFIXES: [&str; 9] = [
+        "data", "idx", "content", "docsize", "config", "node", "parent", "rowid", "segments",
+    ];
+    let lower = name.to_lowercase();
+    schema.virtual_tables.keys().any(|v| {
+        let v = v.to_lowercase();
+        lower
+            .strip_prefix(&v)
+            .and_then(|r| r.strip_prefix('_'))
+            .is_some_and(|s| SUFFIXES.contains(&s) || s == "segdir" || s == "stat")
+    })
+}
+
+/// True for tables a diff leaves alone: kit's own and virtual tables' shadow tables.
+fn ignored(schema: &Schema, name: &str) -> bool {
+    KIT_TABLES.iter().any(|k| k.eq_ignore_ascii_case(name)) || is_shadow(schema, name)
+}
+
+/// Finds `name` in a map keyed by name, case-insensitively.
+fn find<'a, V>(map: &'a indexmap::IndexMap<String, V>, name: &str) -> Option<&'a V> {
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// A column's definition for `ADD COLUMN`, its name quoted.
+fn col_def(c: &crate::schema::Column) -> String {
+    let mut c = c.clone();
+    c.name_text = None;
+    c.render().trim().to_string()
+}
+
+fn alter(table: &str, action: String) -> String {
+    format!("ALTER TABLE {} {action}", quote_ident(table))
+}
+
+/// Compares `from` (the live database) with `to` (the target) and lists the statements that
+/// turn one into the other. `renames` are the target's `kit:renamed-from` markers.
+pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
+    let mut d = Diff::default();
+    // Which live table each target table comes from.
+    let mut source: Vec<(String, String)> = Vec::new(); // (live name, target name)
+    let mut mapper = Mapper::default();
+    for (name, _) in to.tables.iter().filter(|(n, _)| !ignored(to, n)) {
+        let live = if from.table(name).is_some() {
+            Some(from.table(name).map(|t| t.name.clone()).unwrap_or_default())
+        } else {
+            renames
+                .tables
+                .get(&name.to_lowercase())
+                .and_then(|old| from.table(old))
+                .filter(|old| to.table(&old.name).is_none())
+                .map(|t| t.name.clone())
+        };
+        if let Some(live) = live {
+            if !live.eq_ignore_ascii_case(name) {
+                mapper.tables.insert(live.to_lowercase(), name.to_lowercase());
+            }
+            source.push((live, name.clone()));
+        }
+    }
+    for (live, target) in &source {
+        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
+        let mut cols = HashMap::new();
+        for c in &tt.columns {
+            if lt.column(&c.name).is_some() {
+                continue;
+            }
+            if let Some(old) = renames
+                .columns
+                .get(&(tt.name.to_lowercase(), c.name.to_lowercase()))
+            {
+                if lt.column(old).is_some() && tt.column(old).is_none() {
+                    cols.insert(old.to_lowercase(), c.name.to_lowercase());
+                }
+            }
+        }
+        if !cols.is_empty() {
+            mapper.columns.insert(live.to_lowercase(), cols);
+        }
+    }
+    let live_tables: Vec<&Table> = from
+        .tables
+        .values()
+        .filter(|t| !ignored(from, &t.name))
+        .collect();
+    let kept = |name: &str| source.iter().any(|(l, _)| l.eq_ignore_ascii_case(name));
+
+    // 1. Views, triggers and indexes that go or change are dropped first.
+    let view_map = |sql: &str| {
+        let tables: Vec<String> = live_tables.iter().map(|t| t.name.clone()).collect();
+        let used: Vec<String> = tables
+            .into_iter()
+            .filter(|t| crate::sql::mentions(sql, t))
+            .collect();
+        without_if_not_exists(tokens(sql, &mapper.for_tables(&used)))
+    };
+    let mut create_views = Vec::new();
+    for v in from.views.values() {
+        let same = find(&to.views, &v.name)
+            .is_some_and(|t| view_map(&v.sql) == without_if_not_exists(plain(&t.sql)));
+        if !same {
+            d.changes.push(Change {
+                sql: format!("DROP VIEW {}", quote_ident(&v.name)),
+                inverse: vec![v.sql.clone()],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    for v in to.views.values() {
+        let same = find(&from.views, &v.name)
+            .is_some_and(|l| view_map(&l.sql) == without_if_not_exists(plain(&v.sql)));
+        if !same {
+            create_views.push(Change {
+                sql: v.sql.clone(),
+                inverse: vec![format!("DROP VIEW {}", quote_ident(&v.name))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    let mut create_triggers = Vec::new();
+    for tr in from.triggers.values() {
+        let same = find(&to.triggers, &tr.name).is_some_and(|t| {
+            view_map(&tr.sql) == without_if_not_exists(plain(&t.sql))
+                && mapper.table(&tr.table) == t.table.to_lowercase()
+        });
+        if !same && kept(&tr.table) || !same && from.views.contains_key(&tr.table) {
+            d.changes.push(Change {
+                sql: format!("DROP TRIGGER {}", quote_ident(&tr.name)),
+                inverse: vec![tr.sql.clone()],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    for tr in to.triggers.values() {
+        let same = find(&from.triggers, &tr.name).is_some_and(|l| {
+            view_map(&l.sql) == without_if_not_exists(plain(&tr.sql))
+                && mapper.table(&l.table) == tr.table.to_lowercase()
+        });
+        if !same {
+            create_triggers.push(Change {
+                sql: tr.sql.clone(),
+                inverse: vec![format!("DROP TRIGGER {}", quote_ident(&tr.name))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    let index_ident = |sql: &str, table: &str, live: bool| {
+        let t = if live {
+            tokens(sql, &mapper.for_tables(&[table.to_string()]))
+        } else {
+            plain(sql)
+        };
+        without_if_not_exists(t)
+    };
+    let mut create_indexes = Vec::new();
+    for i in from.indexes.values() {
+        let Some(sql) = &i.sql else { continue };
+        if ignored(from, &i.table) {
+            continue;
+        }
+        let same = find(&to.indexes, &i.name).is_some_and(|t| {
+            t.sql
+                .as_deref()
+                .is_some_and(|ts| index_ident(sql, &i.table, true) == index_ident(ts, "", false))
+        });
+        if !same && kept(&i.table) {
+            d.changes.push(Change {
+                sql: format!("DROP INDEX {}", quote_ident(&i.name)),
+                inverse: vec![sql.clone()],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    for i in to.indexes.values() {
+        let Some(sql) = &i.sql else { continue };
+        if ignored(to, &i.table) {
+            continue;
+        }
+        let same = find(&from.indexes, &i.name).is_some_and(|l| {
+            l.sql
+                .as_deref()
+                .is_some_and(|ls| index_ident(ls, &l.table, true) == index_ident(sql, "", false))
+        });
+        if !same {
+            create_indexes.push(Change {
+                sql: sql.clone(),
+                inverse: vec![format!("DROP INDEX {}", quote_ident(&i.name))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+
+    // 2. Tables that go.
+    for t in &live_tables {
+        if kept(&t.name) {
+            continue;
+        }
+        let mut inverse = vec![t.stored_sql.clone()];
+        inverse.extend(from.indexes_on(&t.name).filter_map(|i| i.sql.clone()));
+        inverse.extend(from.triggers_on(&t.name).map(|tr| tr.sql.clone()));
+        d.changes.push(Change {
+            sql: format!("DROP TABLE {}", quote_ident(&t.name)),
+            inverse,
+            loses: Some(format!("table \"{}\" and all its rows", t.name)),
+            inverse_note: Some(format!(
+                "recreates table \"{}\" empty: its rows cannot be brought back",
+                t.name
+            )),
+        });
+    }
+
+    // 3. Tables that stay: one group of ALTER TABLE statements each.
+    for (live, target) in &source {
+        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
+        table_changes(lt, tt, &mapper, &mut d)?;
+    }
+
+    // 4. New tables, then indexes, views and triggers.
+    for t in to.tables.values() {
+        if ignored(to, &t.name) || source.iter().any(|(_, n)| n.eq_ignore_ascii_case(&t.name)) {
+            continue;
+        }
+        d.changes.push(Change {
+            sql: t.stored_sql.clone(),
+            inverse: vec![format!("DROP TABLE {}", quote_ident(&t.name))],
+            loses: None,
+            inverse_note: None,
+        });
+    }
+    for (name, sql) in &to.virtual_tables {
+        let same = find(&from.virtual_tables, name).is_some_and(|l| plain(l) == plain(sql));
+        if !same {
+            if let Some(l) = find(&from.virtual_tables, name) {
+                d.changes.push(Change {
+                    sql: format!("DROP TABLE {}", quote_ident(name)),
+                    inverse: vec![l.clone()],
+                    loses: Some(format!("virtual table \"{name}\" and its rows")),
+                    inverse_note: Some(format!("recreates virtual table \"{name}\" empty")),
+                });
+            }
+            d.changes.push(Change {
+                sql: sql.clone(),
+                inverse: vec![format!("DROP TABLE {}", quote_ident(name))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+    for (name, sql) in &from.virtual_tables {
+        if find(&to.virtual_tables, name).is_none() {
+            d.changes.push(Change {
+                sql: format!("DROP TABLE {}", quote_ident(name)),
+                inverse: vec![sql.clone()],
+                loses: Some(format!("virtual table \"{name}\" and its rows")),
+                inverse_note: Some(format!("recreates virtual table \"{name}\" empty")),
+            });
+        }
+    }
+    d.changes.extend(create_indexes);
+    d.changes.extend(create_views);
+    d.changes.extend(create_triggers);
+    Ok(d)
+}
+
+/// The ALTER TABLE statements that turn live table `lt` into target table `tt`.
+fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Result<()> {
+    let old = lt.name.as_str();
+    let new = tt.name.as_str();
+    if lt.strict != tt.strict || lt.without_rowid != tt.without_rowid {
+        let what = |t: &Table| {
+            let mut v = Vec::new();
+            if t.strict {
+                v.push("STRICT");
+            }
+            if t.without_rowid {
+                v.push("WITHOUT ROWID");
+            }
+            if v.is_empty() {
+                "neither STRICT nor WITHOUT ROWID".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        return Err(Error::Unsupported {
+            what: format!(
+                "table \"{new}\" changes its table options (database: {}; schema: {})",
+                what(lt),
+                what(tt)
+            ),
+            statement: tt.stored_sql.clone(),
+            hint: "no portable ALTER TABLE exists for STRICT or WITHOUT ROWID: write a migration that creates the new table, copies the rows with INSERT ... SELECT, drops the old one and renames the new one".into(),
+        });
+    }
+    let col_map = mapper.for_tables(&[lt.name.clone()]);
+    let renamed = |c: &str| col_map(&c.to_lowercase());
+    // The target column a live column becomes, if it stays.
+    let target_of = |c: &crate::schema::Column| {
+        let name = renamed(&c.name).unwrap_or_else(|| c.name.to_lowercase());
+        tt.column(&name).map(|(_, t)| t)
+    };
+    let dropped: Vec<&crate::schema::Column> = lt
+        .columns
+        .iter()
+        .filter(|c| target_of(c).is_none())
+        .collect();
+    let is_dropped = |name: &str| dropped.iter().any(|c| c.name.eq_ignore_ascii_case(name));
+    let added: Vec<&crate::schema::Column> = tt
+        .columns
+        .iter()
+        .filter(|c| {
+            !lt.columns
+                .iter()
+                .any(|l| target_of(l).is_some_and(|t| t.name.eq_ignore_ascii_case(&c.name)))
+        })
+        .collect();
+    let is_added = |name: &str| added.iter().any(|c| c.name.eq_ignore_ascii_case(name));
+
+    // Constraints: compared by what they say, in table form.
+    let live_cons = constraints(lt, mapper);
+    let target_cons = constraints(tt, &Mapper::default());
+    let mut matched = vec![false; target_cons.len()];
+    let mut drops = Vec::new();
+    for lc in &live_cons {
+        if let Some(j) = (0..target_cons.len()).find(|&j| !matched[j] && target_cons[j].ident == lc.ident) {
+            matched[j] = true;
+            continue;
+        }
+        if lc.column.as_deref().is_some_and(is_dropped) {
+            continue; // goes with its column
+        }
+        drops.push(lc);
+    }
+    for lc in drops {
+        let add = if lc.explicit {
+            format!("ADD CONSTRAINT {} {}", quote_ident(&lc.name), lc.body)
+        } else {
+            format!("ADD {}", lc.body)
+        };
+        d.changes.push(Change {
+            sql: alter(old, format!("DROP CONSTRAINT {}", quote_ident(&lc.name))),
+            inverse: vec![alter(old, add)],
+            loses: None,
+            inverse_note: None,
+        });
+    }
+
+    // Renames.
+    if !old.eq_ignore_ascii_case(new) {
+        d.changes.push(Change {
+            sql: alter(old, format!("RENAME TO {}", quote_ident(new))),
+            inverse: vec![alter(new, format!("RENAME TO {}", quote_ident(old)))],
+            loses: None,
+            inverse_note: None,
+        });
+    }
+    for c in &lt.columns {
+        if let (Some(_), Some(t)) = (renamed(&c.name), target_of(c)) {
+            d.changes.push(Change {
+                sql: alter(
+                    new,
+                    format!(
+                        "RENAME COLUMN {} TO {}",
+                        quote_ident(&c.name),
+                        quote_ident(&t.name)
+                    ),
+                ),
+                inverse: vec![alter(
+                    new,
+                    format!(
+                        "RENAME COLUMN {} TO {}",
+                        quote_ident(&t.name),
+                        quote_ident(&c.name)
+                    ),
+                )],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+    }
+
+    // Columns that go, then columns that come.
+    for c in &dropped {
+        let generated = c.generated().is_some();
+        d.changes.push(Change {
+            sql: alter(new, format!("DROP COLUMN {}", quote_ident(&c.name))),
+            inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(c)))],
+            loses: (!generated).then(|| format!("column \"{}\".\"{}\" and its values", new, c.name)),
+            inverse_note: (!generated).then(|| {
+                format!(
+                    "re-adds column \"{}\".\"{}\" without its old values",
+                    new, c.name
+                )
+            }),
+        });
+    }
+    for c in &added {
+        d.changes.push(Change {
+            sql: alter(new, format!("ADD COLUMN {}", col_def(c))),
+            inverse: vec![alter(new, format!("DROP COLUMN {}", quote_ident(&c.name)))],
+            loses: None,
+            inverse_note: None,
+        });
+    }
+
+    // Columns that change.
+    for lc in &lt.columns {
+        let Some(tc) = target_of(lc) else { continue };
+        let name = tc.name.as_str();
+        let q = quote_ident(name);
+        if lc.generated().map(|(e, s)| (plain(e), s)) != tc.generated().map(|(e, s)| (plain(e), s))
+        {
+            if lc.generated().is_some() && tc.generated().is_some() {
+                // A generated column holds no data of its own: drop it and add it back.
+                d.changes.push(Change {
+                    sql: alter(new, format!("DROP COLUMN {q}")),
+                    inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(lc)))],
+                    loses: None,
+                    inverse_note: None,
+                });
+                d.changes.push(Change {
+                    sql: alter(new, format!("ADD COLUMN {}", col_def(tc))),
+                    inverse: vec![alter(new, format!("DROP COLUMN {q}"))],
+                    loses: None,
+                    inverse_note: None,
+                });
+                continue;
+            }
+            return Err(Error::Unsupported {
+                what: format!(
+                    "column \"{new}\".\"{name}\" changes between stored and generated"
+                ),
+                statement: tt.stored_sql.clone(),
+                hint: "add a new column with the new definition, copy the values, and drop the old one".into(),
+            });
+        }
+        let (lcoll, tcoll) = (collation(lc), collation(tc));
+        if norm_type(&lc.type_text) != norm_type(&tc.type_text) || lcoll != tcoll {
+            if tc.type_text.trim().is_empty() || lc.type_text.trim().is_empty() {
+                d.notes.push(format!(
+                    "column \"{new}\".\"{name}\": declared type \"{}\" -> \"{}\": a column without a declared type has no portable ALTER; rebuild it by hand",
+                    lc.type_text, tc.type_text
+                ));
+            } else {
+                let with = |ty: &str, coll: &Option<String>, other: &Option<String>| {
+                    let mut s = format!("ALTER COLUMN {q} TYPE {ty}");
+                    if coll != other {
+                        s.push_str(" COLLATE ");
+                        s.push_str(&quote_ident(coll.as_deref().unwrap_or("default")));
+                    }
+                    s
+                };
+                d.changes.push(Change {
+                    sql: alter(new, with(tc.type_text.trim(), &tcoll, &lcoll)),
+                    inverse: vec![alter(new, with(lc.type_text.trim(), &lcoll, &tcoll))],
+                    loses: None,
+                    inverse_note: None,
+                });
+            }
+        }
+        if lc.not_null() != tc.not_null() {
+            let (up, down) = if tc.not_null() {
+                ("SET NOT NULL", "DROP NOT NULL")
+            } else {
+                ("DROP NOT NULL", "SET NOT NULL")
+            };
+            d.changes.push(Change {
+                sql: alter(new, format!("ALTER COLUMN {q} {up}")),
+                inverse: vec![alter(new, format!("ALTER COLUMN {q} {down}"))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+        let (ld, td) = (lc.default(), tc.default());
+        if ld.map(plain) != td.map(plain) {
+            let set = |v: Option<&str>| match v {
+                Some(v) => format!("ALTER COLUMN {q} SET DEFAULT {v}"),
+                None => format!("ALTER COLUMN {q} DROP DEFAULT"),
+            };
+            d.changes.push(Change {
+                sql: alter(new, set(td)),
+                inverse: vec![alter(new, set(ld))],
+                loses: None,
+                inverse_note: None,
+            });
+        }
+        let auto = |t: &Table| t.autoincrement();
+        if auto(lt) != auto(tt) && lc.name.eq_ignore_ascii_case(&lt.primary_key().concat()) {
+            d.notes.push(format!(
+                "table \"{new}\": AUTOINCREMENT differs; it has no portable ALTER and is left as it is"
+            ));
+        }
+    }
+
+    // Constraints that come (those written on new columns come with them).
+    for (j, tc) in target_cons.iter().enumerate() {
+        if matched[j] || tc.column.as_deref().is_some_and(is_added) {
+            continue;
+        }
+        let add = if tc.explicit {
+            format!("ADD CONSTRAINT {} {}", quote_ident(&tc.name), tc.body)
+        } else {
+            format!("ADD {}", tc.body)
+        };
+        d.changes.push(Change {
+            sql: alter(new, add),
+            inverse: vec![alter(new, format!("DROP CONSTRAINT {}", quote_ident(&tc.name)))],
+            loses: None,
+            inverse_note: None,
+        });
+    }
+    let live_order: Vec<String> = lt
+        .columns
+        .iter()
+        .filter_map(|c| target_of(c).map(|t| t.name.to_lowercase()))
+        .collect();
+    let target_order: Vec<String> = tt
+        .columns
+        .iter()
+        .filter(|c| !is_added(&c.name))
+        .map(|c| c.name.to_lowercase())
+        .collect();
+    let new_at_end = tt
+        .columns
+        .iter()
+        .skip_while(|c| !is_added(&c.name))
+        .all(|c| is_added(&c.name));
+    if live_order != target_order || !new_at_end {
+        d.notes.push(format!(
+            "table \"{new}\": the column order differs from the schema; ALTER TABLE adds columns at the end on SQLite and PostgreSQL alike, so the order is left as it is"
+        ));
+    }
+    Ok(())
+}

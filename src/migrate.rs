@@ -1,0 +1,734 @@
+//! Migration files, the version table, and moving a database between versions.
+//!
+//! A migration is `migrations/<version>_<slug>.sql`: a zero-padded version number, then an
+//! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. Each runs through the
+//! engine ([`crate::plan`] then [`crate::apply`]) in its own transaction, and the same
+//! transaction records it in the `kit_migrations` table with the file's SHA-256 and the time, so
+//! a migration is either applied and recorded or neither.
+//!
+//! Offline (`--sql`) runs need no database: the starting schema of each step is computed by
+//! replaying the earlier migrations into an in-memory database.
+
+use crate::apply::{apply_observed, register_functions, Observer, Summary};
+use crate::diff::{diff, load_schema, Diff, Renames};
+use crate::error::{Error, Result};
+use crate::plan::{plan, Plan};
+use crate::schema::{read_schema, Schema};
+use crate::sql::quote_str;
+use crate::statements::parse_script;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The table that records applied migrations.
+pub const VERSION_TABLE: &str = "kit_migrations";
+
+/// The statement that creates the version table when it is missing.
+pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  version TEXT PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  applied_at TEXT NOT NULL\n)";
+
+const UP: &str = "-- kit:up";
+const DOWN: &str = "-- kit:down";
+
+/// One migration file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    /// The version as written in the file name, e.g. `0003`.
+    pub version: String,
+    /// The version's number.
+    pub number: u64,
+    /// The file name without `.sql`, e.g. `0003_users_add_email`.
+    pub name: String,
+    /// The message from the `-- kit:revision` header (the slug when there is none).
+    pub message: String,
+    /// The file.
+    pub path: PathBuf,
+    /// The up part.
+    pub up: String,
+    /// The down part (`None` when the file has no `-- kit:down` line).
+    pub down: Option<String>,
+    /// SHA-256 of the file's bytes, hex.
+    pub checksum: String,
+}
+
+/// A row of the version table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The version.
+    pub version: String,
+    /// The migration's name when it was applied.
+    pub name: String,
+    /// The file's checksum when it was applied.
+    pub checksum: String,
+    /// When it was applied (UTC).
+    pub applied_at: String,
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn checksum(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The file-name slug of a message: lowercase ASCII letters and digits, runs of anything
+/// else collapsed to `_`.
+pub fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for ch in message.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let s = out.trim_matches('_');
+    let s: String = s.chars().take(60).collect();
+    let s = s.trim_end_matches('_').to_string();
+    if s.is_empty() {
+        "migration".into()
+    } else {
+        s
+    }
+}
+
+/// Parses a migration file's text. `path` is used for the version, name and errors.
+pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
+    let shown = path.display().to_string();
+    let bad = |message: String| Error::Database {
+        path: shown.clone(),
+        message,
+    };
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| bad("file name is not UTF-8".into()))?;
+    let name = file.strip_suffix(".sql").unwrap_or(file).to_string();
+    let (version, rest) = name.split_once('_').unwrap_or((&name, ""));
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) || rest.is_empty() {
+        return Err(bad(
+            "a migration file is named <version>_<slug>.sql, e.g. 0001_add_users.sql".into(),
+        ));
+    }
+    let number = version
+        .parse::<u64>()
+        .map_err(|_| bad("version number too large".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("file is not UTF-8".into()))?;
+    let mut up: Option<String> = None;
+    let mut down: Option<String> = None;
+    let mut message = rest.replace('_', " ");
+    let mut part: Option<&mut String> = None;
+    let mut lines_up = String::new();
+    let mut lines_down = String::new();
+    let mut seen_up = false;
+    let mut seen_down = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t == UP {
+            if seen_up {
+                return Err(bad(format!("`{UP}` appears twice")));
+            }
+            if seen_down {
+                return Err(bad(format!("`{UP}` must come before `{DOWN}`")));
+            }
+            seen_up = true;
+            part = Some(&mut lines_up);
+            continue;
+        }
+        if t == DOWN {
+            if seen_down {
+                return Err(bad(format!("`{DOWN}` appears twice")));
+            }
+            if !seen_up {
+                return Err(bad(format!("`{DOWN}` must come after `{UP}`")));
+            }
+            seen_down = true;
+            part = None;
+            continue;
+        }
+        if seen_down {
+            lines_down.push_str(line);
+        } else if let Some(p) = part.as_mut() {
+            p.push_str(line);
+        } else if let Some(m) = t.strip_prefix("-- kit:revision") {
+            let m = m.trim();
+            let m = m.strip_prefix(version).unwrap_or(m).trim();
+            if !m.is_empty() {
+                message = m.to_string();
+            }
+        }
+    }
+    if seen_up {
+        up = Some(lines_up);
+    }
+    if seen_down {
+        down = Some(lines_down);
+    }
+    let up = up.ok_or_else(|| {
+        bad(format!(
+            "no `{UP}` line: a migration has a `{UP}` part and a `{DOWN}` part"
+        ))
+    })?;
+    Ok(Migration {
+        version: version.to_string(),
+        number,
+        name,
+        message,
+        path: path.to_path_buf(),
+        up,
+        down,
+        checksum: checksum(bytes),
+    })
+}
+
+/// Every migration file of `dir` (`*.sql`), in version order. Files that share a version are
+/// all returned; [`duplicates`] finds them. A missing directory holds no migrations.
+pub fn scan(dir: &Path) -> Result<Vec<Migration>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })
+        }
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let e = e.map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = e.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("sql") || !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        out.push(parse_migration(&path, &bytes)?);
+    }
+    out.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
+    Ok(out)
+}
+
+/// Groups of files that share a version number.
+pub fn duplicates(migrations: &[Migration]) -> Vec<Vec<&Migration>> {
+    let mut by: BTreeMap<u64, Vec<&Migration>> = BTreeMap::new();
+    for m in migrations {
+        by.entry(m.number).or_default().push(m);
+    }
+    by.into_values().filter(|v| v.len() > 1).collect()
+}
+
+/// Loads the migrations of `dir`, refusing when two files share a version.
+pub fn load(dir: &Path) -> Result<Vec<Migration>> {
+    let all = scan(dir)?;
+    if let Some(d) = duplicates(&all).first() {
+        let names: Vec<String> = d.iter().map(|m| m.path.display().to_string()).collect();
+        return Err(Error::Database {
+            path: dir.display().to_string(),
+            message: format!(
+                "files share version {}: {}; renumber one of them",
+                d[0].version,
+                names.join(", ")
+            ),
+        });
+    }
+    Ok(all)
+}
+
+/// The rows of the version table, oldest version first (empty when the table is missing).
+pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [VERSION_TABLE],
+            |r| r.get(0),
+        )
+        .map_err(|e| Error::sqlite("reading the version table", e))?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut st = conn
+        .prepare("SELECT version, name, checksum, applied_at FROM kit_migrations")
+        .map_err(|e| Error::sqlite("reading the version table", e))?;
+    let mut rows: Vec<Applied> = st
+        .query_map([], |r| {
+            Ok(Applied {
+                version: r.get(0)?,
+                name: r.get(1)?,
+                checksum: r.get(2)?,
+                applied_at: r.get(3)?,
+            })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| Error::sqlite("reading the version table", e))?;
+    rows.sort_by_key(|a| (a.version.parse::<u64>().unwrap_or(u64::MAX), a.version.clone()));
+    Ok(rows)
+}
+
+/// Where a database stands against the migration files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// Every migration file, in version order.
+    pub migrations: Vec<Migration>,
+    /// The version table's rows.
+    pub applied: Vec<Applied>,
+}
+
+impl Status {
+    /// Reads the files and the version table.
+    pub fn read(conn: &Connection, dir: &Path) -> Result<Status> {
+        Ok(Status {
+            migrations: load(dir)?,
+            applied: applied(conn)?,
+        })
+    }
+
+    /// True when `m` is recorded as applied.
+    pub fn is_applied(&self, m: &Migration) -> bool {
+        self.applied.iter().any(|a| same_version(&a.version, m))
+    }
+
+    /// The highest applied version, or `None` at base.
+    pub fn current(&self) -> Option<&Applied> {
+        self.applied.last()
+    }
+
+    /// The last migration file's version, or `None` when there are none.
+    pub fn head(&self) -> Option<&Migration> {
+        self.migrations.last()
+    }
+
+    /// Migrations not yet applied, in version order.
+    pub fn pending(&self) -> Vec<&Migration> {
+        self.migrations
+            .iter()
+            .filter(|m| !self.is_applied(m))
+            .collect()
+    }
+
+    /// Finds a migration by version (`3`, `0003`) or full name.
+    pub fn find(&self, which: &str) -> Result<&Migration> {
+        let n = which.parse::<u64>().ok();
+        self.migrations
+            .iter()
+            .find(|m| m.name == which || m.version == which || Some(m.number) == n)
+            .ok_or_else(|| Error::Unknown {
+                what: format!(
+                    "revision \"{which}\" ({})",
+                    match (self.migrations.first(), self.migrations.last()) {
+                        (Some(a), Some(b)) => format!(
+                            "known: {} to {}; or head, base",
+                            a.version, b.version
+                        ),
+                        _ => "there are no migration files".to_string(),
+                    }
+                ),
+                statement: String::new(),
+            })
+    }
+
+    /// Refuses unless every migration file is applied (what `revision` requires).
+    pub fn require_head(&self) -> Result<()> {
+        let pending = self.pending();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<&str> = pending.iter().map(|m| m.name.as_str()).collect();
+        Err(Error::Database {
+            path: "database".into(),
+            message: format!(
+                "target database is not up to date: {} migration(s) not applied ({}); run `kit upgrade head` first",
+                pending.len(),
+                list.join(", ")
+            ),
+        })
+    }
+}
+
+fn same_version(v: &str, m: &Migration) -> bool {
+    v == m.version || v.parse::<u64>().ok() == Some(m.number)
+}
+
+/// Which way a migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The up part.
+    Up,
+    /// The down part.
+    Down,
+}
+
+/// Plans one migration on `conn` with its bookkeeping in the same transaction.
+pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Result<Plan> {
+    let text = match dir {
+        Direction::Up => m.up.as_str(),
+        Direction::Down => m.down.as_deref().ok_or_else(|| Error::Database {
+            path: m.path.display().to_string(),
+            message: format!("no `{DOWN}` part, so this migration cannot be downgraded; add one"),
+        })?,
+    };
+    let statements = parse_script(text).map_err(|e| in_file(e, m))?;
+    let mut p = plan(conn, &statements).map_err(|e| in_file(e, m))?;
+    p.finish = match dir {
+        Direction::Up => vec![
+            CREATE_VERSION_TABLE.to_string(),
+            format!(
+                "INSERT INTO kit_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                quote_str(&m.version),
+                quote_str(&m.name),
+                quote_str(&m.checksum)
+            ),
+        ],
+        Direction::Down => vec![format!(
+            "DELETE FROM kit_migrations WHERE version = {}",
+            quote_str(&m.version)
+        )],
+    };
+    Ok(p)
+}
+
+/// Puts the migration file's name in front of an error's message.
+fn in_file(e: Error, m: &Migration) -> Error {
+    let file = m.path.display().to_string();
+    match e {
+        Error::Syntax {
+            message,
+            line,
+            column,
+            statement,
+        } => Error::Syntax {
+            message: format!("{file}: {message}"),
+            line,
+            column,
+            statement,
+        },
+        Error::Sqlite { context, source } => Error::Sqlite {
+            context: format!("{file}: {context}"),
+            source,
+        },
+        Error::Unsupported {
+            what,
+            statement,
+            hint,
+        } => Error::Unsupported {
+            what: format!("{what} (in {file})"),
+            statement,
+            hint,
+        },
+        Error::Unknown { what, statement } => Error::Unknown {
+            what: format!("{what} (in {file})"),
+            statement,
+        },
+        other => other,
+    }
+}
+
+/// The migrations to run, in order, to move from where `status` is to `target`.
+/// Up targets: `head` or a version. Down targets: `-N`, a version (which stays applied) or
+/// `base`.
+pub fn steps<'a>(
+    status: &'a Status,
+    dir: Direction,
+    target: &str,
+) -> Result<Vec<&'a Migration>> {
+    match dir {
+        Direction::Up => {
+            let limit = if target == "head" {
+                u64::MAX
+            } else {
+                status.find(target)?.number
+            };
+            Ok(status
+                .pending()
+                .into_iter()
+                .filter(|m| m.number <= limit)
+                .collect())
+        }
+        Direction::Down => {
+            let applied: Vec<&Migration> = status
+                .applied
+                .iter()
+                .rev()
+                .map(|a| {
+                    status
+                        .migrations
+                        .iter()
+                        .find(|m| same_version(&a.version, m))
+                        .ok_or_else(|| Error::Database {
+                            path: "migrations".into(),
+                            message: format!(
+                                "applied migration {} ({}) has no file any more, so it cannot be downgraded; restore the file",
+                                a.version, a.name
+                            ),
+                        })
+                })
+                .collect::<Result<_>>()?;
+            if target == "base" {
+                return Ok(applied);
+            }
+            if let Some(n) = target.strip_prefix('-') {
+                let n: usize = n.parse().map_err(|_| Error::Unknown {
+                    what: format!("revision \"{target}\" (use -N, a version, or base)"),
+                    statement: String::new(),
+                })?;
+                if n > applied.len() {
+                    return Err(Error::Database {
+                        path: "database".into(),
+                        message: format!(
+                            "cannot go down {n}: only {} migration(s) are applied",
+                            applied.len()
+                        ),
+                    });
+                }
+                return Ok(applied.into_iter().take(n).collect());
+            }
+            let keep = status.find(target)?;
+            if !status.is_applied(keep) {
+                return Err(Error::Database {
+                    path: "database".into(),
+                    message: format!(
+                        "revision {} is not applied, so the database cannot go down to it",
+                        keep.version
+                    ),
+                });
+            }
+            Ok(applied
+                .into_iter()
+                .filter(|m| m.number > keep.number)
+                .collect())
+        }
+    }
+}
+
+/// Applies `migrations` one by one, each in its own transaction. Returns one summary per
+/// migration; on a failure the failing migration is rolled back whole (earlier ones stay).
+pub fn run(
+    conn: &mut Connection,
+    migrations: &[&Migration],
+    dir: Direction,
+    observer: &mut Observer,
+    mut before_each: impl FnMut(&Migration),
+) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for m in migrations {
+        before_each(m);
+        let p = plan_migration(conn, m, dir)?;
+        out.push(apply_observed(conn, &p, observer).map_err(|e| in_file(e, m))?);
+    }
+    Ok(out)
+}
+
+/// A fresh in-memory database with `migrations`' up parts applied, in order.
+pub fn replay(migrations: &[&Migration]) -> Result<Connection> {
+    let mut conn =
+        Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
+    register_functions(&conn)?;
+    run(
+        &mut conn,
+        migrations,
+        Direction::Up,
+        &mut Observer::default(),
+        |_| {},
+    )?;
+    Ok(conn)
+}
+
+/// The SQL an offline (`--sql`) run prints: for each migration, a header comment and its
+/// plan's script, each planned against the schema the earlier ones leave. `start` holds the
+/// migrations already applied where the run starts.
+pub fn offline_sql(
+    start: &[&Migration],
+    migrations: &[&Migration],
+    dir: Direction,
+) -> Result<String> {
+    let mut conn = replay(start)?;
+    let mut out = String::new();
+    for m in migrations {
+        let p = plan_migration(&conn, m, dir)?;
+        out.push_str(&format!(
+            "-- {} {} ({})\n",
+            match dir {
+                Direction::Up => "upgrade",
+                Direction::Down => "downgrade",
+            },
+            m.name,
+            m.message
+        ));
+        for line in p.script() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push('\n');
+        apply_observed(&mut conn, &p, &mut Observer::default()).map_err(|e| in_file(e, m))?;
+    }
+    Ok(out)
+}
+
+/// The next version for `migrations`: one more than the highest, zero-padded to at least 4.
+pub fn next_version(migrations: &[Migration]) -> String {
+    let width = migrations
+        .iter()
+        .map(|m| m.version.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let n = migrations.iter().map(|m| m.number).max().unwrap_or(0) + 1;
+    format!("{n:0width$}")
+}
+
+/// The text of a new migration file. With a diff, the up part is the diff and the down part its
+/// inverse; destructive statements carry a warning, inverses that cannot bring data back a note.
+pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&Diff>) -> String {
+    let one_line = message.replace(['\n', '\r'], " ");
+    let mut s = format!("-- kit:revision {version} {one_line}\n-- created {created}\n{UP}\n");
+    match diff {
+        None => {
+            s.push_str("-- Write the change here, e.g.\n-- ALTER TABLE \"users\" ADD COLUMN \"nickname\" TEXT;\n\n");
+            s.push_str(DOWN);
+            s.push_str("\n-- Undo it here, e.g.\n-- ALTER TABLE \"users\" DROP COLUMN \"nickname\";\n");
+        }
+        Some(d) => {
+            for c in &d.changes {
+                if let Some(l) = &c.loses {
+                    s.push_str(&format!("-- WARNING: destructive: drops {l}\n"));
+                }
+                s.push_str(&c.sql);
+                s.push_str(";\n");
+            }
+            for n in &d.notes {
+                s.push_str(&format!("-- NOTE: {n}\n"));
+            }
+            s.push_str(DOWN);
+            s.push('\n');
+            for c in d.changes.iter().rev() {
+                if let Some(n) = &c.inverse_note {
+                    s.push_str(&format!("-- NOTE: {n}\n"));
+                }
+                for q in &c.inverse {
+                    s.push_str(q);
+                    s.push_str(";\n");
+                }
+            }
+        }
+    }
+    s
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (from SQLite, so no clock crate is needed).
+pub fn now_utc() -> String {
+    Connection::open_in_memory()
+        .and_then(|c| {
+            c.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+                r.get(0)
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Reads a schema file and loads it into memory: (schema, rename markers).
+pub fn load_schema_file(path: &Path) -> Result<(Schema, Renames)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Database {
+        path: path.display().to_string(),
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "no such schema file".into()
+        } else {
+            format!("cannot read the schema file: {e}")
+        },
+    })?;
+    let origin = path.display().to_string();
+    let (_conn, schema) = load_schema(&text, &origin)?;
+    Ok((schema, Renames::from_sql(&text)?))
+}
+
+/// The diff from the database on `conn` to the schema file `path`.
+pub fn diff_to_file(conn: &Connection, path: &Path) -> Result<Diff> {
+    let live = read_schema(conn)?;
+    let (target, renames) = load_schema_file(path)?;
+    diff(&live, &target, &renames)
+}
+
+/// One problem `kit check` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem(pub String);
+
+/// Everything `kit check` verifies: duplicate versions, applied files edited or removed, a
+/// database behind head or with gaps, and that replaying every migration gives the schema file.
+/// `conn` is `None` when the database does not exist.
+pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let all = scan(dir)?;
+    for d in duplicates(&all) {
+        let names: Vec<String> = d.iter().map(|m| m.name.clone()).collect();
+        problems.push(Problem(format!(
+            "files share version {}: {}; renumber one of them",
+            d[0].version,
+            names.join(", ")
+        )));
+    }
+    match conn {
+        None => problems.push(Problem(
+            "the database does not exist, so it is behind head; run `kit upgrade head`".into(),
+        )),
+        Some(conn) => {
+            let status = Status {
+                migrations: all.clone(),
+                applied: applied(conn)?,
+            };
+            for a in &status.applied {
+                match all.iter().find(|m| same_version(&a.version, m)) {
+                    None => problems.push(Problem(format!(
+                        "applied migration {} ({}) is missing: its file was removed or renamed",
+                        a.version, a.name
+                    ))),
+                    Some(m) if m.checksum != a.checksum => problems.push(Problem(format!(
+                        "applied migration {} was edited after it was applied (checksum differs); revert the edit and put the change in a new migration",
+                        m.path.display()
+                    ))),
+                    Some(_) => {}
+                }
+            }
+            let pending = status.pending();
+            if !pending.is_empty() {
+                let current = status.current().map(|a| a.version.clone());
+                let behind: Vec<&str> = pending.iter().map(|m| m.name.as_str()).collect();
+                problems.push(Problem(format!(
+                    "database is behind head (not up to date): {} not applied; run `kit upgrade head`",
+                    behind.join(", ")
+                )));
+                if let Some(cur) = current.and_then(|c| c.parse::<u64>().ok()) {
+                    for m in pending.iter().filter(|m| m.number < cur) {
+                        problems.push(Problem(format!(
+                            "{} is older than the current version {cur} but not applied (a branch merged out of order?); give it a new version",
+                            m.name
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    if duplicates(&all).is_empty() {
+        let refs: Vec<&Migration> = all.iter().collect();
+        match replay(&refs) {
+            Err(e) => problems.push(Problem(format!(
+                "replaying the migrations into an empty database fails: {e}"
+            ))),
+            Ok(mem) => {
+                let d = diff_to_file(&mem, schema_file)?;
+                if !d.is_empty() {
+                    problems.push(Problem(format!(
+                        "replaying the migrations does not match {}; the migrations lack:\n{}",
+                        schema_file.display(),
+                        d.script().trim_end()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}

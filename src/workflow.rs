@@ -1,0 +1,409 @@
+//! The schema-as-code commands of the CLI: printing and exit codes around the library's
+//! `diff`, `migrate`, `throwaway` and `config` modules.
+
+use crate::{ConfigCreateArgs, DiffArgs, MoveArgs, ResetArgs, RevisionArgs, Target};
+use kit::config::Config;
+use kit::migrate::{self, Direction, Status};
+use kit::{Error, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// An error about a file or the database, with its message.
+fn db_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::Database {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// Opens the config's database read-only, or `None` when the file does not exist.
+fn open_existing(cfg: &Config) -> Result<Option<Connection>> {
+    if cfg.database.exists() {
+        kit::open_read_only(&cfg.database).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// An echo callback when `on`.
+fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
+    on.then_some(|s: &str| eprintln!("{};", s.trim_end_matches(';')))
+}
+
+/// `kit diff`.
+pub fn diff(a: DiffArgs) -> Result<()> {
+    let cfg = a.target.load()?;
+    let to = a.to.unwrap_or(cfg.schema.clone());
+    let conn = kit::open_read_only(&cfg.database)?;
+    let d = migrate::diff_to_file(&conn, &to)?;
+    for n in &d.notes {
+        eprintln!("kit: note: {n}");
+    }
+    for c in &d.changes {
+        if let Some(l) = &c.loses {
+            println!("-- WARNING: destructive: drops {l}");
+        }
+        println!("{};", c.sql);
+    }
+    Ok(())
+}
+
+/// `kit revision`.
+pub fn revision(a: RevisionArgs) -> Result<()> {
+    let cfg = a.target.load()?;
+    let migrations = migrate::load(&cfg.migrations)?;
+    let version = migrate::next_version(&migrations);
+    let d = if a.autogenerate {
+        let d = match open_existing(&cfg)? {
+            Some(conn) => {
+                Status::read(&conn, &cfg.migrations)?.require_head()?;
+                migrate::diff_to_file(&conn, &cfg.schema)?
+            }
+            None if migrations.is_empty() => {
+                let empty = Connection::open_in_memory()
+                    .map_err(|e| Error::sqlite("opening memory", e))?;
+                migrate::diff_to_file(&empty, &cfg.schema)?
+            }
+            None => {
+                return Err(db_error(
+                    &cfg.database,
+                    "target database is not up to date: it does not exist; run `kit upgrade head` to create it",
+                ))
+            }
+        };
+        for n in &d.notes {
+            eprintln!("kit: note: {n}");
+        }
+        if d.is_empty() {
+            eprintln!(
+                "kit: no changes: the database already matches {}; no migration written",
+                cfg.schema.display()
+            );
+            return Ok(());
+        }
+        Some(d)
+    } else {
+        None
+    };
+    let file = cfg.migrations.join(format!(
+        "{version}_{}.sql",
+        migrate::slug(&a.message)
+    ));
+    std::fs::create_dir_all(&cfg.migrations).map_err(|source| Error::Io {
+        path: cfg.migrations.display().to_string(),
+        source,
+    })?;
+    let text = migrate::revision_text(&version, &a.message, &migrate::now_utc(), d.as_ref());
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .map_err(|source| Error::Io {
+            path: file.display().to_string(),
+            source,
+        })?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|source| Error::Io {
+        path: file.display().to_string(),
+        source,
+    })?;
+    if let Some(d) = &d {
+        for l in d.losses() {
+            eprintln!("kit: warning: the migration drops {l}; review it");
+        }
+    }
+    println!("{}", file.display());
+    Ok(())
+}
+
+/// `kit upgrade` and `kit downgrade`.
+pub fn migrate(a: MoveArgs, dir: Direction) -> Result<()> {
+    let cfg = a.target.load()?;
+    let default = match dir {
+        Direction::Up => "head",
+        Direction::Down => {
+            return migrate_to(
+                &cfg,
+                a.to.as_deref().ok_or_else(|| {
+                    db_error(
+                        &cfg.database,
+                        "say how far down: -1 (or -N), a version, or base",
+                    )
+                })?,
+                dir,
+                a.sql,
+                a.echo || cfg.log_sql,
+            )
+        }
+    };
+    migrate_to(
+        &cfg,
+        a.to.as_deref().unwrap_or(default),
+        dir,
+        a.sql,
+        a.echo || cfg.log_sql,
+    )
+}
+
+fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool) -> Result<()> {
+    let label = match dir {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    };
+    if offline {
+        let migrations = migrate::load(&cfg.migrations)?;
+        let applied = match open_existing(cfg)? {
+            Some(conn) => migrate::applied(&conn)?,
+            None => Vec::new(),
+        };
+        let status = Status {
+            migrations,
+            applied,
+        };
+        let start: Vec<&migrate::Migration> = status
+            .migrations
+            .iter()
+            .filter(|m| status.is_applied(m))
+            .collect();
+        let todo = migrate::steps(&status, dir, to)?;
+        print!("{}", migrate::offline_sql(&start, &todo, dir)?);
+        return Ok(());
+    }
+    if !cfg.database.exists() {
+        if dir == Direction::Down {
+            return Err(db_error(&cfg.database, "no such database file"));
+        }
+        Connection::open(&cfg.database)
+            .and_then(|c| c.execute_batch("PRAGMA user_version = 0"))
+            .map_err(|e| db_error(&cfg.database, format!("cannot create: {e}")))?;
+        eprintln!("kit: created {}", cfg.database.display());
+    }
+    let mut conn = kit::open(&cfg.database)?;
+    let status = Status::read(&conn, &cfg.migrations)?;
+    let todo = migrate::steps(&status, dir, to)?;
+    if todo.is_empty() {
+        eprintln!("kit: nothing to {label}: at {}", describe(&status));
+        return Ok(());
+    }
+    let mut printer = echo_fn(echo);
+    let mut observer = kit::Observer {
+        on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
+        on_progress: None,
+    };
+    let started = Instant::now();
+    let result = migrate::run(&mut conn, &todo, dir, &mut observer, |m| {
+        eprintln!("kit: {label} {} ({})", m.name, m.message)
+    });
+    drop(observer);
+    let status = Status::read(&conn, &cfg.migrations)?;
+    match result {
+        Ok(_) => {
+            eprintln!(
+                "kit: {label} done: {} migration(s) in {}, now at {}",
+                todo.len(),
+                ms(started.elapsed()),
+                describe(&status)
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!(
+                "kit: the failing migration was rolled back whole; the database is at {}",
+                describe(&status)
+            );
+            Err(e)
+        }
+    }
+}
+
+/// `0002 (head)`, `0001`, `base`.
+fn describe(status: &Status) -> String {
+    match status.current() {
+        None => "base".into(),
+        Some(a) => {
+            let head = status.head().is_some_and(|h| {
+                h.version == a.version && status.pending().is_empty()
+            });
+            if head {
+                format!("{} (head)", a.version)
+            } else {
+                a.version.clone()
+            }
+        }
+    }
+}
+
+/// `kit current`.
+pub fn current(t: Target) -> Result<()> {
+    let cfg = t.load()?;
+    let migrations = migrate::load(&cfg.migrations)?;
+    let applied = match open_existing(&cfg)? {
+        Some(conn) => migrate::applied(&conn)?,
+        None => {
+            println!("base (no database at {})", cfg.database.display());
+            return Ok(());
+        }
+    };
+    let status = Status {
+        migrations,
+        applied,
+    };
+    println!("{}", describe(&status));
+    Ok(())
+}
+
+/// `kit history`.
+pub fn history(t: Target) -> Result<()> {
+    let cfg = t.load()?;
+    let migrations = migrate::scan(&cfg.migrations)?;
+    let applied = match open_existing(&cfg)? {
+        Some(conn) => migrate::applied(&conn)?,
+        None => Vec::new(),
+    };
+    let status = Status {
+        migrations,
+        applied,
+    };
+    let current = status.current().map(|a| a.version.clone());
+    for m in &status.migrations {
+        let a = status
+            .applied
+            .iter()
+            .find(|a| a.version == m.version || a.version.parse::<u64>().ok() == Some(m.number));
+        let mark = if a.is_some() { "[x]" } else { "[ ]" };
+        let mut line = format!("{mark} {} {}", m.version, m.message);
+        if let Some(a) = a {
+            line.push_str(&format!("  (applied {})", a.applied_at));
+            if a.checksum != m.checksum {
+                line.push_str("  EDITED since applied");
+            }
+        }
+        if current.as_deref() == Some(m.version.as_str()) {
+            line.push_str("  <- current");
+        }
+        println!("{line}");
+    }
+    for a in &status.applied {
+        if !status
+            .migrations
+            .iter()
+            .any(|m| a.version == m.version || a.version.parse::<u64>().ok() == Some(m.number))
+        {
+            println!("[x] {} {}  (applied {}, FILE MISSING)", a.version, a.name, a.applied_at);
+        }
+    }
+    if status.migrations.is_empty() && status.applied.is_empty() {
+        eprintln!("kit: no migrations in {}", cfg.migrations.display());
+    }
+    Ok(())
+}
+
+/// `kit check`.
+pub fn check(t: Target) -> Result<()> {
+    let cfg = t.load()?;
+    let conn = open_existing(&cfg)?;
+    let problems = migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?;
+    if problems.is_empty() {
+        let n = migrate::scan(&cfg.migrations)?.len();
+        println!(
+            "kit: check passed: {n} migration(s), database at head, replaying them gives {}",
+            cfg.schema.display()
+        );
+        return Ok(());
+    }
+    for p in &problems {
+        eprintln!("kit: problem: {}", p.0);
+    }
+    Err(db_error(
+        cfg.file.as_deref().unwrap_or(&cfg.database),
+        format!("check failed: {} problem(s)", problems.len()),
+    ))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn reset_once(cfg: &Config, force: bool, echo: bool) -> Result<()> {
+    let mut printer = echo_fn(echo);
+    let r = kit::throwaway::reset(
+        cfg,
+        force,
+        printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
+    )?;
+    eprintln!(
+        "kit: reset {} from {}: {} table(s), {} seed file(s), {} migration(s) recorded, in {}",
+        r.database.display(),
+        r.source,
+        r.tables,
+        r.seed_files,
+        r.recorded,
+        ms(r.elapsed)
+    );
+    Ok(())
+}
+
+/// `kit throwaway-reset`.
+pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
+    let load = || Config::load(&a.config, a.db.as_deref());
+    let cfg = load()?;
+    let first = reset_once(&cfg, a.force, a.echo || cfg.log_sql);
+    if !a.watch {
+        return first;
+    }
+    if let Err(e) = &first {
+        eprintln!("kit: error: {e}");
+    }
+    // After the first reset (forced or not) the database is kit's own throwaway.
+    let mut force = a.force && first.is_err();
+    let mut cfg = cfg;
+    eprintln!("kit: watching for changes (Ctrl-C to stop)");
+    let mut seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
+        if now == seen {
+            continue;
+        }
+        // Let an editor finish writing: wait until the files stop changing.
+        let mut settled = now;
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let again = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
+            if again == settled {
+                break;
+            }
+            settled = again;
+        }
+        seen = settled;
+        match load() {
+            Ok(c) => cfg = c,
+            Err(e) => {
+                eprintln!("kit: error: {e}");
+                continue;
+            }
+        }
+        match reset_once(&cfg, force, a.echo || cfg.log_sql) {
+            Ok(()) => force = false,
+            Err(e) => eprintln!("kit: error: {e}"),
+        }
+        seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
+    }
+}
+
+/// `kit config-create`.
+pub fn config_create(a: ConfigCreateArgs) -> Result<()> {
+    if a.file.exists() && !a.force {
+        return Err(db_error(
+            &a.file,
+            "file exists; pass --force to overwrite it",
+        ));
+    }
+    let text = Config::template(a.db.as_deref().unwrap_or("temp.db"));
+    std::fs::write(&a.file, text).map_err(|source| Error::Io {
+        path: a.file.display().to_string(),
+        source,
+    })?;
+    eprintln!("kit: wrote {}", a.file.display());
+    Ok(())
+}

@@ -1,0 +1,1721 @@
+//! End-to-end tests of the schema-as-code workflow (issue 3): config-create, diff, rebuild --to,
+//! revision, upgrade, downgrade, current, history, check and throwaway-reset. Every test works
+//! in its own temporary project directory and reads the outcome back through SQLite.
+
+mod common;
+
+use common::*;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// A scratch project: a temporary directory holding kit.toml, schema.sql, migrations/, databases.
+
+struct Proj {
+    dir: tempfile::TempDir,
+}
+
+impl Proj {
+    fn new() -> Proj {
+        Proj {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.p(rel).exists()
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let p = self.p(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    fn bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// Runs kit with the project directory as the working directory.
+    fn kit(&self, args: &[&str]) -> Out {
+        run(kit().current_dir(self.dir.path()).args(args))
+    }
+
+    fn ok(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
+        out
+    }
+
+    fn fail(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
+        assert!(
+            out.stderr.contains("kit: error:"),
+            "errors start with `kit: error:`:\n{}",
+            out.show()
+        );
+        out
+    }
+
+    /// Writes `kit.toml`.
+    fn config(&self, body: &str) {
+        self.write("kit.toml", body);
+    }
+
+    /// Writes `migrations/<file>` in kit's format.
+    fn migration(&self, file: &str, msg: &str, up: &str, down: &str) {
+        let v = &file[..4];
+        self.write(
+            &format!("migrations/{file}"),
+            &format!("-- kit:revision {v} {msg}\n-- kit:up\n{up}\n-- kit:down\n{down}\n"),
+        );
+    }
+
+    /// A connection to an existing database (never creates one).
+    fn conn(&self, rel: &str) -> Connection {
+        let p = self.p(rel);
+        assert!(p.exists(), "{} should exist", p.display());
+        Connection::open_with_flags(&p, OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap()
+    }
+
+    /// Creates a real, empty SQLite database file.
+    fn empty_db(&self, rel: &str) {
+        let c = Connection::open(self.p(rel)).unwrap();
+        c.execute_batch("CREATE TABLE _tmp (x); DROP TABLE _tmp;")
+            .unwrap();
+    }
+
+    fn db(&self, rel: &str, sql: &str) {
+        let c = Connection::open(self.p(rel)).unwrap();
+        c.execute_batch(sql).unwrap();
+    }
+
+    /// The migration files on disk, sorted.
+    fn migration_files(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.p("migrations")) else {
+            return vec![];
+        };
+        let mut v: Vec<String> = rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// Column names, from `pragma_table_xinfo`.
+fn columns(c: &Connection, table: &str) -> Vec<String> {
+    let mut st = c
+        .prepare("SELECT name FROM pragma_table_xinfo(?1)")
+        .unwrap();
+    st.query_map([table], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// (type, name) of every schema object except SQLite's own and kit's bookkeeping tables.
+fn objects(c: &Connection) -> Vec<(String, String)> {
+    let mut st = c
+        .prepare(
+            "SELECT type, name FROM sqlite_schema
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT IN ('kit_migrations', 'kit_throwaway')
+             ORDER BY type, name",
+        )
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn has_object(c: &Connection, name: &str) -> bool {
+    c.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .unwrap()
+        > 0
+}
+
+fn sql_of(c: &Connection, name: &str) -> String {
+    c.query_row(
+        "SELECT sql FROM sqlite_schema WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .unwrap_or_else(|e| panic!("sql of {name}: {e}"))
+}
+
+/// The versions recorded in `kit_migrations` (empty when the table does not exist).
+fn applied(c: &Connection) -> Vec<String> {
+    if !has_object(c, "kit_migrations") {
+        return vec![];
+    }
+    let mut st = c
+        .prepare("SELECT version FROM kit_migrations ORDER BY version")
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn s(x: &[&str]) -> Vec<String> {
+    x.iter().map(|s| s.to_string()).collect()
+}
+
+fn ty(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// The text between the `-- kit:up` and `-- kit:down` lines, and after `-- kit:down`.
+fn up_down(file: &str) -> (String, String) {
+    let lines: Vec<&str> = file.lines().collect();
+    let up = lines
+        .iter()
+        .position(|l| l.trim() == "-- kit:up")
+        .unwrap_or_else(|| panic!("no `-- kit:up` line:\n{file}"));
+    let down = lines
+        .iter()
+        .position(|l| l.trim() == "-- kit:down")
+        .unwrap_or_else(|| panic!("no `-- kit:down` line:\n{file}"));
+    assert!(up < down, "up before down:\n{file}");
+    (lines[up + 1..down].join("\n"), lines[down + 1..].join("\n"))
+}
+
+/// Asserts that the line holding `needle` is directly preceded by a `-- WARNING` comment.
+fn assert_warned(part: &str, needle: &str) {
+    let lines: Vec<&str> = part.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not found in:\n{part}"));
+    assert!(
+        i > 0 && lines[i - 1].trim_start().starts_with("-- WARNING"),
+        "{needle:?} should be preceded by a `-- WARNING` comment:\n{part}"
+    );
+}
+
+/// Lines of `part` that are not comments or blank.
+fn statements(part: &str) -> Vec<&str> {
+    part.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect()
+}
+
+const CONFIG: &str = r#"
+database = "temp.db"
+schema = "schema.sql"
+migrations = "migrations"
+
+[throwaway]
+seed = ["seed.sql"]
+"#;
+
+// ---------------------------------------------------------------------------------------------
+// 1. The whole loop
+
+const SCHEMA_V1: &str = r#"-- The app's schema.
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT,
+  legacy TEXT
+);
+CREATE INDEX users_name ON users(name);
+
+CREATE TABLE "order items" (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  "naïve ""q""" TEXT,
+  qty INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE VIEW user_items AS
+  SELECT u.email, i.qty FROM users u JOIN "order items" i ON i.user_id = u.id;
+
+CREATE TRIGGER users_email_lower AFTER INSERT ON users BEGIN
+  UPDATE users SET email = lower(new.email) WHERE id = new.id;
+END;
+"#;
+
+/// V1 with: users.name renamed to full_name, users.legacy dropped, users.age added (with a
+/// CHECK), a table CHECK added on "order items".
+const SCHEMA_V2: &str = r#"-- The app's schema.
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  full_name TEXT, -- kit:renamed-from name
+  age INTEGER CHECK (age >= 0)
+);
+CREATE INDEX users_name ON users(full_name);
+
+CREATE TABLE "order items" (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  "naïve ""q""" TEXT,
+  qty INTEGER NOT NULL DEFAULT 1,
+  CHECK (qty > 0)
+);
+
+CREATE VIEW user_items AS
+  SELECT u.email, i.qty FROM users u JOIN "order items" i ON i.user_id = u.id;
+
+CREATE TRIGGER users_email_lower AFTER INSERT ON users BEGIN
+  UPDATE users SET email = lower(new.email) WHERE id = new.id;
+END;
+"#;
+
+const SEED_V1: &str = r#"
+INSERT INTO users (id, email, name, legacy) VALUES (1, 'ANN@x.org', 'Ann', 'l1'), (2, 'bob@x.org', 'Bob', NULL);
+INSERT INTO "order items" (id, user_id, "naïve ""q""", qty) VALUES (10, 1, 'ünïcode "quoted"', 2), (11, 2, NULL, 1);
+"#;
+
+const ITEMS: &str = r#"SELECT id, user_id, "naïve ""q""", qty FROM "order items" ORDER BY id"#;
+
+fn items_rows() -> Vec<Vec<Value>> {
+    vec![
+        vec![int(10), int(1), text("ünïcode \"quoted\""), int(2)],
+        vec![int(11), int(2), null(), int(1)],
+    ]
+}
+
+#[test]
+fn the_whole_loop() {
+    let p = Proj::new();
+
+    // config-create writes a template that kit itself reads.
+    p.ok(&["config-create", "kit.toml"]);
+    let template = p.read("kit.toml");
+    let parsed: toml::Table = toml::from_str(&template)
+        .unwrap_or_else(|e| panic!("template is not TOML: {e}\n{template}"));
+    assert_eq!(
+        parsed.get("database").and_then(|v| v.as_str()),
+        Some("temp.db"),
+        "{template}"
+    );
+    assert!(template.contains('#'), "template has comments:\n{template}");
+    p.write("schema.sql", SCHEMA_V1);
+    p.write("seed.sql", SEED_V1);
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    assert!(p.exists("temp.db"));
+
+    // From here on, an explicit config.
+    p.config(CONFIG);
+    let out = p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["kit: reset", "temp.db", "schema.sql"]);
+    {
+        let c = p.conn("temp.db");
+        assert_eq!(
+            objects(&c),
+            ty(&[
+                ("index", "users_name"),
+                ("table", "order items"),
+                ("table", "users"),
+                ("trigger", "users_email_lower"),
+                ("view", "user_items"),
+            ])
+        );
+        assert!(has_object(&c, "kit_throwaway"), "marker table");
+        assert_eq!(columns(&c, "users"), s(&["id", "email", "name", "legacy"]));
+        assert_eq!(
+            columns(&c, "order items"),
+            s(&["id", "user_id", "naïve \"q\"", "qty"])
+        );
+        assert_eq!(
+            query(&c, "SELECT id, email, name, legacy FROM users ORDER BY id"),
+            [
+                [int(1), text("ann@x.org"), text("Ann"), text("l1")],
+                [int(2), text("bob@x.org"), text("Bob"), null()]
+            ]
+        );
+        assert_eq!(query(&c, ITEMS), items_rows());
+        assert_eq!(
+            query(&c, "SELECT email, qty FROM user_items ORDER BY email"),
+            [[text("ann@x.org"), int(2)], [text("bob@x.org"), int(1)]]
+        );
+        assert!(applied(&c).is_empty(), "no migration files yet");
+    }
+    // A second reset is allowed (the database is a throwaway) and gives the same rows.
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    assert_eq!(
+        query(&p.conn("temp.db"), ITEMS),
+        items_rows(),
+        "reset twice"
+    );
+    // diff ignores kit's own tables: the throwaway database matches the schema.
+    let out = p.ok(&["diff", "-c", "kit.toml"]);
+    assert_eq!(out.stdout, "", "throwaway db == schema:\n{}", out.show());
+
+    // The development database starts empty, at base (no migrations yet).
+    p.empty_db("dev.db");
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "--db",
+        "dev.db",
+        "--autogenerate",
+        "-m",
+        "init: users and items",
+    ]);
+    assert!(
+        out.stdout.trim().ends_with("0001_init_users_and_items.sql"),
+        "revision prints the path:\n{}",
+        out.show()
+    );
+    assert_eq!(p.migration_files(), ["0001_init_users_and_items.sql"]);
+    let m1 = p.read("migrations/0001_init_users_and_items.sql");
+    assert!(
+        m1.starts_with("-- kit:revision 0001 init: users and items"),
+        "{m1}"
+    );
+    let (up, down) = up_down(&m1);
+    assert!(up.contains("CREATE TABLE users"), "{m1}");
+    assert!(up.contains("CREATE TABLE \"order items\""), "{m1}");
+    assert!(up.contains("users_email_lower"), "{m1}");
+    assert!(up.contains("user_items"), "{m1}");
+    assert!(up.contains("users_name"), "{m1}");
+    assert!(
+        down.to_uppercase().contains("DROP TABLE"),
+        "down drops the tables:\n{m1}"
+    );
+    // The dev db is unchanged by revision.
+    assert!(objects(&p.conn("dev.db")).is_empty());
+
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "--db", "dev.db"]);
+    out.assert_stderr_has(&["kit: upgrade 0001_init_users_and_items"]);
+    {
+        let c = p.conn("dev.db");
+        assert_eq!(objects(&c), objects(&p.conn("temp.db")));
+        assert_eq!(applied(&c), ["0001"]);
+        assert!(!has_object(&c, "kit_throwaway"));
+        let rec = query(
+            &c,
+            "SELECT version, name, checksum IS NOT NULL, applied_at IS NOT NULL FROM kit_migrations",
+        );
+        assert_eq!(rec.len(), 1);
+        assert_eq!(rec[0][0], text("0001"));
+        assert_eq!(rec[0][2], int(1));
+        assert_eq!(rec[0][3], int(1));
+        c.execute_batch(SEED_V1).unwrap();
+    }
+    let out = p.ok(&["diff", "-c", "kit.toml", "--db", "dev.db"]);
+    assert_eq!(out.stdout, "", "dev db at head == schema:\n{}", out.show());
+    p.ok(&["check", "-c", "kit.toml", "--db", "dev.db"]);
+
+    // Edit the schema: add a column, add a CHECK, rename a column, drop a column.
+    p.write("schema.sql", SCHEMA_V2);
+    let out = p.ok(&["diff", "-c", "kit.toml", "--db", "dev.db"]);
+    assert!(
+        out.stdout
+            .contains(r#"ALTER TABLE "users" RENAME COLUMN "name" TO "full_name""#),
+        "{}",
+        out.show()
+    );
+    assert!(
+        out.stdout
+            .contains(r#"ALTER TABLE "users" DROP COLUMN "legacy""#),
+        "{}",
+        out.show()
+    );
+    assert!(
+        out.stdout
+            .contains(r#"ALTER TABLE "users" ADD COLUMN "age""#),
+        "{}",
+        out.show()
+    );
+    assert!(
+        !out.stdout.contains(r#"DROP COLUMN "name""#),
+        "{}",
+        out.show()
+    );
+    assert!(out.stdout.trim_end().ends_with(';'), "{}", out.show());
+
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "--db",
+        "dev.db",
+        "--autogenerate",
+        "-m",
+        "users: add cool feature",
+    ]);
+    assert!(
+        out.stdout
+            .trim()
+            .ends_with("0002_users_add_cool_feature.sql"),
+        "{}",
+        out.show()
+    );
+    assert_eq!(
+        p.migration_files(),
+        [
+            "0001_init_users_and_items.sql",
+            "0002_users_add_cool_feature.sql"
+        ]
+    );
+    let m2 = p.read("migrations/0002_users_add_cool_feature.sql");
+    assert!(
+        m2.starts_with("-- kit:revision 0002 users: add cool feature"),
+        "{m2}"
+    );
+    assert!(m2.contains("-- created "), "{m2}");
+    let (up, down) = up_down(&m2);
+    assert!(
+        up.contains(r#"RENAME COLUMN "name" TO "full_name""#),
+        "{m2}"
+    );
+    assert!(up.contains(r#"ADD COLUMN "age""#), "{m2}");
+    assert!(up.contains(r#"ALTER TABLE "order items""#), "{m2}");
+    assert!(up.contains("qty > 0"), "{m2}");
+    assert_warned(&up, r#"DROP COLUMN "legacy""#);
+    assert!(!up.contains(r#"DROP COLUMN "name""#), "{m2}");
+    assert!(
+        down.contains(r#"RENAME COLUMN "full_name" TO "name""#),
+        "{m2}"
+    );
+    assert!(down.contains(r#"ADD COLUMN "legacy""#), "{m2}");
+    assert_warned(&down, r#"DROP COLUMN "age""#);
+
+    // upgrade head keeps the rows, under the new column name.
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "--db", "dev.db", "head"]);
+    out.assert_stderr_has(&["kit: upgrade 0002_users_add_cool_feature"]);
+    {
+        let c = p.conn("dev.db");
+        assert_eq!(applied(&c), ["0001", "0002"]);
+        assert_eq!(
+            columns(&c, "users"),
+            s(&["id", "email", "full_name", "age"])
+        );
+        assert_eq!(
+            query(
+                &c,
+                "SELECT id, email, full_name, age FROM users ORDER BY id"
+            ),
+            [
+                [int(1), text("ann@x.org"), text("Ann"), null()],
+                [int(2), text("bob@x.org"), text("Bob"), null()]
+            ]
+        );
+        assert_eq!(query(&c, ITEMS), items_rows());
+        assert!(sql_of(&c, "order items").contains("qty > 0"));
+        assert!(
+            c.execute(
+                r#"INSERT INTO "order items" (user_id, qty) VALUES (1, 0)"#,
+                []
+            )
+            .is_err(),
+            "the new CHECK is enforced"
+        );
+        assert!(
+            c.execute("INSERT INTO users (email, age) VALUES ('x@y', -1)", [])
+                .is_err(),
+            "the new column CHECK is enforced"
+        );
+        assert!(sql_of(&c, "users_name").contains("full_name"));
+        assert!(query(&c, "PRAGMA foreign_key_check").is_empty());
+        assert_eq!(
+            query(&c, "PRAGMA integrity_check"),
+            [[text("ok")]],
+            "integrity"
+        );
+    }
+    let out = p.ok(&["current", "-c", "kit.toml", "--db", "dev.db"]);
+    assert!(
+        out.stdout.contains("0002") && out.stdout.contains("head"),
+        "{}",
+        out.show()
+    );
+    let out = p.ok(&["diff", "-c", "kit.toml", "--db", "dev.db"]);
+    assert_eq!(out.stdout, "", "dev db at head == schema:\n{}", out.show());
+
+    // downgrade -1: back to the old shape, names back under the old column.
+    p.ok(&["downgrade", "-c", "kit.toml", "--db", "dev.db", "-1"]);
+    {
+        let c = p.conn("dev.db");
+        assert_eq!(applied(&c), ["0001"]);
+        assert_eq!(columns(&c, "users"), s(&["id", "email", "name", "legacy"]));
+        assert_eq!(
+            query(&c, "SELECT id, email, name, legacy FROM users ORDER BY id"),
+            [
+                [int(1), text("ann@x.org"), text("Ann"), null()],
+                [int(2), text("bob@x.org"), text("Bob"), null()]
+            ]
+        );
+        assert!(!sql_of(&c, "order items").contains("qty > 0"));
+        assert_eq!(query(&c, ITEMS), items_rows());
+        assert!(sql_of(&c, "users_name").contains("(name)"));
+        assert_eq!(objects(&c).len(), 5);
+    }
+    let out = p.ok(&["current", "-c", "kit.toml", "--db", "dev.db"]);
+    assert_eq!(out.stdout.trim(), "0001", "{}", out.show());
+
+    // ... and up again; check is happy.
+    p.ok(&["upgrade", "-c", "kit.toml", "--db", "dev.db"]);
+    assert_eq!(applied(&p.conn("dev.db")), ["0001", "0002"]);
+    p.ok(&["check", "-c", "kit.toml", "--db", "dev.db"]);
+    let out = p.ok(&["history", "-c", "kit.toml", "--db", "dev.db"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.show());
+    assert!(
+        lines[0].starts_with("[x] 0001 init: users and items"),
+        "{}",
+        out.show()
+    );
+    assert!(
+        lines[1].starts_with("[x] 0002 users: add cool feature"),
+        "{}",
+        out.show()
+    );
+
+    // The throwaway from the new schema has the same shape as the migrated dev db, and records
+    // every migration file as applied.
+    p.write(
+        "seed.sql",
+        "INSERT INTO users (id, email, full_name) VALUES (1, 'a@b', 'A');",
+    );
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    let t = p.conn("temp.db");
+    let d = p.conn("dev.db");
+    assert_eq!(objects(&t), objects(&d));
+    for table in ["users", "order items"] {
+        assert_eq!(columns(&t, table), columns(&d, table), "{table}");
+    }
+    assert_eq!(applied(&t), ["0001", "0002"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. diff
+
+#[test]
+fn diff_ignores_formatting_quoting_case_and_comments() {
+    let p = Proj::new();
+    p.db(
+        "app.db",
+        "CREATE TABLE users(id integer primary key, name text);
+         CREATE INDEX users_name ON users(name);",
+    );
+    p.write(
+        "schema.sql",
+        "-- leading comment\ncreate table \"users\" (\n  id INTEGER PRIMARY KEY,\n  name TEXT -- comment\n);\n\ncreate index users_name on users (\n  name\n);\n",
+    );
+    let before = p.bytes("app.db");
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    assert_eq!(out.stdout, "", "no differences:\n{}", out.show());
+
+    // A new column shows up as ADD COLUMN; diff changes nothing.
+    p.write(
+        "schema.sql",
+        "create table \"users\" (\n  id INTEGER PRIMARY KEY,\n  name TEXT, -- comment\n  age INTEGER DEFAULT 0\n);\ncreate index users_name on users(name);\n",
+    );
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    assert!(
+        out.stdout
+            .contains(r#"ALTER TABLE "users" ADD COLUMN "age""#),
+        "{}",
+        out.show()
+    );
+    assert_eq!(
+        statements(&out.stdout).len(),
+        1,
+        "only the new column:\n{}",
+        out.show()
+    );
+    assert!(out.stdout.trim_end().ends_with(';'), "{}", out.show());
+    assert_eq!(p.bytes("app.db"), before, "diff changes nothing");
+
+    // Applying the diff makes the database match.
+    let sql = out.stdout.clone();
+    p.ok(&["rebuild", "--db", "app.db", "--sql", &sql]);
+    assert_eq!(
+        columns(&p.conn("app.db"), "users"),
+        s(&["id", "name", "age"])
+    );
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    assert_eq!(out.stdout, "", "{}", out.show());
+}
+
+#[test]
+fn diff_with_spaces_quotes_and_non_ascii_identifiers() {
+    let p = Proj::new();
+    p.db(
+        "app.db",
+        r#"CREATE TABLE "order items" (id INTEGER PRIMARY KEY, "naïve ""q""" TEXT, "old col" TEXT);
+           INSERT INTO "order items" VALUES (1, 'a', 'x'), (2, 'b', 'y');"#,
+    );
+    p.write(
+        "schema.sql",
+        r#"CREATE TABLE "order items" (
+  id INTEGER PRIMARY KEY,
+  "naïve ""q""" TEXT NOT NULL,
+  "größe" INTEGER DEFAULT 7
+);
+CREATE INDEX "order items by naïve" ON "order items" ("naïve ""q""");
+CREATE TABLE "Straße ""x""" (k TEXT);
+"#,
+    );
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    let d = &out.stdout;
+    assert!(
+        d.contains(r#"ALTER TABLE "order items" ADD COLUMN "größe""#),
+        "{}",
+        out.show()
+    );
+    assert!(
+        d.contains(r#"ALTER TABLE "order items" DROP COLUMN "old col""#),
+        "{}",
+        out.show()
+    );
+    assert!(
+        d.contains(r#"ALTER TABLE "order items" ALTER COLUMN "naïve ""q""" SET NOT NULL"#),
+        "{}",
+        out.show()
+    );
+    assert!(d.contains("\"order items by naïve\""), "{}", out.show());
+    assert!(d.contains("Straße"), "{}", out.show());
+
+    // rebuild --to applies it (a drop needs --allow-drop).
+    p.ok(&[
+        "rebuild",
+        "--db",
+        "app.db",
+        "--to",
+        "schema.sql",
+        "--allow-drop",
+    ]);
+    let c = p.conn("app.db");
+    assert_eq!(
+        columns(&c, "order items"),
+        s(&["id", "naïve \"q\"", "größe"])
+    );
+    assert_eq!(
+        query(
+            &c,
+            r#"SELECT id, "naïve ""q""", "größe" FROM "order items" ORDER BY id"#
+        ),
+        [[int(1), text("a"), int(7)], [int(2), text("b"), int(7)]]
+    );
+    assert!(has_object(&c, "Straße \"x\""));
+    assert!(has_object(&c, "order items by naïve"));
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    assert_eq!(out.stdout, "", "{}", out.show());
+}
+
+#[test]
+fn diff_renamed_from_on_a_column_line_before_a_table_and_after_its_paren() {
+    let p = Proj::new();
+    p.db(
+        "app.db",
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, nm TEXT);
+         CREATE TABLE pets (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES people(id));
+         CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);
+         INSERT INTO people VALUES (1, 'Ann'), (2, 'Bob');
+         INSERT INTO pets VALUES (7, 2);
+         INSERT INTO tags VALUES (3, 'red');",
+    );
+    p.write(
+        "schema.sql",
+        "-- kit:renamed-from people
+CREATE TABLE persons (
+  id INTEGER PRIMARY KEY,
+  name TEXT -- kit:renamed-from nm
+);
+CREATE TABLE pets (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER REFERENCES persons(id), -- kit:renamed-from owner
+  born TEXT
+);
+CREATE TABLE labels ( -- kit:renamed-from tags
+  id INTEGER PRIMARY KEY,
+  label TEXT
+);
+",
+    );
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    let d = &out.stdout;
+    for want in [
+        r#"ALTER TABLE "people" RENAME TO "persons""#,
+        r#"RENAME COLUMN "nm" TO "name""#,
+        r#"RENAME COLUMN "owner" TO "owner_id""#,
+        r#"ALTER TABLE "tags" RENAME TO "labels""#,
+        r#"ADD COLUMN "born""#,
+    ] {
+        assert!(
+            d.contains(want),
+            "diff should contain {want}:\n{}",
+            out.show()
+        );
+    }
+    let up = d.to_uppercase();
+    assert!(!up.contains("DROP TABLE"), "{}", out.show());
+    assert!(!up.contains("DROP COLUMN"), "{}", out.show());
+
+    // No drops, so rebuild --to needs no --allow-drop; rows follow the renames.
+    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    let c = p.conn("app.db");
+    assert_eq!(
+        query(&c, "SELECT id, name FROM persons ORDER BY id"),
+        [[int(1), text("Ann")], [int(2), text("Bob")]]
+    );
+    assert_eq!(
+        query(&c, "SELECT id, owner_id, born FROM pets"),
+        [[int(7), int(2), null()]]
+    );
+    assert_eq!(
+        query(&c, "SELECT id, label FROM labels"),
+        [[int(3), text("red")]]
+    );
+    assert!(!has_object(&c, "people") && !has_object(&c, "tags"));
+    assert_eq!(
+        query(
+            &c,
+            "SELECT \"table\", \"from\" FROM pragma_foreign_key_list('pets')"
+        ),
+        [[text("persons"), text("owner_id")]]
+    );
+    let out = p.ok(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+    assert_eq!(out.stdout, "", "{}", out.show());
+}
+
+#[test]
+fn diff_uses_the_config_schema_and_ignores_kit_tables() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n");
+    p.db(
+        "app.db",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);
+         CREATE TABLE kit_migrations(version TEXT PRIMARY KEY, name TEXT, checksum TEXT, applied_at TEXT);
+         CREATE TABLE kit_throwaway (x);",
+    );
+    p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    let out = p.ok(&["diff", "-c", "kit.toml"]);
+    assert_eq!(out.stdout, "", "{}", out.show());
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (x TEXT);\nCREATE VIEW vb AS SELECT x FROM b;\n",
+    );
+    let out = p.ok(&["diff", "-c", "kit.toml"]);
+    assert!(out.stdout.contains("CREATE TABLE b"), "{}", out.show());
+    assert!(out.stdout.contains("CREATE VIEW vb"), "{}", out.show());
+    assert!(
+        out.stdout.find("CREATE TABLE b").unwrap() < out.stdout.find("CREATE VIEW vb").unwrap(),
+        "table before the view reading it:\n{}",
+        out.show()
+    );
+    assert!(!out.stdout.contains("kit_"), "{}", out.show());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. rebuild --to
+
+#[test]
+fn rebuild_to_refuses_drops_without_allow_drop() {
+    let p = Proj::new();
+    p.db(
+        "app.db",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);
+         CREATE TABLE old_stuff (x);
+         INSERT INTO users VALUES (1, 'Ann', 'l1'), (2, 'Bob', 'l2'), (5, 'Eve', NULL);
+         INSERT INTO old_stuff VALUES (1);",
+    );
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+    );
+    let before = p.bytes("app.db");
+    let out = p.fail(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    out.assert_stderr_has(&["--allow-drop", "legacy", "old_stuff"]);
+    assert_eq!(p.bytes("app.db"), before, "database unchanged");
+
+    // --dry-run with --allow-drop prints the plan and changes nothing.
+    let out = p.ok(&[
+        "rebuild",
+        "--db",
+        "app.db",
+        "--to",
+        "schema.sql",
+        "--allow-drop",
+        "--dry-run",
+    ]);
+    let up = out.stdout.to_uppercase();
+    assert!(up.contains("DROP TABLE"), "{}", out.show());
+    assert!(up.contains("LEGACY"), "{}", out.show());
+    assert_eq!(p.bytes("app.db"), before, "dry run changes nothing");
+
+    p.ok(&[
+        "rebuild",
+        "--db",
+        "app.db",
+        "--to",
+        "schema.sql",
+        "--allow-drop",
+    ]);
+    let c = p.conn("app.db");
+    assert_eq!(columns(&c, "users"), s(&["id", "name"]));
+    assert_eq!(
+        query(&c, "SELECT id, name FROM users ORDER BY id"),
+        [
+            [int(1), text("Ann")],
+            [int(2), text("Bob")],
+            [int(5), text("Eve")]
+        ]
+    );
+    assert!(!has_object(&c, "old_stuff"));
+}
+
+#[test]
+fn rebuild_to_dry_run_without_drops_changes_nothing() {
+    let p = Proj::new();
+    p.db(
+        "app.db",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         INSERT INTO users VALUES (1, 'Ann');",
+    );
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER);\n",
+    );
+    let before = p.bytes("app.db");
+    let out = p.ok(&[
+        "rebuild",
+        "--db",
+        "app.db",
+        "--to",
+        "schema.sql",
+        "--dry-run",
+    ]);
+    assert!(
+        out.stdout.to_uppercase().contains("ADD COLUMN"),
+        "{}",
+        out.show()
+    );
+    assert_eq!(p.bytes("app.db"), before);
+    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    let c = p.conn("app.db");
+    assert_eq!(columns(&c, "users"), s(&["id", "name", "age"]));
+    assert!(sql_of(&c, "users").contains("NOT NULL"));
+    assert_eq!(
+        query(&c, "SELECT id, name, age FROM users"),
+        [[int(1), text("Ann"), null()]]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// revision
+
+#[test]
+fn revision_without_autogenerate_writes_an_empty_template() {
+    let p = Proj::new();
+    p.config("database = \"dev.db\"\n");
+    p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.empty_db("dev.db");
+    let out = p.ok(&["revision", "-c", "kit.toml", "-m", "area: add cool feature"]);
+    assert!(
+        out.stdout
+            .trim()
+            .ends_with("0001_area_add_cool_feature.sql"),
+        "{}",
+        out.show()
+    );
+    let f = p.read("migrations/0001_area_add_cool_feature.sql");
+    assert!(
+        f.starts_with("-- kit:revision 0001 area: add cool feature\n"),
+        "{f}"
+    );
+    let (up, down) = up_down(&f);
+    assert!(statements(&up).is_empty(), "empty up part:\n{f}");
+    assert!(statements(&down).is_empty(), "empty down part:\n{f}");
+
+    let out = p.ok(&["revision", "-c", "kit.toml", "-m", "Users -- drop   Legacy"]);
+    assert!(
+        out.stdout.trim().ends_with("0002_users_drop_legacy.sql"),
+        "{}",
+        out.show()
+    );
+    assert_eq!(
+        p.migration_files(),
+        [
+            "0001_area_add_cool_feature.sql",
+            "0002_users_drop_legacy.sql"
+        ]
+    );
+    // Empty migrations apply fine.
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    assert_eq!(applied(&p.conn("dev.db")), ["0001", "0002"]);
+}
+
+#[test]
+fn revision_autogenerate_with_no_changes_writes_nothing() {
+    let p = Proj::new();
+    p.config("database = \"dev.db\"\n");
+    p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.db("dev.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "--autogenerate",
+        "-m",
+        "nothing",
+    ]);
+    out.assert_stderr_has(&["no changes"]);
+    assert!(p.migration_files().is_empty(), "{:?}", p.migration_files());
+}
+
+#[test]
+fn revision_refuses_when_the_database_is_not_at_head() {
+    let p = Proj::new();
+    p.config("database = \"dev.db\"\n");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, b TEXT);\n",
+    );
+    p.migration(
+        "0001_first.sql",
+        "first",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+        "DROP TABLE a;",
+    );
+    p.empty_db("dev.db");
+    let before = p.bytes("dev.db");
+    let out = p.fail(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "--autogenerate",
+        "-m",
+        "second",
+    ]);
+    out.assert_stderr_has(&["target database is not up to date", "kit upgrade"]);
+    assert_eq!(p.migration_files(), ["0001_first.sql"]);
+    assert_eq!(p.bytes("dev.db"), before);
+
+    // At head, it works.
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "--autogenerate",
+        "-m",
+        "second",
+    ]);
+    assert!(
+        out.stdout.trim().ends_with("0002_second.sql"),
+        "{}",
+        out.show()
+    );
+    let (up, down) = up_down(&p.read("migrations/0002_second.sql"));
+    assert!(up.contains(r#"ALTER TABLE "a" ADD COLUMN "b""#), "{up}");
+    assert!(
+        down.contains(r#"ALTER TABLE "a" DROP COLUMN "b""#),
+        "{down}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. upgrade / downgrade refusals
+
+fn two_migrations(p: &Proj) {
+    p.config("database = \"app.db\"\n");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, b TEXT);\n",
+    );
+    p.migration(
+        "0001_create_a.sql",
+        "create a",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+        "DROP TABLE a;",
+    );
+    p.migration(
+        "0002_add_b.sql",
+        "add b",
+        "ALTER TABLE a ADD COLUMN b TEXT;",
+        "ALTER TABLE a DROP COLUMN b;",
+    );
+}
+
+#[test]
+fn upgrade_to_an_unknown_version_is_refused() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.db(
+        "app.db",
+        "CREATE TABLE keep (x); INSERT INTO keep VALUES (1);",
+    );
+    let before = p.bytes("app.db");
+    let out = p.fail(&["upgrade", "-c", "kit.toml", "0009"]);
+    out.assert_stderr_has(&["0009"]);
+    assert_eq!(p.bytes("app.db"), before, "database unchanged");
+    p.fail(&["downgrade", "-c", "kit.toml", "0009"]);
+    assert_eq!(p.bytes("app.db"), before, "database unchanged");
+}
+
+#[test]
+fn upgrade_and_downgrade_to_a_version() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
+    let c = p.conn("app.db");
+    assert_eq!(applied(&c), ["0001"]);
+    assert_eq!(columns(&c, "a"), s(&["id"]));
+    drop(c);
+    p.ok(&["upgrade", "-c", "kit.toml", "head"]);
+    let c = p.conn("app.db");
+    assert_eq!(applied(&c), ["0001", "0002"]);
+    assert_eq!(columns(&c, "a"), s(&["id", "b"]));
+    c.execute("INSERT INTO a VALUES (1, 'x')", []).unwrap();
+    drop(c);
+    // Upgrading at head does nothing.
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    // downgrade VERSION keeps VERSION applied.
+    p.ok(&["downgrade", "-c", "kit.toml", "0001"]);
+    let c = p.conn("app.db");
+    assert_eq!(applied(&c), ["0001"]);
+    assert_eq!(columns(&c, "a"), s(&["id"]));
+    assert_eq!(query(&c, "SELECT id FROM a"), [[int(1)]]);
+    drop(c);
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    // downgrade -2 from head is base.
+    p.ok(&["downgrade", "-c", "kit.toml", "-2"]);
+    let c = p.conn("app.db");
+    assert!(applied(&c).is_empty());
+    assert!(!has_object(&c, "a"));
+    drop(c);
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    p.ok(&["downgrade", "-c", "kit.toml", "base"]);
+    let c = p.conn("app.db");
+    assert!(applied(&c).is_empty());
+    assert!(!has_object(&c, "a"));
+}
+
+#[test]
+fn a_migration_failing_halfway_is_rolled_back_and_not_recorded() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n");
+    p.migration(
+        "0001_half.sql",
+        "half",
+        "CREATE TABLE b (x INTEGER);\nINSERT INTO missing_table VALUES (1);",
+        "DROP TABLE b;",
+    );
+    p.db(
+        "app.db",
+        "CREATE TABLE keep (x); INSERT INTO keep VALUES (1);",
+    );
+    let out = p.fail(&["upgrade", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["missing_table"]);
+    let c = p.conn("app.db");
+    assert!(!has_object(&c, "b"), "the first statement was rolled back");
+    assert!(applied(&c).is_empty(), "not recorded");
+    assert_eq!(query(&c, "SELECT x FROM keep"), [[int(1)]]);
+}
+
+#[test]
+fn only_the_failing_migration_is_rolled_back() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n");
+    p.migration(
+        "0001_good.sql",
+        "good",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+        "DROP TABLE a;",
+    );
+    p.migration(
+        "0002_bad.sql",
+        "bad",
+        "CREATE TABLE b (x INTEGER);\nALTER TABLE nope ADD COLUMN y TEXT;",
+        "DROP TABLE b;",
+    );
+    p.empty_db("app.db");
+    let out = p.fail(&["upgrade", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["nope"]);
+    let c = p.conn("app.db");
+    assert_eq!(
+        applied(&c),
+        ["0001"],
+        "each migration in its own transaction"
+    );
+    assert!(has_object(&c, "a"));
+    assert!(!has_object(&c, "b"));
+}
+
+#[test]
+fn a_migration_without_an_up_marker_is_an_error_naming_the_file() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n");
+    p.write("migrations/0001_bare.sql", "CREATE TABLE a (x);\n");
+    p.empty_db("app.db");
+    let out = p.fail(&["upgrade", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["0001_bare.sql"]);
+    assert!(!has_object(&p.conn("app.db"), "a"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+#[test]
+fn check_passes_at_head_with_a_matching_schema() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    p.ok(&["check", "-c", "kit.toml"]);
+}
+
+#[test]
+fn check_detects_an_edited_applied_migration() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let f = p.read("migrations/0001_create_a.sql");
+    p.write(
+        "migrations/0001_create_a.sql",
+        &f.replace(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, z TEXT);",
+        ),
+    );
+    let out = p.fail(&["check", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["edited", "0001_create_a"]);
+}
+
+#[test]
+fn check_detects_a_missing_applied_migration() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    std::fs::remove_file(p.p("migrations/0002_add_b.sql")).unwrap();
+    let out = p.fail(&["check", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["missing", "0002"]);
+}
+
+#[test]
+fn check_detects_a_duplicate_version() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.migration(
+        "0002_other.sql",
+        "other",
+        "CREATE TABLE c (x);",
+        "DROP TABLE c;",
+    );
+    p.empty_db("app.db");
+    let out = p.fail(&["check", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["share version", "0002"]);
+}
+
+#[test]
+fn check_detects_a_database_behind_head() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
+    let out = p.fail(&["check", "-c", "kit.toml"]);
+    let low = out.stderr.to_lowercase();
+    assert!(
+        low.contains("behind") || low.contains("not up to date"),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn check_detects_migrations_that_do_not_give_the_schema() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, b TEXT);\nCREATE TABLE only_in_schema (x TEXT);\n",
+    );
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let out = p.fail(&["check", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["does not match", "only_in_schema"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// throwaway-reset refusals
+
+#[test]
+fn throwaway_reset_refuses_a_database_it_did_not_create() {
+    let p = Proj::new();
+    p.config(CONFIG);
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
+    p.db(
+        "temp.db",
+        "CREATE TABLE precious (x); INSERT INTO precious VALUES (42);",
+    );
+    let before = p.bytes("temp.db");
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["temp.db"]);
+    assert_eq!(p.bytes("temp.db"), before, "file untouched");
+
+    p.ok(&["throwaway-reset", "-c", "kit.toml", "--force"]);
+    let c = p.conn("temp.db");
+    assert!(!has_object(&c, "precious"));
+    assert!(has_object(&c, "kit_throwaway"));
+    assert_eq!(query(&c, "SELECT id FROM t"), [[int(1)]]);
+}
+
+#[test]
+fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
+    let p = Proj::new();
+    p.config(CONFIG);
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    let before = p.bytes("temp.db");
+
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX broken_idx ON nosuch(x);\n",
+    );
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["no such table", "nosuch", "broken_idx"]);
+    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY,);\n");
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["syntax error"]);
+    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+}
+
+#[test]
+fn throwaway_reset_with_a_broken_seed_leaves_the_previous_database() {
+    let p = Proj::new();
+    p.config(CONFIG);
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    let before = p.bytes("temp.db");
+    p.write(
+        "seed.sql",
+        "INSERT INTO t VALUES (2);\nINSERT INTO t (nope) VALUES (3);\n",
+    );
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["nope"]);
+    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+}
+
+#[test]
+fn throwaway_reset_runs_seed_files_in_order() {
+    let p = Proj::new();
+    p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed/1.sql\", \"seed/0.sql\"]\n");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n",
+    );
+    p.write("seed/1.sql", "INSERT INTO t VALUES (1, 'first');\n");
+    p.write("seed/0.sql", "UPDATE t SET v = 'second' WHERE id = 1;\n");
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    assert_eq!(
+        query(&p.conn("temp.db"), "SELECT id, v FROM t"),
+        [[int(1), text("second")]]
+    );
+}
+
+#[test]
+fn throwaway_reset_from_schema_records_every_migration_as_applied() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.config("database = \"temp.db\"\n");
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    let c = p.conn("temp.db");
+    assert_eq!(applied(&c), ["0001", "0002"]);
+    assert_eq!(columns(&c, "a"), s(&["id", "b"]));
+    drop(c);
+    let out = p.ok(&["current", "-c", "kit.toml"]);
+    assert!(out.stdout.contains("0002"), "{}", out.show());
+    p.ok(&["check", "-c", "kit.toml"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// config
+
+#[test]
+fn config_create_refuses_to_overwrite_without_force() {
+    let p = Proj::new();
+    p.write("kit.toml", "database = \"mine.db\"\n");
+    let out = p.fail(&["config-create", "kit.toml"]);
+    out.assert_stderr_has(&["kit.toml"]);
+    assert_eq!(p.read("kit.toml"), "database = \"mine.db\"\n");
+    p.ok(&["config-create", "kit.toml", "--force", "--db", "dev.db"]);
+    let t: toml::Table = toml::from_str(&p.read("kit.toml")).unwrap();
+    assert_eq!(t.get("database").and_then(|v| v.as_str()), Some("dev.db"));
+}
+
+#[test]
+fn config_with_an_unknown_key_names_it() {
+    let p = Proj::new();
+    p.write("schema.sql", "CREATE TABLE a (x);\n");
+    p.config("database = \"app.db\"\ndatabsae_typo = \"x\"\n");
+    let out = p.fail(&["current", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["databsae_typo"]);
+    p.config("database = \"app.db\"\n[throwaway]\nseeds = []\n");
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["seeds"]);
+    assert!(!p.exists("app.db"));
+}
+
+#[test]
+fn config_with_a_wrong_type_names_the_key() {
+    let p = Proj::new();
+    p.write("schema.sql", "CREATE TABLE a (x);\n");
+    p.config("database = 5\n");
+    let out = p.fail(&["current", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["database"]);
+    p.config("database = \"app.db\"\n[log]\nsql = \"yes\"\n");
+    let out = p.fail(&["current", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["sql"]);
+    p.config("database = \"app.db\"\n[throwaway]\nfrom = \"somewhere\"\n");
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["from"]);
+}
+
+#[test]
+fn missing_config_names_the_path() {
+    let p = Proj::new();
+    let out = p.fail(&["current", "-c", "nope.toml"]);
+    out.assert_stderr_has(&["nope.toml"]);
+    let out = p.fail(&["upgrade", "-c", "nope.toml"]);
+    out.assert_stderr_has(&["nope.toml"]);
+}
+
+#[test]
+fn config_paths_are_relative_to_the_config_and_db_to_the_cwd() {
+    let p = Proj::new();
+    p.write(
+        "sub/kit.toml",
+        "database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\n",
+    );
+    p.write(
+        "sub/schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+    );
+    p.write("sub/seed.sql", "INSERT INTO t VALUES (9);\n");
+    p.ok(&["throwaway-reset", "-c", "sub/kit.toml"]);
+    assert!(p.exists("sub/temp.db"));
+    assert!(!p.exists("temp.db"));
+    assert_eq!(
+        query(&p.conn("sub/temp.db"), "SELECT id FROM t"),
+        [[int(9)]]
+    );
+    p.ok(&["throwaway-reset", "-c", "sub/kit.toml", "--db", "other.db"]);
+    assert!(p.exists("other.db"));
+    assert!(!p.exists("sub/other.db"));
+    assert_eq!(query(&p.conn("other.db"), "SELECT id FROM t"), [[int(9)]]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. --sql
+
+#[test]
+fn upgrade_and_downgrade_sql_print_and_change_nothing() {
+    let p = Proj::new();
+    two_migrations(&p);
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "--sql"]);
+    let low = out.stdout.to_lowercase();
+    assert!(low.contains("create table a"), "{}", out.show());
+    assert!(low.contains("add column b"), "{}", out.show());
+    assert!(low.contains("kit_migrations"), "{}", out.show());
+    assert!(
+        out.stdout.contains("0001") && out.stdout.contains("0002"),
+        "{}",
+        out.show()
+    );
+    assert!(!p.exists("app.db"), "--sql creates no database");
+    for ext in ["-journal", "-wal", "-shm"] {
+        assert!(!p.exists(&format!("app.db{ext}")));
+    }
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "0001", "--sql"]);
+    let low = out.stdout.to_lowercase();
+    assert!(low.contains("create table a"), "{}", out.show());
+    assert!(!low.contains("add column"), "{}", out.show());
+    assert!(!p.exists("app.db"));
+
+    p.empty_db("app.db");
+    p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
+    let before = p.bytes("app.db");
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "--sql"]);
+    let low = out.stdout.to_lowercase();
+    assert!(low.contains("add column b"), "{}", out.show());
+    assert!(
+        !low.contains("create table a"),
+        "only pending:\n{}",
+        out.show()
+    );
+    assert_eq!(p.bytes("app.db"), before);
+
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let before = p.bytes("app.db");
+    let out = p.ok(&["downgrade", "-c", "kit.toml", "base", "--sql"]);
+    let low = out.stdout.to_lowercase();
+    assert!(low.contains("drop column"), "{}", out.show());
+    assert!(low.contains("drop table"), "{}", out.show());
+    assert!(low.contains("kit_migrations"), "{}", out.show());
+    assert!(
+        low.find("drop column").unwrap() < low.find("drop table").unwrap(),
+        "newest first:\n{}",
+        out.show()
+    );
+    let out = p.ok(&["downgrade", "-c", "kit.toml", "-1", "--sql"]);
+    let low = out.stdout.to_lowercase();
+    assert!(low.contains("drop column"), "{}", out.show());
+    assert!(!low.contains("drop table"), "{}", out.show());
+    assert_eq!(p.bytes("app.db"), before, "--sql changes nothing");
+    assert_eq!(applied(&p.conn("app.db")), ["0001", "0002"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. current and history
+
+#[test]
+fn current_and_history_follow_upgrades() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.empty_db("app.db");
+    let cur = |p: &Proj| {
+        p.ok(&["current", "-c", "kit.toml"])
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let hist = |p: &Proj| -> Vec<String> {
+        p.ok(&["history", "-c", "kit.toml"])
+            .stdout
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(cur(&p), "base");
+    let h = hist(&p);
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert!(h[0].starts_with("[ ] 0001 create a"), "{h:?}");
+    assert!(h[1].starts_with("[ ] 0002 add b"), "{h:?}");
+
+    p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
+    assert_eq!(cur(&p), "0001");
+    let h = hist(&p);
+    assert!(h[0].starts_with("[x] 0001 create a"), "{h:?}");
+    assert!(h[1].starts_with("[ ] 0002 add b"), "{h:?}");
+
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    assert_eq!(cur(&p), "0002 (head)");
+    let h = hist(&p);
+    assert!(h[0].starts_with("[x] 0001 create a"), "{h:?}");
+    assert!(h[1].starts_with("[x] 0002 add b"), "{h:?}");
+
+    p.ok(&["downgrade", "-c", "kit.toml", "base"]);
+    assert_eq!(cur(&p), "base");
+    let h = hist(&p);
+    assert!(h.iter().all(|l| l.starts_with("[ ]")), "{h:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. throwaway from migrations
+
+#[test]
+fn throwaway_reset_from_migrations_replays_them() {
+    let p = Proj::new();
+    two_migrations(&p);
+    p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\nfrom = \"migrations\"\n");
+    // The schema file differs: it must not be used.
+    p.write("schema.sql", "CREATE TABLE from_schema_only (x);\n");
+    p.write("seed.sql", "INSERT INTO a (id, b) VALUES (1, 'seeded');\n");
+    let out = p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["kit: reset"]);
+    let c = p.conn("temp.db");
+    assert!(!has_object(&c, "from_schema_only"));
+    assert_eq!(objects(&c), ty(&[("table", "a")]));
+    assert_eq!(columns(&c, "a"), s(&["id", "b"]));
+    assert_eq!(query(&c, "SELECT id, b FROM a"), [[int(1), text("seeded")]]);
+    assert_eq!(applied(&c), ["0001", "0002"]);
+    assert!(has_object(&c, "kit_throwaway"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. --watch
+
+/// Kills the child when dropped, so a failing assertion does not leave it running.
+struct Watcher {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watcher {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn assert_running(&mut self) {
+        let st = self.child.try_wait().unwrap();
+        assert!(st.is_none(), "--watch exited ({st:?}):\n{}", self.log());
+    }
+}
+
+/// Polls `f` every 50 ms for up to 10 s.
+fn wait_for(w: &mut Watcher, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if f() {
+            return;
+        }
+        w.assert_running();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}; kit's stderr:\n{}", w.log());
+}
+
+/// Reads a value from the database if it can be opened right now (it may be mid-reset).
+fn try_query(path: &Path, sql: &str) -> Option<Vec<Vec<Value>>> {
+    if !path.exists() {
+        return None;
+    }
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let mut st = c.prepare(sql).ok()?;
+    let n = st.column_count();
+    let rows = st
+        .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .ok()?
+        .collect::<Result<Vec<Vec<Value>>, _>>()
+        .ok()?;
+    Some(rows)
+}
+
+fn table_exists(path: &Path, name: &str) -> bool {
+    try_query(
+        path,
+        &format!("SELECT 1 FROM sqlite_schema WHERE name = '{name}'"),
+    )
+    .is_some_and(|r| !r.is_empty())
+}
+
+#[test]
+fn watch_resets_on_changes_and_survives_errors() {
+    let p = Proj::new();
+    p.config(CONFIG);
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
+    let log = p.p("watch.log");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
+        .current_dir(p.dir.path())
+        .args(["throwaway-reset", "-c", "kit.toml", "--watch"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut w = Watcher { child, log };
+    let db = p.p("temp.db");
+
+    wait_for(&mut w, "the first reset", || {
+        table_exists(&db, "kit_throwaway") && table_exists(&db, "t")
+    });
+    // Give the watcher a moment to start watching.
+    std::thread::sleep(Duration::from_millis(500));
+
+    // A new table in the schema appears in the database.
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\n",
+    );
+    wait_for(&mut w, "table extra", || table_exists(&db, "extra"));
+    assert_eq!(try_query(&db, "SELECT id FROM t"), Some(vec![vec![int(1)]]));
+
+    // A broken schema: the error is printed, kit keeps running, the database stays.
+    let errors_before = w.log().matches("error").count();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE broken (,);\n",
+    );
+    wait_for(&mut w, "the error to be printed", || {
+        w_log_errors(&p.p("watch.log")) > errors_before
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    w.assert_running();
+    assert!(table_exists(&db, "extra"), "previous database kept");
+
+    // Fixed: it recovers.
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE extra2 (y TEXT);\n",
+    );
+    wait_for(&mut w, "table extra2", || table_exists(&db, "extra2"));
+
+    // A seed change triggers a reset too.
+    p.write("seed.sql", "INSERT INTO t VALUES (1), (2);\n");
+    wait_for(&mut w, "the new seed row", || {
+        try_query(&db, "SELECT count(*) FROM t") == Some(vec![vec![int(2)]])
+    });
+    w.assert_running();
+}
+
+fn w_log_errors(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .matches("error")
+        .count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. log.sql
+
+#[test]
+fn log_sql_echoes_statements_during_upgrade() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n[log]\nsql = true\n");
+    p.migration(
+        "0001_first.sql",
+        "first",
+        "CREATE TABLE logged_table (id INTEGER PRIMARY KEY);\nCREATE INDEX logged_idx ON logged_table(id);",
+        "DROP TABLE logged_table;",
+    );
+    p.empty_db("app.db");
+    let out = p.ok(&["upgrade", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["CREATE TABLE logged_table", "CREATE INDEX logged_idx"]);
+    let out = p.ok(&["downgrade", "-c", "kit.toml", "base"]);
+    out.assert_stderr_has(&["DROP TABLE logged_table"]);
+
+    // Without log.sql, statements are not echoed.
+    p.config("database = \"app.db\"\n");
+    let out = p.ok(&["upgrade", "-c", "kit.toml"]);
+    assert!(
+        !out.stderr.contains("CREATE TABLE logged_table"),
+        "{}",
+        out.show()
+    );
+    assert!(has_object(&p.conn("app.db"), "logged_table"));
+}
