@@ -73,6 +73,26 @@ struct RawLog {
     sql: bool,
 }
 
+/// The dotted key (`log.sql`) of the `key = value` line holding byte `offset` of a TOML text.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |p| p + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}
+
 fn default_schema() -> String {
     "schema.sql".into()
 }
@@ -115,7 +135,10 @@ impl Config {
         })?;
         let raw: RawConfig = toml::from_str(&text).map_err(|e| Error::Database {
             path: shown.clone(),
-            message: format!("invalid config: {}", e.to_string().trim_end()),
+            message: match e.span().and_then(|s| key_at(&text, s.start)) {
+                Some(key) => format!("invalid config: key `{key}`: {}", e.to_string().trim_end()),
+                None => format!("invalid config: {}", e.to_string().trim_end()),
+            },
         })?;
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let resolve = |p: &str| base.join(p);
@@ -186,10 +209,10 @@ mod tests {
     fn unknown_keys_and_wrong_types_name_the_key() {
         let (_d, p) = write("database = \"a.db\"\n[throwaway]\nseeds = []\n");
         let e = Config::load(&p, None).unwrap_err().to_string();
-        assert!(e.contains("seeds"), "{e}");
+        assert!(e.contains("key `throwaway.seeds`"), "{e}");
         let (_d, p) = write("database = \"a.db\"\n[log]\nsql = \"yes\"\n");
         let e = Config::load(&p, None).unwrap_err().to_string();
-        assert!(e.contains("sql") && e.contains("invalid type"), "{e}");
+        assert!(e.contains("key `log.sql`") && e.contains("invalid type"), "{e}");
         let (_d, p) = write("database = \"a.db\"\n[throwaway]\nfrom = \"files\"\n");
         let e = Config::load(&p, None).unwrap_err().to_string();
         assert!(e.contains("from") || e.contains("files"), "{e}");

@@ -152,24 +152,18 @@ pub fn load_schema(sql: &str, origin: &str) -> Result<(Connection, Schema)> {
 /// Runs a script statement by statement; a failure reports SQLite's message, the statement and
 /// its line in `origin`.
 pub fn run_script(conn: &Connection, sql: &str, origin: &str) -> Result<()> {
-    let pieces = split_statements(sql).map_err(|e| {
-        let (line, column) = crate::sql::line_col(sql, e.offset);
-        Error::Syntax {
-            message: format!("{origin}: {}", e.message),
-            line,
-            column,
-            statement: String::new(),
-        }
+    let pieces = split_statements(sql).map_err(|e| Error::Script {
+        origin: origin.to_string(),
+        line: crate::sql::line_col(sql, e.offset).0,
+        message: e.message,
+        statement: String::new(),
     })?;
     for p in pieces {
-        conn.execute_batch(&p.text).map_err(|e| {
-            let (line, column) = crate::sql::line_col(sql, p.offset);
-            Error::Syntax {
-                message: format!("{origin}: {}", sqlite_message(&e)),
-                line,
-                column,
-                statement: p.text.clone(),
-            }
+        conn.execute_batch(&p.text).map_err(|e| Error::Script {
+            origin: origin.to_string(),
+            line: crate::sql::line_col(sql, p.offset).0,
+            message: sqlite_message(&e),
+            statement: p.text.clone(),
         })?;
     }
     Ok(())

@@ -17,6 +17,18 @@ pub enum Error {
         /// The statement (or its start) that failed.
         statement: String,
     },
+    /// SQLite refused a statement of a schema, seed or other SQL file.
+    #[error("{origin}, line {line}: {message}\n  in: {statement}")]
+    Script {
+        /// The file (or other source) of the statement.
+        origin: String,
+        /// 1-based line of the statement's start.
+        line: usize,
+        /// SQLite's message.
+        message: String,
+        /// The statement.
+        statement: String,
+    },
     /// A statement kind or form kit does not handle.
     #[error("unsupported statement: {what}\n  in: {statement}\n  hint: {hint}")]
     Unsupported {

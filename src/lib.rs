@@ -7,6 +7,9 @@
 //! one table into a single copy, and does natively (without a copy) what SQLite can do in place.
 //!
 //! The data flow is one way: text -> [`statements`] -> [`ops`] -> [`plan`] -> [`apply`].
+//! Around that engine sits the schema-as-code workflow: [`diff`] (schema x schema -> portable
+//! statements), [`migrate`] (migration files, the version table, upgrade and downgrade),
+//! [`throwaway`] (the recreate-in-one-command database) and [`config`] (the TOML file).
 //!
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
