@@ -5,11 +5,12 @@
 //! definitions are compared token by token, identifiers unquoted and case-folded. Each change
 //! carries its inverse (for a migration's down part) and, when it destroys data, what it loses.
 //!
-//! Statements come out grouped per table, in an order that works on SQLite and PostgreSQL alike:
-//! dependent views, triggers and indexes are dropped first; then, table by table, constraints are
-//! dropped (under their pre-rename names, which both systems agree on), the table and its columns
-//! renamed, columns dropped, added and altered, and constraints added; new tables, indexes,
-//! views and triggers come last.
+//! Statements come out in an order that works on SQLite and PostgreSQL alike: views, triggers
+//! and indexes that go or change are dropped first; then constraints are dropped (under their
+//! pre-rename names, which both systems agree on); tables that go are dropped (children first);
+//! tables and columns are renamed; new tables are created; then, table by table, columns are
+//! dropped, added and altered and constraints added; new indexes, views and triggers come last.
+//! The engine batches each table's ALTERs into at most one rebuild.
 
 use crate::error::{Error, Result};
 use crate::schema::{
@@ -608,11 +609,35 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         }
     }
 
-    // 2. Tables that go.
-    for t in &live_tables {
-        if kept(&t.name) {
-            continue;
-        }
+    // 2. Kept tables: their constraint drops; then tables that go; then renames.
+    let mut phases = Phases::default();
+    for (live, target) in &source {
+        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
+        table_changes(lt, tt, &mapper, &mut phases, &mut d.notes)?;
+    }
+    d.changes.append(&mut phases.drops);
+    let mut going: Vec<&Table> = live_tables
+        .iter()
+        .copied()
+        .filter(|t| !kept(&t.name))
+        .collect();
+    // Children before their parents, so no dropped table is still referenced when it goes.
+    let mut ordered: Vec<&Table> = Vec::new();
+    while !going.is_empty() {
+        let referenced = |t: &Table, among: &[&Table]| {
+            among.iter().any(|c| {
+                !c.name.eq_ignore_ascii_case(&t.name)
+                    && c.foreign_keys()
+                        .iter()
+                        .any(|(_, r)| r.table.eq_ignore_ascii_case(&t.name))
+            })
+        };
+        let pick = (0..going.len())
+            .find(|&i| !referenced(going[i], &going))
+            .unwrap_or(0); // a cycle: any order, the engine reports what blocks it
+        ordered.push(going.remove(pick));
+    }
+    for t in ordered {
         let mut inverse = vec![t.stored_sql.clone()];
         inverse.extend(from.indexes_on(&t.name).filter_map(|i| i.sql.clone()));
         inverse.extend(from.triggers_on(&t.name).map(|tr| tr.sql.clone()));
@@ -626,14 +651,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             )),
         });
     }
+    d.changes.append(&mut phases.renames);
 
-    // 3. Tables that stay: one group of ALTER TABLE statements each.
-    for (live, target) in &source {
-        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
-        table_changes(lt, tt, &mapper, &mut d)?;
-    }
-
-    // 4. New tables, then indexes, views and triggers.
+    // 3. New tables (after the renames, so their foreign keys name tables as they are now).
     for t in to.tables.values() {
         if ignored(to, &t.name) || source.iter().any(|(_, n)| n.eq_ignore_ascii_case(&t.name)) {
             continue;
@@ -674,14 +694,32 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             });
         }
     }
+
+    // 4. The rest of each kept table's changes, then new indexes, views and triggers.
+    d.changes.append(&mut phases.rest);
     d.changes.extend(create_indexes);
     d.changes.extend(create_views);
     d.changes.extend(create_triggers);
     Ok(d)
 }
 
+/// A kept table's statements, by phase: constraint drops (under pre-rename names), renames, and
+/// the rest (columns dropped, added and altered, constraints added).
+#[derive(Default)]
+struct Phases {
+    drops: Vec<Change>,
+    renames: Vec<Change>,
+    rest: Vec<Change>,
+}
+
 /// The ALTER TABLE statements that turn live table `lt` into target table `tt`.
-fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Result<()> {
+fn table_changes(
+    lt: &Table,
+    tt: &Table,
+    mapper: &Mapper,
+    out: &mut Phases,
+    notes: &mut Vec<String>,
+) -> Result<()> {
     let old = lt.name.as_str();
     let new = tt.name.as_str();
     if lt.strict != tt.strict || lt.without_rowid != tt.without_rowid {
@@ -754,7 +792,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         } else {
             format!("ADD {}", lc.body)
         };
-        d.changes.push(Change {
+        out.drops.push(Change {
             sql: alter(old, format!("DROP CONSTRAINT {}", quote_ident(&lc.name))),
             inverse: vec![alter(old, add)],
             loses: None,
@@ -764,7 +802,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
 
     // Renames.
     if !old.eq_ignore_ascii_case(new) {
-        d.changes.push(Change {
+        out.renames.push(Change {
             sql: alter(old, format!("RENAME TO {}", quote_ident(new))),
             inverse: vec![alter(new, format!("RENAME TO {}", quote_ident(old)))],
             loses: None,
@@ -773,7 +811,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
     }
     for c in &lt.columns {
         if let (Some(_), Some(t)) = (renamed(&c.name), target_of(c)) {
-            d.changes.push(Change {
+            out.renames.push(Change {
                 sql: alter(
                     new,
                     format!(
@@ -799,7 +837,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
     // Columns that go, then columns that come.
     for c in &dropped {
         let generated = c.generated().is_some();
-        d.changes.push(Change {
+        out.rest.push(Change {
             sql: alter(new, format!("DROP COLUMN {}", quote_ident(&c.name))),
             inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(c)))],
             loses: (!generated).then(|| format!("column \"{}\".\"{}\" and its values", new, c.name)),
@@ -812,7 +850,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         });
     }
     for c in &added {
-        d.changes.push(Change {
+        out.rest.push(Change {
             sql: alter(new, format!("ADD COLUMN {}", col_def(c))),
             inverse: vec![alter(new, format!("DROP COLUMN {}", quote_ident(&c.name)))],
             loses: None,
@@ -829,13 +867,13 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         {
             if lc.generated().is_some() && tc.generated().is_some() {
                 // A generated column holds no data of its own: drop it and add it back.
-                d.changes.push(Change {
+                out.rest.push(Change {
                     sql: alter(new, format!("DROP COLUMN {q}")),
                     inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(lc)))],
                     loses: None,
                     inverse_note: None,
                 });
-                d.changes.push(Change {
+                out.rest.push(Change {
                     sql: alter(new, format!("ADD COLUMN {}", col_def(tc))),
                     inverse: vec![alter(new, format!("DROP COLUMN {q}"))],
                     loses: None,
@@ -854,7 +892,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         let (lcoll, tcoll) = (collation(lc), collation(tc));
         if norm_type(&lc.type_text) != norm_type(&tc.type_text) || lcoll != tcoll {
             if tc.type_text.trim().is_empty() || lc.type_text.trim().is_empty() {
-                d.notes.push(format!(
+                notes.push(format!(
                     "column \"{new}\".\"{name}\": declared type \"{}\" -> \"{}\": a column without a declared type has no portable ALTER; rebuild it by hand",
                     lc.type_text, tc.type_text
                 ));
@@ -867,7 +905,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
                     }
                     s
                 };
-                d.changes.push(Change {
+                out.rest.push(Change {
                     sql: alter(new, with(tc.type_text.trim(), &tcoll, &lcoll)),
                     inverse: vec![alter(new, with(lc.type_text.trim(), &lcoll, &tcoll))],
                     loses: None,
@@ -881,7 +919,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
             } else {
                 ("DROP NOT NULL", "SET NOT NULL")
             };
-            d.changes.push(Change {
+            out.rest.push(Change {
                 sql: alter(new, format!("ALTER COLUMN {q} {up}")),
                 inverse: vec![alter(new, format!("ALTER COLUMN {q} {down}"))],
                 loses: None,
@@ -894,7 +932,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
                 Some(v) => format!("ALTER COLUMN {q} SET DEFAULT {v}"),
                 None => format!("ALTER COLUMN {q} DROP DEFAULT"),
             };
-            d.changes.push(Change {
+            out.rest.push(Change {
                 sql: alter(new, set(td)),
                 inverse: vec![alter(new, set(ld))],
                 loses: None,
@@ -903,7 +941,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         }
         let auto = |t: &Table| t.autoincrement();
         if auto(lt) != auto(tt) && lc.name.eq_ignore_ascii_case(&lt.primary_key().concat()) {
-            d.notes.push(format!(
+            notes.push(format!(
                 "table \"{new}\": AUTOINCREMENT differs; it has no portable ALTER and is left as it is"
             ));
         }
@@ -919,7 +957,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         } else {
             format!("ADD {}", tc.body)
         };
-        d.changes.push(Change {
+        out.rest.push(Change {
             sql: alter(new, add),
             inverse: vec![alter(new, format!("DROP CONSTRAINT {}", quote_ident(&tc.name)))],
             loses: None,
@@ -943,7 +981,7 @@ fn table_changes(lt: &Table, tt: &Table, mapper: &Mapper, d: &mut Diff) -> Resul
         .skip_while(|c| !is_added(&c.name))
         .all(|c| is_added(&c.name));
     if live_order != target_order || !new_at_end {
-        d.notes.push(format!(
+        notes.push(format!(
             "table \"{new}\": the column order differs from the schema; ALTER TABLE adds columns at the end on SQLite and PostgreSQL alike, so the order is left as it is"
         ));
     }

@@ -232,6 +232,18 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         .query_row("PRAGMA schema_version", [], |r| r.get(0))
         .map_err(|e| Error::sqlite("reading schema_version", e))?;
     let views_before = p.working_views();
+    let texts_before: Vec<(String, String)> = p
+        .schema
+        .views
+        .values()
+        .map(|v| (v.name.clone(), v.sql.clone()))
+        .chain(
+            p.schema
+                .triggers
+                .values()
+                .map(|t| (t.name.clone(), t.sql.clone())),
+        )
+        .collect();
     for st in statements {
         match st {
             Statement::Alter { alter, text } => {
@@ -284,9 +296,12 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                 column,
             } => {
                 let affected = p.affected_tables(text);
-                if *ddl {
+                if *ddl && !is_table_ddl(text) {
                     p.flush_all()?;
                 } else {
+                    // CREATE/DROP TABLE and DML only separate the batches of the tables they
+                    // name or reach, so a table's ALTERs around them still make one rebuild.
+                    let named = idents(text);
                     // A statement that reads or writes a table (directly, through a view, a
                     // trigger or a foreign-key action) separates that table's batches.
                     let hit: Vec<usize> = (0..p.batches.len())
@@ -294,6 +309,8 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                             let b = &p.batches[i];
                             affected.contains(&b.name_now.to_lowercase())
                                 || affected.contains(&b.start_name.to_lowercase())
+                                || named.contains(&b.name_now.to_lowercase())
+                                || named.contains(&b.start_name.to_lowercase())
                         })
                         .collect();
                     for i in hit.into_iter().rev() {
@@ -306,6 +323,25 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         }
     }
     p.flush_all()?;
+    // SQLite turns a double-quoted name that no longer resolves into a string when it rewrites
+    // a view or trigger ("quotefix"): a dropped column would silently become its own name.
+    for (name, before) in &texts_before {
+        let after = p
+            .schema
+            .views
+            .get(name)
+            .map(|v| &v.sql)
+            .or_else(|| p.schema.triggers.get(name).map(|t| &t.sql));
+        if let Some(ident) = after.and_then(|a| identifier_became_string(before, a)) {
+            return Err(Error::refused(
+                name,
+                format!(
+                    "\"{name}\" names \"{ident}\", which the change removes (SQLite would silently turn it into the string '{ident}')"
+                ),
+                "drop or change the view or trigger in the same change, before the column goes",
+            ));
+        }
+    }
     // Views that worked before must still work, and keep their columns (a `SELECT *` view
     // would silently lose a dropped column; PostgreSQL refuses the drop).
     let views_after = p.working_views();
@@ -357,6 +393,29 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         .filter(|t| p.any_table(t).is_some())
         .collect();
     Ok(p.plan)
+}
+
+/// The name of a double-quoted identifier of `before` that is a single-quoted string at the same
+/// place in `after`, if any.
+fn identifier_became_string(before: &str, after: &str) -> Option<String> {
+    use crate::sql::Tok;
+    let (b, a) = (crate::sql::lex(before).ok()?, crate::sql::lex(after).ok()?);
+    if b.len() != a.len() {
+        return None;
+    }
+    b.iter().zip(&a).find_map(|(x, y)| {
+        (x.kind == Tok::Quoted && y.kind == Tok::Str).then(|| crate::sql::unquote(x.text(before)))
+    })
+}
+
+/// True for `CREATE [TEMP] TABLE` and `DROP TABLE` (not virtual tables, indexes, views or triggers).
+fn is_table_ddl(text: &str) -> bool {
+    let Ok(toks) = crate::sql::lex(text) else {
+        return false;
+    };
+    let kw = |i: usize, k: &str| toks.get(i).is_some_and(|t| t.is_kw(text, k));
+    (kw(0, "create") && (kw(1, "table") || (kw(1, "temp") || kw(1, "temporary")) && kw(2, "table")))
+        || (kw(0, "drop") && kw(1, "table"))
 }
 
 struct Batch {
