@@ -722,31 +722,6 @@ fn table_changes(
 ) -> Result<()> {
     let old = lt.name.as_str();
     let new = tt.name.as_str();
-    if lt.strict != tt.strict || lt.without_rowid != tt.without_rowid {
-        let what = |t: &Table| {
-            let mut v = Vec::new();
-            if t.strict {
-                v.push("STRICT");
-            }
-            if t.without_rowid {
-                v.push("WITHOUT ROWID");
-            }
-            if v.is_empty() {
-                "neither STRICT nor WITHOUT ROWID".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        return Err(Error::Unsupported {
-            what: format!(
-                "table \"{new}\" changes its table options (database: {}; schema: {})",
-                what(lt),
-                what(tt)
-            ),
-            statement: tt.stored_sql.clone(),
-            hint: "no portable ALTER TABLE exists for STRICT or WITHOUT ROWID: write a migration that creates the new table, copies the rows with INSERT ... SELECT, drops the old one and renames the new one".into(),
-        });
-    }
     let col_map = mapper.for_tables(&[lt.name.clone()]);
     let renamed = |c: &str| col_map(&c.to_lowercase());
     // The target column a live column becomes, if it stays.
@@ -832,6 +807,29 @@ fn table_changes(
                 inverse_note: None,
             });
         }
+    }
+
+    // Table options are switched off first and on last, so that a STRICT table's column types
+    // and a WITHOUT ROWID table's key are in place when the option is checked.
+    let option = |on: bool, which: &str| {
+        let (up, down) = match (which, on) {
+            ("strict", true) => ("SET STRICT", "SET NOT STRICT"),
+            ("strict", false) => ("SET NOT STRICT", "SET STRICT"),
+            (_, true) => ("SET WITHOUT ROWID", "SET WITH ROWID"),
+            (_, false) => ("SET WITH ROWID", "SET WITHOUT ROWID"),
+        };
+        Change {
+            sql: alter(new, up.to_string()),
+            inverse: vec![alter(new, down.to_string())],
+            loses: None,
+            inverse_note: None,
+        }
+    };
+    if lt.strict && !tt.strict {
+        out.rest.push(option(false, "strict"));
+    }
+    if lt.without_rowid && !tt.without_rowid {
+        out.rest.push(option(false, "rowid"));
     }
 
     // Columns that go, then columns that come.
@@ -963,6 +961,12 @@ fn table_changes(
             loses: None,
             inverse_note: None,
         });
+    }
+    if !lt.without_rowid && tt.without_rowid {
+        out.rest.push(option(true, "rowid"));
+    }
+    if !lt.strict && tt.strict {
+        out.rest.push(option(true, "strict"));
     }
     let live_order: Vec<String> = lt
         .columns

@@ -74,6 +74,18 @@ pub enum Op {
         /// The constraint, with its text.
         constraint: TableConstraint,
     },
+    /// `SET STRICT` / `SET NOT STRICT` (a kit extension for SQLite; PostgreSQL has no such
+    /// table option, so a PostgreSQL run skips it).
+    SetStrict {
+        /// The table becomes STRICT (`false`: stops being STRICT).
+        on: bool,
+    },
+    /// `SET WITHOUT ROWID` / `SET WITH ROWID` (a kit extension for SQLite, skipped on
+    /// PostgreSQL).
+    SetWithoutRowid {
+        /// The table becomes WITHOUT ROWID (`false`: gets a rowid again).
+        on: bool,
+    },
     /// `DROP CONSTRAINT [IF EXISTS] n`.
     DropConstraint {
         /// The constraint's explicit or default name.
@@ -147,6 +159,10 @@ impl Op {
                 format!("ALTER COLUMN {} DROP DEFAULT", quote_ident(column))
             }
             Op::AddConstraint { constraint } => format!("ADD {}", constraint.text),
+            Op::SetStrict { on: true } => "SET STRICT".into(),
+            Op::SetStrict { on: false } => "SET NOT STRICT".into(),
+            Op::SetWithoutRowid { on: true } => "SET WITHOUT ROWID".into(),
+            Op::SetWithoutRowid { on: false } => "SET WITH ROWID".into(),
             Op::DropConstraint { name, if_exists } => {
                 format!(
                     "DROP CONSTRAINT {}{}",

@@ -328,6 +328,27 @@ fn parse_action(c: &mut Cur) -> Result<Op> {
         c.done()?;
         return Ok(Op::DropColumn { column, if_exists });
     }
+    if c.eat_kw("set") {
+        // kit's SQLite-only table options.
+        let op = if c.eat_kw("strict") {
+            Op::SetStrict { on: true }
+        } else if c.eat_kw("not") {
+            c.expect_kw("strict")?;
+            Op::SetStrict { on: false }
+        } else if c.eat_kw("without") {
+            c.expect_kw("rowid")?;
+            Op::SetWithoutRowid { on: true }
+        } else if c.eat_kw("with") {
+            c.expect_kw("rowid")?;
+            Op::SetWithoutRowid { on: false }
+        } else {
+            return Err(c.err(
+                "expected STRICT, NOT STRICT, WITHOUT ROWID or WITH ROWID after SET",
+            ));
+        };
+        c.done()?;
+        return Ok(op);
+    }
     if c.eat_kw("rename") {
         if c.eat_kw("to") {
             let to = c.ident("a new table name")?;

@@ -22,6 +22,93 @@ impl Planner {
                 .ok_or_else(|| unknown_column(&tn, c, text))
         };
         match op {
+            Op::SetStrict { on } => {
+                if t.strict == *on {
+                    return Ok(Path::Native); // nothing to do
+                }
+                t.strict = *on;
+                t.tail = table_options(t);
+                if *on {
+                    for (i, c) in t.columns.iter().enumerate() {
+                        let ty = c.type_text.trim().to_ascii_uppercase();
+                        if !STRICT_TYPES.contains(&ty.as_str()) {
+                            return Err(Error::refused(
+                                &tn,
+                                format!(
+                                    "column \"{}\" has type {}, which a STRICT table does not accept",
+                                    c.name,
+                                    if ty.is_empty() { "(none)".to_string() } else { c.type_text.clone() }
+                                ),
+                                "change it first with ALTER COLUMN ... TYPE INT, INTEGER, REAL, TEXT, BLOB or ANY, in the same change",
+                            ));
+                        }
+                        if ty == "ANY" || c.generated().is_some() {
+                            continue;
+                        }
+                        if let Some(src) = &sources[i].value {
+                            checks.push(rows_check(
+                                t,
+                                &format!("column \"{}\" holds values a STRICT {ty} column cannot", c.name),
+                                &format!("NOT kit_strict_ok({src}, {})", quote_str(&ty)),
+                                "convert the values first (UPDATE ... SET c = CAST(c AS ...))",
+                            ));
+                        }
+                    }
+                }
+                Ok(Path::Rebuild)
+            }
+            Op::SetWithoutRowid { on } => {
+                if t.without_rowid == *on {
+                    return Ok(Path::Native); // nothing to do
+                }
+                if *on {
+                    let pk = t.primary_key();
+                    if pk.is_empty() {
+                        return Err(Error::refused(
+                            &tn,
+                            "a WITHOUT ROWID table needs a PRIMARY KEY".to_string(),
+                            "add one first (ALTER TABLE ... ADD PRIMARY KEY (...)), in the same change",
+                        ));
+                    }
+                    if t.autoincrement() {
+                        return Err(Error::refused(
+                            &tn,
+                            "AUTOINCREMENT needs a rowid, so the table cannot be WITHOUT ROWID".to_string(),
+                            "drop AUTOINCREMENT first (ALTER COLUMN ... TYPE INTEGER keeps the key)",
+                        ));
+                    }
+                    let nulls: Vec<String> = pk
+                        .iter()
+                        .filter_map(|k| t.column(k).map(|(i, _)| i))
+                        .filter_map(|i| sources[i].value.clone())
+                        .map(|v| format!("{v} IS NULL"))
+                        .collect();
+                    if !nulls.is_empty() {
+                        checks.push(rows_check(
+                            t,
+                            "PRIMARY KEY columns of a WITHOUT ROWID table cannot hold NULL",
+                            &nulls.join(" OR "),
+                            "fill or delete those rows first",
+                        ));
+                    }
+                    t.without_rowid = true;
+                } else {
+                    t.without_rowid = false;
+                    if let Some(alias) = t.rowid_alias() {
+                        let (i, _) = t.column(&alias.name.clone()).unwrap_or((0, alias));
+                        if let Some(src) = sources[i].value.clone() {
+                            checks.push(rows_check(
+                                t,
+                                &format!("column \"{}\" becomes the rowid (INTEGER PRIMARY KEY), which holds only integers", t.columns[i].name),
+                                &format!("NOT kit_strict_ok({src}, 'INTEGER')"),
+                                "convert or remove the rows whose key is not an integer first",
+                            ));
+                        }
+                    }
+                }
+                t.tail = table_options(t);
+                Ok(Path::Rebuild)
+            }
             Op::AddColumn {
                 column,
                 if_not_exists,
@@ -639,6 +726,25 @@ pub(super) fn key_expr(t: &Table) -> String {
     match t.rowid_name() {
         Some(r) => format!("'rowid=' || {r}"),
         None => "'?'".to_string(),
+    }
+}
+
+/// The type names a STRICT table accepts.
+const STRICT_TYPES: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
+
+/// The text after a table's closing parenthesis for its options.
+fn table_options(t: &Table) -> String {
+    let mut opts = Vec::new();
+    if t.strict {
+        opts.push("STRICT");
+    }
+    if t.without_rowid {
+        opts.push("WITHOUT ROWID");
+    }
+    if opts.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", opts.join(", "))
     }
 }
 

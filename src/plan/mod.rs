@@ -1041,7 +1041,7 @@ fn op_mentions(op: &Op, name: &str) -> bool {
         Op::AddConstraint { constraint } => mentions(&constraint.text, name),
         Op::DropConstraint { .. } => true,
         Op::RenameColumn { from, to } => eq(from) || eq(to),
-        Op::RenameTable { .. } => false,
+        Op::RenameTable { .. } | Op::SetStrict { .. } | Op::SetWithoutRowid { .. } => false,
     }
 }
 
@@ -1063,6 +1063,8 @@ fn is_noop(op: &Op, t: &Table) -> bool {
             .named_constraints()
             .iter()
             .any(|n| n.name.eq_ignore_ascii_case(name)),
+        Op::SetStrict { on } => t.strict == *on,
+        Op::SetWithoutRowid { on } => t.without_rowid == *on,
         _ => false,
     }
 }
