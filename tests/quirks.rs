@@ -54,6 +54,10 @@ struct Case {
     note: String,
     setup: String,
     change: String,
+    /// `-- target:` a schema; the change is then kit's diff from the database to it.
+    target: String,
+    /// `-- expect-diff:` the exact statements of that diff, one per line.
+    expect_diff: Option<Vec<String>>,
     options: Vec<String>,
     expect_plan: Option<Vec<String>>,
     expect_errors: Vec<String>,
@@ -65,6 +69,8 @@ const SECTIONS: &[&str] = &[
     "note",
     "setup",
     "change",
+    "target",
+    "expect-diff",
     "options",
     "expect-plan",
     "expect-error",
@@ -192,6 +198,14 @@ fn parse_case(src: &str) -> Result<Case, String> {
                 seen_change = true;
                 case.change = body_text(body);
             }
+            "target" => {
+                no_inline()?;
+                case.target = body_text(body);
+            }
+            "expect-diff" => {
+                no_inline()?;
+                case.expect_diff = Some(nonblank(body));
+            }
             "options" => {
                 let mut all = inline.clone();
                 for l in nonblank(body) {
@@ -298,10 +312,14 @@ fn parse_case(src: &str) -> Result<Case, String> {
     if case.setup.trim().is_empty() {
         return Err("missing or empty `-- setup:`".into());
     }
-    if case.change.trim().is_empty() {
-        return Err("missing or empty `-- change:`".into());
+    if case.change.trim().is_empty() == case.target.trim().is_empty() {
+        return Err("write exactly one of `-- change:` and `-- target:`".into());
+    }
+    if case.expect_diff.is_some() && case.target.trim().is_empty() {
+        return Err("`-- expect-diff:` needs a `-- target:`".into());
     }
     let asserts = case.expect_plan.is_some()
+        || case.expect_diff.is_some()
         || !case.expect_errors.is_empty()
         || !case.sql_unchanged.is_empty()
         || case.post.iter().any(|p| !matches!(p, Post::After { .. }));
@@ -456,6 +474,13 @@ fn indent(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Running one case
 
+/// kit's diff from the database on `conn` to the schema `target`.
+fn target_diff(conn: &Connection, target: &str) -> kit::Result<kit::diff::Diff> {
+    let live = kit::read_schema(conn)?;
+    let (_mem, schema) = kit::diff::load_schema(target, "target")?;
+    kit::diff::diff(&live, &schema, &kit::diff::Renames::from_sql(target)?)
+}
+
 fn run_case(case: &Case) -> Result<(), Vec<String>> {
     let mut fails: Vec<String> = Vec::new();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -497,7 +522,30 @@ fn run_case(case: &Case) -> Result<(), Vec<String>> {
         Ok(c) => c,
         Err(e) => return Err(vec![format!("kit::open failed: {e}")]),
     };
-    let planned = kit::plan_sql(&conn, &case.change);
+    let mut change = case.change.clone();
+    if !case.target.trim().is_empty() {
+        match target_diff(&conn, &case.target) {
+            Err(e) => return Err(vec![format!("diff to the target failed: {e}")]),
+            Ok(d) => {
+                change = d.script();
+                if let Some(want) = &case.expect_diff {
+                    let got: Vec<String> = change
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    if &got != want {
+                        fails.push(format!(
+                            "expect-diff:\n  expected:\n{}  actual:\n{}",
+                            indent(&want.join("\n")),
+                            indent(&got.join("\n"))
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let planned = kit::plan_sql(&conn, &change);
     let mut script = String::new();
     if let Ok(plan) = &planned {
         script = plan.script().join("\n");
@@ -594,6 +642,16 @@ fn run_case(case: &Case) -> Result<(), Vec<String>> {
 
     // Read back through a fresh connection, as the application would.
     let conn = open_checked(&path);
+    if !case.target.trim().is_empty() && case.expect_errors.is_empty() {
+        match target_diff(&conn, &case.target) {
+            Ok(d) if d.is_empty() => {}
+            Ok(d) => fails.push(format!(
+                "after applying the diff, the database still differs from the target:\n{}",
+                indent(&d.script())
+            )),
+            Err(e) => fails.push(format!("diff after the change failed: {e}")),
+        }
+    }
     for (n, sql) in &unchanged_before {
         let now = stored_sql(&conn, n);
         if &now != sql {
