@@ -270,7 +270,14 @@ fn strip_name(text: &str) -> &str {
 
 /// The comparable identity of a foreign key: child columns, parent (renamed), parent columns
 /// (renamed through the parent's renames) and the rest (actions) as tokens.
-fn fk_ident(child: &[String], refs_text: &str, own: &Mapper, table: &str) -> Vec<String> {
+/// `REFERENCES p` without columns means p's primary key, so it is compared as that key.
+fn fk_ident(
+    child: &[String],
+    refs_text: &str,
+    own: &Mapper,
+    table: &str,
+    schema: &Schema,
+) -> Vec<String> {
     let own_map = own.for_tables(&[table.to_string()]);
     let mut out: Vec<String> = vec!["fk".into()];
     out.extend(
@@ -292,7 +299,14 @@ fn fk_ident(child: &[String], refs_text: &str, own: &Mapper, table: &str) -> Vec
     out.push(own.table(&parent));
     let parent_map = own.for_tables(&[parent.clone()]);
     let mut i = r + 2;
-    if toks.get(i).is_some_and(|t| t.is_punct(refs_text, "(")) {
+    if !toks.get(i).is_some_and(|t| t.is_punct(refs_text, "(")) {
+        if let Some(p) = schema.table(&parent) {
+            for c in p.primary_key() {
+                let c = c.to_lowercase();
+                out.push(parent_map(&c).unwrap_or(c));
+            }
+        }
+    } else {
         i += 1;
         while let Some(t) = toks.get(i) {
             i += 1;
@@ -311,7 +325,7 @@ fn fk_ident(child: &[String], refs_text: &str, own: &Mapper, table: &str) -> Vec
 }
 
 /// Every constraint of `t` in table form; `map` renames live names to target names.
-fn constraints(t: &Table, map: &Mapper) -> Vec<Con> {
+fn constraints(t: &Table, map: &Mapper, schema: &Schema) -> Vec<Con> {
     let col_map = map.for_tables(&[t.name.clone()]);
     let cols = |names: &[String]| -> Vec<String> {
         names
@@ -344,7 +358,7 @@ fn constraints(t: &Table, map: &Mapper) -> Vec<Con> {
                         let refs = strip_name(&k.text);
                         (
                             format!("FOREIGN KEY ({q}) {refs}"),
-                            fk_ident(one, refs, map, &t.name),
+                            fk_ident(one, refs, map, &t.name, schema),
                         )
                     }
                     _ => continue,
@@ -376,7 +390,7 @@ fn constraints(t: &Table, map: &Mapper) -> Vec<Con> {
                                 .find(|t| t.is_kw(&body, "references"))
                                 .map(|t| t.start)
                         });
-                        fk_ident(columns, &body[refs_at.unwrap_or(0)..], map, &t.name)
+                        fk_ident(columns, &body[refs_at.unwrap_or(0)..], map, &t.name, schema)
                     }
                 };
                 Con {
@@ -613,7 +627,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     let mut phases = Phases::default();
     for (live, target) in &source {
         let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
-        table_changes(lt, tt, &mapper, &mut phases, &mut d.notes)?;
+        table_changes(from, to, lt, tt, &mapper, &mut phases, &mut d.notes)?;
     }
     d.changes.append(&mut phases.drops);
     let mut going: Vec<&Table> = live_tables
@@ -713,7 +727,10 @@ struct Phases {
 }
 
 /// The ALTER TABLE statements that turn live table `lt` into target table `tt`.
+#[allow(clippy::too_many_arguments)]
 fn table_changes(
+    from: &Schema,
+    to: &Schema,
     lt: &Table,
     tt: &Table,
     mapper: &Mapper,
@@ -747,8 +764,8 @@ fn table_changes(
     let is_added = |name: &str| added.iter().any(|c| c.name.eq_ignore_ascii_case(name));
 
     // Constraints: compared by what they say, in table form.
-    let live_cons = constraints(lt, mapper);
-    let target_cons = constraints(tt, &Mapper::default());
+    let live_cons = constraints(lt, mapper, from);
+    let target_cons = constraints(tt, &Mapper::default(), to);
     let mut matched = vec![false; target_cons.len()];
     let mut drops = Vec::new();
     for lc in &live_cons {
