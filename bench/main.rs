@@ -10,11 +10,17 @@
 //! - `floor`: the same, with the checks left out;
 //! - peers (optional): Alembic batch mode and sqlite-utils `transform`, through bench/peers.py.
 //!
-//! Environment: KIT_BENCH_N (e.g. `100k` or `100000,1M`; default `100k,1M,4M`), KIT_BENCH_RUNS
-//! (default 5), KIT_BENCH_DIR (where the temporary directory goes), KIT_BENCH_PEERS=0 (skip
-//! peers), KIT_BENCH_PYTHON (interpreter for peers), KIT_BENCH_PLAN_TABLES (default 2000;
-//! 0 skips planning), KIT_BENCH_PHASES=0 (skip the per-statement breakdown), KIT_BIN (kit binary),
-//! KIT_BENCH_BASELINE_PRAGMAS (SQL run by the baseline and floor after opening: an experiment knob).
+//! It also times planning on a generated 2,000-table schema, and `kit throwaway-reset` of a
+//! generated 150-table project (schema, seed rows, migrations) as a whole process.
+//!
+//! Environment: KIT_BENCH_ONLY (sections to run, comma-separated: `rebuild`, `planning`,
+//! `reset`; default all three), KIT_BENCH_N (e.g. `100k` or `100000,1M`; default `100k,1M,4M`),
+//! KIT_BENCH_RUNS (default 5), KIT_BENCH_DIR (where the temporary directory goes),
+//! KIT_BENCH_PEERS=0 (skip peers), KIT_BENCH_PYTHON (interpreter for peers),
+//! KIT_BENCH_PLAN_TABLES (default 2000; 0 skips planning), KIT_BENCH_PHASES=0 (skip the
+//! per-statement breakdown), KIT_BENCH_RESET_TABLES (default 150; 0 skips the reset),
+//! KIT_BENCH_RESET_RUNS (default 15), KIT_BIN (kit binary), KIT_BENCH_BASELINE_PRAGMAS (SQL run
+//! by the baseline and floor after opening: an experiment knob).
 
 use rusqlite::{params, Connection};
 use std::fmt::Write as _;
@@ -378,6 +384,15 @@ fn child_main(mode: &str, db: &Path, extra: Option<&str>) -> i32 {
             build_planning_schema(db, n as usize)
         };
         return match r {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{mode}: {e}");
+                1
+            }
+        };
+    }
+    if mode == "reset-floor" {
+        return match reset_floor(db, Path::new(extra.unwrap_or("."))) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("{mode}: {e}");
@@ -790,6 +805,531 @@ fn bench_planning(env: &Env, dir: &Path, tables: usize, runs: usize) -> PlanFigu
 }
 
 // ---------------------------------------------------------------------------------------------
+// Throwaway reset of a generated 150-table schema with seed rows (issue 4).
+// ---------------------------------------------------------------------------------------------
+
+/// Seed rows per table of the reset schema.
+const RESET_ROWS: usize = 20;
+
+/// The migrations that follow `0001_initial` (the whole base schema): (file, up, down). The
+/// schema file holds the state after all of them.
+const RESET_MIGRATIONS: [(&str, &str, &str); 4] = [
+    (
+        "0002_t001_archived.sql",
+        "ALTER TABLE t001 ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;",
+        "ALTER TABLE t001 DROP COLUMN archived;",
+    ),
+    (
+        "0003_t004_price_not_null.sql",
+        "ALTER TABLE t004 ALTER COLUMN price SET NOT NULL;",
+        "ALTER TABLE t004 ALTER COLUMN price DROP NOT NULL;",
+    ),
+    (
+        "0004_t002_code_qty_index.sql",
+        "CREATE INDEX t002_code_qty ON t002 (code, qty);",
+        "DROP INDEX t002_code_qty;",
+    ),
+    (
+        "0005_t150_summary.sql",
+        "CREATE VIEW t150_summary AS SELECT parent_id, count(*) AS n, total(qty) AS qty FROM t150 GROUP BY parent_id;",
+        "DROP VIEW t150_summary;",
+    ),
+];
+
+/// The shape of table `i` (1-based) of the reset schema.
+struct ResetTable {
+    i: usize,
+    parent: Option<usize>,
+    other: Option<usize>,
+    price: bool,
+    note: bool,
+    created: bool,
+    flag: bool,
+}
+
+impl ResetTable {
+    fn new(i: usize) -> ResetTable {
+        ResetTable {
+            i,
+            parent: (i > 1).then(|| 1 + (i * 7919) % (i - 1)),
+            other: i.is_multiple_of(7).then(|| 1 + (i * 31) % (i - 1)),
+            price: i.is_multiple_of(2) || i == 1,
+            note: i.is_multiple_of(3),
+            created: i % 4 != 1,
+            flag: i.is_multiple_of(5),
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("t{:03}", self.i)
+    }
+
+    /// `CREATE TABLE` and its indexes, trigger and view; `last` adds the later migrations'
+    /// changes to the table.
+    fn ddl(&self, last: bool, out: &mut String) {
+        let t = self.name();
+        let mut cols = vec!["id INTEGER PRIMARY KEY".to_string()];
+        if let Some(p) = self.parent {
+            cols.push(format!(
+                "parent_id INTEGER NOT NULL REFERENCES t{p:03}(id) ON DELETE CASCADE"
+            ));
+        }
+        cols.push("code TEXT NOT NULL UNIQUE".into());
+        cols.push("qty INTEGER NOT NULL DEFAULT 0 CHECK (qty >= 0)".into());
+        if self.price {
+            let nn = if last && self.i == 4 { " NOT NULL" } else { "" };
+            cols.push(format!("price REAL{nn}"));
+        }
+        if self.note {
+            cols.push("note TEXT COLLATE NOCASE".into());
+        }
+        if self.created {
+            cols.push("created_at TEXT DEFAULT CURRENT_TIMESTAMP".into());
+        }
+        if self.flag {
+            cols.push("flag INTEGER NOT NULL DEFAULT 0 CHECK (flag IN (0, 1))".into());
+        }
+        if let Some(o) = self.other {
+            cols.push(format!(
+                "other_id INTEGER REFERENCES t{o:03}(id) ON DELETE SET NULL"
+            ));
+        }
+        if last && self.i == 1 {
+            cols.push("archived INTEGER NOT NULL DEFAULT 0".into());
+        }
+        let _ = writeln!(out, "CREATE TABLE {t} (\n  {}\n);", cols.join(",\n  "));
+        match self.parent {
+            Some(_) => {
+                let _ = writeln!(out, "CREATE INDEX {t}_parent ON {t} (parent_id);");
+            }
+            None => {
+                let _ = writeln!(out, "CREATE INDEX {t}_price ON {t} (price);");
+            }
+        }
+        if self.i % 3 != 2 {
+            let _ = writeln!(
+                out,
+                "CREATE INDEX {t}_busy ON {t} (qty DESC) WHERE qty > 50;"
+            );
+        }
+        if self.i.is_multiple_of(10) {
+            let _ = writeln!(
+                out,
+                "CREATE TRIGGER {t}_touch AFTER UPDATE OF qty ON {t} BEGIN UPDATE {t} SET created_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END;"
+            );
+        }
+        if let (5, Some(p)) = (self.i % 10, self.parent) {
+            let _ = writeln!(
+                out,
+                "CREATE VIEW {t}_v AS SELECT c.id, c.code, c.qty, p.code AS parent_code FROM {t} AS c JOIN t{p:03} AS p ON p.id = c.parent_id;"
+            );
+        }
+    }
+
+    /// One multi-row `INSERT` of `RESET_ROWS` rows; parents are earlier tables, so file order
+    /// satisfies the foreign keys even without deferral.
+    fn seed(&self, rng: &mut Rng, out: &mut String) {
+        let mut cols = vec!["id"];
+        if self.parent.is_some() {
+            cols.push("parent_id");
+        }
+        cols.extend(["code", "qty"]);
+        if self.price {
+            cols.push("price");
+        }
+        if self.note {
+            cols.push("note");
+        }
+        if self.flag {
+            cols.push("flag");
+        }
+        if self.other.is_some() {
+            cols.push("other_id");
+        }
+        let _ = write!(
+            out,
+            "INSERT INTO {} ({}) VALUES",
+            self.name(),
+            cols.join(", ")
+        );
+        for k in 1..=RESET_ROWS {
+            let mut v = vec![k.to_string()];
+            if self.parent.is_some() {
+                v.push((1 + rng.below(RESET_ROWS as u64)).to_string());
+            }
+            v.push(format!("'{}-{k:02}'", self.name()));
+            v.push(rng.below(100).to_string());
+            if self.price {
+                let c = rng.below(100_000);
+                v.push(format!("{}.{:02}", c / 100, c % 100));
+            }
+            if self.note {
+                v.push(format!(
+                    "'{} {}''s note'",
+                    FIRST[rng.below(16) as usize],
+                    LAST[rng.below(16) as usize]
+                ));
+            }
+            if self.flag {
+                v.push(rng.below(2).to_string());
+            }
+            if self.other.is_some() {
+                v.push(match rng.below(4) {
+                    0 => "NULL".to_string(),
+                    r => (r * 5).to_string(),
+                });
+            }
+            let sep = if k == 1 { "\n  " } else { ",\n  " };
+            let _ = write!(out, "{sep}({})", v.join(", "));
+        }
+        out.push_str(";\n");
+    }
+}
+
+/// What the generated project holds, for the report and the checks.
+struct ResetProject {
+    tables: usize,
+    rows: usize,
+    indexes: i64,
+    partial: usize,
+    triggers: i64,
+    views: i64,
+    schema_bytes: usize,
+    seed_bytes: usize,
+    migrations: usize,
+}
+
+/// Writes schema.sql, seed.sql, migrations/ and the two configs (schema.toml, migrations.toml)
+/// into `dir`.
+fn write_reset_project(dir: &Path, tables: usize) -> std::io::Result<ResetProject> {
+    fs::create_dir_all(dir.join("migrations"))?;
+    let all: Vec<ResetTable> = (1..=tables).map(ResetTable::new).collect();
+    let mut schema = String::from("-- Generated by bench/main.rs: the target schema.\n");
+    let mut base = String::from("-- kit:up\n");
+    for t in &all {
+        t.ddl(true, &mut schema);
+        t.ddl(false, &mut base);
+    }
+    // The index and the view the later migrations create (their ALTERs are in the tables).
+    for (_, up, _) in RESET_MIGRATIONS {
+        if up.starts_with("CREATE") {
+            let _ = writeln!(schema, "{up}");
+        }
+    }
+    base.push_str("-- kit:down\n");
+    for t in all.iter().rev() {
+        let name = t.name();
+        if t.i % 10 == 5 && t.parent.is_some() {
+            let _ = writeln!(base, "DROP VIEW {name}_v;");
+        }
+        let _ = writeln!(base, "DROP TABLE {name};");
+    }
+    fs::write(dir.join("migrations/0001_initial.sql"), &base)?;
+    for (file, up, down) in RESET_MIGRATIONS {
+        fs::write(
+            dir.join("migrations").join(file),
+            format!("-- kit:up\n{up}\n-- kit:down\n{down}\n"),
+        )?;
+    }
+    let mut seed = String::from("-- Generated by bench/main.rs: seed rows, parents first.\n");
+    let mut rng = Rng(SEED);
+    for t in &all {
+        t.seed(&mut rng, &mut seed);
+    }
+    fs::write(dir.join("schema.sql"), &schema)?;
+    fs::write(dir.join("seed.sql"), &seed)?;
+    for from in ["schema", "migrations"] {
+        fs::write(
+            dir.join(format!("{from}.toml")),
+            format!(
+                "database = \"{from}.db\"\nschema = \"schema.sql\"\nmigrations = \"migrations\"\n\n[throwaway]\nseed = [\"seed.sql\"]\nfrom = \"{from}\"\n"
+            ),
+        )?;
+    }
+    let views = all
+        .iter()
+        .filter(|t| t.i % 10 == 5 && t.parent.is_some())
+        .count();
+    let indexes = all.len() + all.iter().filter(|t| t.i % 3 != 2).count();
+    Ok(ResetProject {
+        tables,
+        rows: tables * RESET_ROWS,
+        indexes: (indexes + 1) as i64,
+        partial: all.iter().filter(|t| t.i % 3 != 2).count(),
+        triggers: (all.len() / 10) as i64,
+        views: (views + 1) as i64,
+        schema_bytes: schema.len(),
+        seed_bytes: seed.len(),
+        migrations: 1 + RESET_MIGRATIONS.len(),
+    })
+}
+
+/// The floor of a reset, run as `--child reset-floor <db> <project dir>`: the same schema and
+/// seed files executed with plain rusqlite (journal off, one transaction each, a whole-database
+/// `foreign_key_check`, the version rows), built under a temporary name and moved into place.
+/// What kit adds on top is config and migration loading, statement splitting and checksums.
+fn reset_floor(db: &Path, project: &Path) -> Result<(), BoxError> {
+    let schema = fs::read_to_string(project.join("schema.sql"))?;
+    let seed = fs::read_to_string(project.join("seed.sql"))?;
+    let migrations = fs::read_dir(project.join("migrations"))?.count();
+    let tmp = db.with_extension("new");
+    let _ = fs::remove_file(&tmp);
+    let conn = Connection::open(&tmp)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON",
+    )?;
+    conn.execute_batch("BEGIN")?;
+    conn.execute_batch(&schema)?;
+    conn.execute_batch("COMMIT; BEGIN; PRAGMA defer_foreign_keys = ON")?;
+    conn.execute_batch(&seed)?;
+    let bad: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if bad != 0 {
+        return Err(format!("{bad} foreign key violations").into());
+    }
+    conn.execute_batch("CREATE TABLE kit_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL); CREATE TABLE kit_throwaway (created_at TEXT NOT NULL, source TEXT NOT NULL); INSERT INTO kit_throwaway VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'schema.sql')")?;
+    for v in 1..=migrations {
+        conn.execute(
+            "INSERT INTO kit_migrations VALUES (?1, 'm', 'x', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            [format!("{v:04}")],
+        )?;
+    }
+    conn.execute_batch("COMMIT")?;
+    conn.close().map_err(|(_, e)| e)?;
+    fs::rename(&tmp, db)?;
+    Ok(())
+}
+
+/// A reset database's shape: every object's type and name, and every table's columns (name,
+/// declared type, NOT NULL), so that the two routes can be compared; plus the row count.
+fn reset_shape(db: &Path) -> rusqlite::Result<(Vec<String>, i64, i64, i64)> {
+    let conn = Connection::open(db)?;
+    let mut shape = Vec::new();
+    let objects: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = 0i64;
+    for (ty, name) in &objects {
+        shape.push(format!("{ty} {name}"));
+        if ty == "table" {
+            let cols: Vec<String> = conn
+                .prepare(
+                    "SELECT name, upper(type), \"notnull\" FROM pragma_table_info(?1) ORDER BY cid",
+                )?
+                .query_map([name], |r| {
+                    Ok(format!(
+                        "  {} {} {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            shape.extend(cols);
+            if name.starts_with('t') {
+                rows += conn.query_row(&format!("SELECT count(*) FROM \"{name}\""), [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
+            }
+        }
+    }
+    let recorded: i64 = conn.query_row("SELECT count(*) FROM kit_migrations", [], |r| r.get(0))?;
+    let bad: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    Ok((shape, rows, recorded, bad))
+}
+
+struct ResetRow {
+    label: String,
+    walls: Vec<Duration>,
+    inner: Vec<Duration>,
+    rss: u64,
+    failed: Option<String>,
+}
+
+struct ResetFigures {
+    project: Option<ResetProject>,
+    runs: usize,
+    rows: Vec<ResetRow>,
+    notes: Vec<String>,
+}
+
+/// kit's own figure from its last stderr line, `... in 123 ms`.
+fn reported_ms(log: &Path) -> Option<Duration> {
+    let text = fs::read_to_string(log).ok()?;
+    let line = text.lines().rev().find(|l| l.contains("kit: reset"))?;
+    let ms: u64 = line
+        .rsplit_once(" in ")?
+        .1
+        .trim()
+        .strip_suffix(" ms")?
+        .parse()
+        .ok()?;
+    Some(Duration::from_millis(ms))
+}
+
+fn bench_reset(env: &Env, dir: &Path, tables: usize, runs: usize) -> ResetFigures {
+    let mut f = ResetFigures {
+        project: None,
+        runs,
+        rows: Vec::new(),
+        notes: Vec::new(),
+    };
+    let proj = dir.join("reset");
+    let t0 = Instant::now();
+    let project = match write_reset_project(&proj, tables) {
+        Ok(p) => p,
+        Err(e) => {
+            f.notes.push(format!("could not write the project: {e}"));
+            return f;
+        }
+    };
+    eprintln!(
+        "bench: reset project: {tables} tables, {} seed rows, {} migrations, written in {}",
+        project.rows,
+        project.migrations,
+        fmt_d(t0.elapsed())
+    );
+    let kit_reset = |from: &str| {
+        let mut c = Command::new(&env.kit);
+        c.arg("throwaway-reset")
+            .arg("-c")
+            .arg(proj.join(format!("{from}.toml")));
+        c
+    };
+    let mut floor = Command::new(&env.me);
+    floor
+        .args(["--child", "reset-floor"])
+        .arg(proj.join("floor.db"))
+        .arg(&proj);
+    let mut start = Command::new(&env.kit);
+    start.arg("--version");
+    let mut cmds: Vec<(String, Command, bool)> = vec![
+        (
+            "`kit throwaway-reset`, `from = \"schema\"`".into(),
+            kit_reset("schema"),
+            true,
+        ),
+        (
+            "`kit throwaway-reset`, `from = \"migrations\"`".into(),
+            kit_reset("migrations"),
+            true,
+        ),
+        (
+            "floor: the same files through rusqlite, no kit".into(),
+            floor,
+            false,
+        ),
+        ("process start alone: `kit --version`".into(), start, false),
+    ];
+    f.rows = cmds
+        .iter()
+        .map(|(label, _, _)| ResetRow {
+            label: label.clone(),
+            walls: Vec::new(),
+            inner: Vec::new(),
+            rss: 0,
+            failed: None,
+        })
+        .collect();
+    let log = dir.join("reset.log");
+    // Round 0 is a warm-up (it also creates each database, so that every timed run deletes
+    // one first, as in the edit-reset loop); then the variants alternate, rotating who goes first.
+    for r in 0..=runs {
+        for k in 0..cmds.len() {
+            let i = (k + r) % cmds.len();
+            if f.rows[i].failed.is_some() {
+                continue;
+            }
+            let (_, cmd, is_kit) = &mut cmds[i];
+            match run_child(cmd, &log) {
+                Ok(s) => {
+                    if r == 0 {
+                        continue;
+                    }
+                    let row = &mut f.rows[i];
+                    row.walls.push(s.wall);
+                    row.rss = row.rss.max(s.max_rss_kib);
+                    let inner = if *is_kit { reported_ms(&log) } else { None };
+                    if let Some(d) = inner {
+                        row.inner.push(d);
+                    }
+                    eprintln!(
+                        "bench: reset run {r}/{runs}: {:<60} {:>9}{}",
+                        row.label,
+                        fmt_d(s.wall),
+                        inner.map_or(String::new(), |d| format!("  (kit: {})", fmt_d(d)))
+                    );
+                }
+                Err(e) => {
+                    eprintln!("bench: reset {}: FAILED: {e}", f.rows[i].label);
+                    f.rows[i].failed = Some(e);
+                }
+            }
+        }
+    }
+    // Check the results: the seed rows are all there, the foreign keys hold, every migration is
+    // recorded, and both routes (and the floor) reach the same schema.
+    let mut shapes = Vec::new();
+    for (from, row) in ["schema", "migrations", "floor"].iter().zip(&f.rows) {
+        if row.failed.is_some() {
+            continue;
+        }
+        match reset_shape(&proj.join(format!("{from}.db"))) {
+            Ok((shape, rows, recorded, bad)) => {
+                if rows != project.rows as i64 {
+                    f.notes
+                        .push(format!("{from}: {rows} seed rows, want {}", project.rows));
+                }
+                if recorded != project.migrations as i64 {
+                    f.notes.push(format!(
+                        "{from}: {recorded} migrations recorded, want {}",
+                        project.migrations
+                    ));
+                }
+                if bad != 0 {
+                    f.notes
+                        .push(format!("{from}: {bad} foreign key violations"));
+                }
+                let count = |p: &str| shape.iter().filter(|s| s.starts_with(p)).count() as i64;
+                let got = (count("index "), count("trigger "), count("view "));
+                let want = (project.indexes, project.triggers, project.views);
+                if got != want {
+                    f.notes.push(format!(
+                        "{from}: (indexes, triggers, views) = {got:?}, want {want:?}"
+                    ));
+                }
+                shapes.push((from, shape));
+            }
+            Err(e) => f.notes.push(format!("{from}: cannot read the result: {e}")),
+        }
+    }
+    if let [(a, sa), rest @ ..] = &shapes[..] {
+        for (b, sb) in rest {
+            if sa != sb {
+                let diff: Vec<&String> = sa
+                    .iter()
+                    .filter(|x| !sb.contains(x))
+                    .chain(sb.iter().filter(|x| !sa.contains(x)))
+                    .take(4)
+                    .collect();
+                f.notes.push(format!(
+                    "reset: the {a} and {b} databases differ, e.g. {diff:?}"
+                ));
+            }
+        }
+    }
+    f.project = Some(project);
+    let _ = fs::remove_dir_all(&proj);
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
 // Where kit's time goes: one in-process apply, timed statement by statement.
 // ---------------------------------------------------------------------------------------------
 
@@ -914,6 +1454,105 @@ fn machine() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The report's tables.
+// ---------------------------------------------------------------------------------------------
+
+fn write_rebuild_table(out: &mut String, runs: usize, peer_names: &[&str], rows: &[String]) {
+    let _ = writeln!(
+        out,
+        "Medians of {runs} alternating runs per variant, each a child process on a fresh copy of the reference database.\n"
+    );
+    let mut head = "| N | change | kit | baseline | floor | kit/baseline | kit/floor | kit rows/s | kit peak RSS | baseline peak RSS |".to_string();
+    let mut rule = "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|".to_string();
+    for p in peer_names {
+        let _ = write!(head, " {p} (x kit) |");
+        rule.push_str("---:|");
+    }
+    let _ = writeln!(out, "{head}\n{rule}");
+    for r in rows {
+        let _ = writeln!(out, "{r}");
+    }
+}
+
+/// Issue 4's target for a 150-table throwaway reset.
+const RESET_TARGET: Duration = Duration::from_millis(300);
+
+fn write_reset(out: &mut String, f: &ResetFigures, notes: &mut Vec<String>) {
+    notes.extend(f.notes.iter().cloned());
+    let Some(p) = &f.project else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n### Throwaway reset of a {}-table schema with {} seed rows, {} runs each\n",
+        p.tables,
+        fmt_n(p.rows as u64),
+        f.runs
+    );
+    let _ = writeln!(
+        out,
+        "{} tables of 4 to 8 columns, {} indexes ({} partial) besides the {} UNIQUE ones, {} triggers, {} views; schema.sql {:.0} KiB, seed.sql {:.0} KiB ({} rows per table), {} migrations recorded. Each run is the whole process, deleting the previous throwaway first; one warm-up round is not counted.\n",
+        p.tables,
+        p.indexes,
+        p.partial,
+        p.tables,
+        p.triggers,
+        p.views,
+        p.schema_bytes as f64 / 1024.0,
+        p.seed_bytes as f64 / 1024.0,
+        RESET_ROWS,
+        p.migrations
+    );
+    let _ = writeln!(
+        out,
+        "| what | median | min | max | kit's own \"in X ms\", median | peak RSS |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for r in &f.rows {
+        if let Some(e) = &r.failed {
+            let _ = writeln!(out, "| {} | failed | | | | |", r.label);
+            notes.push(format!("reset: {}: failed: {e}", r.label));
+            continue;
+        }
+        if r.walls.is_empty() {
+            continue;
+        }
+        let inner = if r.inner.is_empty() {
+            "-".to_string()
+        } else {
+            fmt_d(median(r.inner.clone()))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {inner} | {} |",
+            r.label,
+            fmt_d(median(r.walls.clone())),
+            fmt_d(*r.walls.iter().min().unwrap()),
+            fmt_d(*r.walls.iter().max().unwrap()),
+            fmt_mib(r.rss)
+        );
+    }
+    if let Some(r) = f
+        .rows
+        .first()
+        .filter(|r| r.failed.is_none() && !r.walls.is_empty())
+    {
+        let m = median(r.walls.clone());
+        let verdict = if m <= RESET_TARGET {
+            format!("met, {} under", fmt_d(RESET_TARGET - m))
+        } else {
+            format!("**missed** by {}", fmt_d(m - RESET_TARGET))
+        };
+        let _ = writeln!(
+            out,
+            "\nTarget (issue 4): a {}-table throwaway reset under {}: median {} (`from = \"schema\"`), {verdict}.",
+            p.tables,
+            fmt_d(RESET_TARGET),
+            fmt_d(m)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main.
 // ---------------------------------------------------------------------------------------------
 
@@ -939,6 +1578,25 @@ fn main() {
     let plan_tables: usize = env_or("KIT_BENCH_PLAN_TABLES", "2000")
         .parse()
         .expect("KIT_BENCH_PLAN_TABLES");
+    let reset_tables: usize = env_or("KIT_BENCH_RESET_TABLES", "150")
+        .parse()
+        .expect("KIT_BENCH_RESET_TABLES");
+    let reset_runs: usize = env_or("KIT_BENCH_RESET_RUNS", "15")
+        .parse()
+        .expect("KIT_BENCH_RESET_RUNS");
+    let reset_runs = reset_runs.max(1);
+    let only: Vec<String> = env_or("KIT_BENCH_ONLY", "rebuild,planning,reset")
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    for o in &only {
+        assert!(
+            ["rebuild", "planning", "reset"].contains(&o.as_str()),
+            "KIT_BENCH_ONLY: unknown section {o:?} (rebuild, planning, reset)"
+        );
+    }
+    let section = |name: &str| only.iter().any(|o| o == name);
+    let ns = if section("rebuild") { ns } else { Vec::new() };
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let venv_python = manifest.join("target/bench-venv/bin/python");
     let env = Env {
@@ -987,7 +1645,9 @@ fn main() {
         },
     ];
     let mut peer_names: Vec<&'static str> = Vec::new();
-    if env_or("KIT_BENCH_PEERS", "1") != "0" {
+    if !section("rebuild") {
+        // Nothing to compare the peers with.
+    } else if env_or("KIT_BENCH_PEERS", "1") != "0" {
         for (tool, label) in [
             ("alembic", "alembic batch"),
             ("sqlite-utils", "sqlite-utils transform"),
@@ -1206,8 +1866,18 @@ fn main() {
     for (_, t) in &templates {
         let _ = fs::remove_file(t);
     }
-    let planning = if plan_tables > 0 {
+    let planning = if plan_tables > 0 && section("planning") {
         Some(bench_planning(&env, dir, plan_tables, runs))
+    } else {
+        None
+    };
+
+    let has_reset = Command::new(&env.kit)
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("throwaway-reset"));
+    let reset = if reset_tables > 0 && section("reset") && has_reset {
+        Some(bench_reset(&env, dir, reset_tables, reset_runs))
     } else {
         None
     };
@@ -1215,19 +1885,11 @@ fn main() {
     // The report.
     let mut out = String::new();
     let _ = writeln!(out, "## kit rebuild benchmark\n\n{header}\n");
-    let _ = writeln!(
-        out,
-        "Medians of {runs} alternating runs per variant, each a child process on a fresh copy of the reference database.\n"
-    );
-    let mut head = "| N | change | kit | baseline | floor | kit/baseline | kit/floor | kit rows/s | kit peak RSS | baseline peak RSS |".to_string();
-    let mut rule = "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|".to_string();
-    for p in &peer_names {
-        let _ = write!(head, " {p} (x kit) |");
-        rule.push_str("---:|");
+    if !rows_out.is_empty() {
+        write_rebuild_table(&mut out, runs, &peer_names, &rows_out);
     }
-    let _ = writeln!(out, "{head}\n{rule}");
-    for r in &rows_out {
-        let _ = writeln!(out, "{r}");
+    if let Some(r) = &reset {
+        write_reset(&mut out, r, &mut notes);
     }
     if let Some(p) = &planning {
         let _ = writeln!(
@@ -1271,14 +1933,12 @@ fn main() {
             "baseline and floor ran with KIT_BENCH_BASELINE_PRAGMAS=`{extra}` (an experiment, not the reference settings)"
         ));
     }
-    let has_reset = Command::new(&env.kit)
-        .arg("--help")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("throwaway-reset"));
-    notes.push(format!(
-        "peak RSS is the child's ru_maxrss (wait4), which on Linux starts from the RSS of the harness at spawn: at most {} here, so small figures are upper bounds",
-        fmt_mib(harness_rss)
-    ));
+    if !rows_out.is_empty() {
+        notes.push(format!(
+            "peak RSS is the child's ru_maxrss (wait4), which on Linux starts from the RSS of the harness at spawn: at most {} here, so small figures are upper bounds",
+            fmt_mib(harness_rss)
+        ));
+    }
     if !has_reset {
         notes
             .push("throwaway-reset (150 tables): not measured, kit has no such command yet".into());

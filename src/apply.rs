@@ -438,7 +438,7 @@ fn step_error(step: &crate::plan::Step, sql: &str, e: rusqlite::Error) -> Error 
         .map(|t| format!("table \"{t}\": "))
         .unwrap_or_default();
     let msg = e.to_string();
-    if msg.contains("constraint failed") {
+    if msg.contains("constraint failed") || msg.contains("cannot store") {
         return Error::Refused(Refusal {
             table: step.table.clone().unwrap_or_default(),
             reason: format!("existing rows break the new definition: {msg}"),

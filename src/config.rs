@@ -75,7 +75,9 @@ struct RawLog {
 
 /// The dotted key (`log.sql`) of the `key = value` line holding byte `offset` of a TOML text.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |p| p + 1);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |p| p + 1);
     let line = text[line_start..].lines().next()?;
     let key = line.split_once('=')?.0.trim().trim_matches('"');
     if key.is_empty() || key.starts_with('[') {
@@ -212,7 +214,10 @@ mod tests {
         assert!(e.contains("key `throwaway.seeds`"), "{e}");
         let (_d, p) = write("database = \"a.db\"\n[log]\nsql = \"yes\"\n");
         let e = Config::load(&p, None).unwrap_err().to_string();
-        assert!(e.contains("key `log.sql`") && e.contains("invalid type"), "{e}");
+        assert!(
+            e.contains("key `log.sql`") && e.contains("invalid type"),
+            "{e}"
+        );
         let (_d, p) = write("database = \"a.db\"\n[throwaway]\nfrom = \"files\"\n");
         let e = Config::load(&p, None).unwrap_err().to_string();
         assert!(e.contains("from") || e.contains("files"), "{e}");

@@ -36,6 +36,38 @@ pub struct Change {
     pub inverse_note: Option<String>,
 }
 
+impl Change {
+    /// What the inverse destroys (a table or a column with its data), if anything: the
+    /// inverse of a CREATE TABLE is a DROP TABLE, of an ADD COLUMN a DROP COLUMN.
+    pub fn inverse_loses(&self) -> Option<String> {
+        let mut out = Vec::new();
+        for q in &self.inverse {
+            match crate::statements::parse_statement(q) {
+                Ok(crate::statements::Statement::Alter { alter, .. }) => {
+                    for op in &alter.ops {
+                        if let crate::ops::Op::DropColumn { column, .. } = op {
+                            out.push(format!(
+                                "column \"{}\".\"{column}\" and its values",
+                                alter.table
+                            ));
+                        }
+                    }
+                }
+                Ok(_) => {
+                    let toks = lex(q).unwrap_or_default();
+                    let kw = |i: usize, k: &str| toks.get(i).is_some_and(|t| t.is_kw(q, k));
+                    if kw(0, "drop") && kw(1, "table") {
+                        let name = toks.last().and_then(|t| t.ident(q)).unwrap_or_default();
+                        out.push(format!("table \"{name}\" and all its rows"));
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        (!out.is_empty()).then(|| out.join(", "))
+    }
+}
+
 /// The result of comparing two schemas.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Diff {
@@ -75,6 +107,8 @@ pub struct Renames {
     pub tables: HashMap<String, String>,
     /// (new table name, new column name), lowercase -> old column name.
     pub columns: HashMap<(String, String), String>,
+    /// Markers in the text that attach to no table or column (misplaced).
+    pub unattached: usize,
 }
 
 const MARKER: &str = "kit:renamed-from";
@@ -115,15 +149,13 @@ impl Renames {
                 continue;
             };
             let last_line = before.trim_end().rsplit('\n').next().unwrap_or("");
-            let table_marker = marker(last_line)
-                .or_else(|| marker(&t.head))
-                .or_else(|| {
-                    t.columns
-                        .first()
-                        .and_then(|c| marker(first_line(&c.leading)))
-                });
+            let table_marker = marker(last_line).or_else(|| marker(&t.head)).or_else(|| {
+                t.columns
+                    .first()
+                    .and_then(|c| marker(first_line(&c.leading)))
+            });
             if let Some(old) = table_marker {
-                out.tables.insert(t.name.to_lowercase(), old);
+                out.tables.insert(t.name.to_ascii_lowercase(), old);
             }
             let n = t.columns.len();
             for (i, c) in t.columns.iter().enumerate() {
@@ -132,11 +164,17 @@ impl Renames {
                     after.push_str(first_line(&t.trailing));
                 }
                 if let Some(old) = marker(&after) {
-                    out.columns
-                        .insert((t.name.to_lowercase(), c.name.to_lowercase()), old);
+                    out.columns.insert(
+                        (t.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()),
+                        old,
+                    );
                 }
             }
         }
+        out.unattached = src
+            .matches(MARKER)
+            .count()
+            .saturating_sub(out.tables.len() + out.columns.len());
         Ok(out)
     }
 }
@@ -189,8 +227,8 @@ fn tokens(sql: &str, map: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
             let text = t.text(sql);
             match t.kind {
                 Tok::Word | Tok::Quoted => {
-                    let name = crate::sql::unquote(text).to_lowercase();
-                    map(&name).map(|n| n.to_lowercase()).unwrap_or(name)
+                    let name = crate::sql::unquote(text).to_ascii_lowercase();
+                    map(&name).map(|n| n.to_ascii_lowercase()).unwrap_or(name)
                 }
                 _ => text.to_string(),
             }
@@ -224,16 +262,16 @@ struct Mapper {
 impl Mapper {
     fn table(&self, old: &str) -> String {
         self.tables
-            .get(&old.to_lowercase())
+            .get(&old.to_ascii_lowercase())
             .cloned()
-            .unwrap_or_else(|| old.to_lowercase())
+            .unwrap_or_else(|| old.to_ascii_lowercase())
     }
 
     /// A mapping for a definition that names columns of `tables` (old names).
     fn for_tables(&self, tables: &[String]) -> impl Fn(&str) -> Option<String> + '_ {
         let cols: Vec<&HashMap<String, String>> = tables
             .iter()
-            .filter_map(|t| self.columns.get(&t.to_lowercase()))
+            .filter_map(|t| self.columns.get(&t.to_ascii_lowercase()))
             .collect();
         move |name: &str| {
             self.tables
@@ -283,7 +321,7 @@ fn fk_ident(
     out.extend(
         child
             .iter()
-            .map(|c| own_map(&c.to_lowercase()).unwrap_or_else(|| c.to_lowercase())),
+            .map(|c| own_map(&c.to_ascii_lowercase()).unwrap_or_else(|| c.to_ascii_lowercase())),
     );
     let Ok(toks) = lex(refs_text) else {
         out.push(refs_text.to_string());
@@ -297,12 +335,12 @@ fn fk_ident(
     };
     out.push("references".into());
     out.push(own.table(&parent));
-    let parent_map = own.for_tables(&[parent.clone()]);
+    let parent_map = own.for_tables(std::slice::from_ref(&parent));
     let mut i = r + 2;
     if !toks.get(i).is_some_and(|t| t.is_punct(refs_text, "(")) {
         if let Some(p) = schema.table(&parent) {
             for c in p.primary_key() {
-                let c = c.to_lowercase();
+                let c = c.to_ascii_lowercase();
                 out.push(parent_map(&c).unwrap_or(c));
             }
         }
@@ -314,7 +352,7 @@ fn fk_ident(
                 break;
             }
             if let Some(c) = t.ident(refs_text) {
-                let c = c.to_lowercase();
+                let c = c.to_ascii_lowercase();
                 out.push(parent_map(&c).unwrap_or(c));
             }
         }
@@ -326,11 +364,11 @@ fn fk_ident(
 
 /// Every constraint of `t` in table form; `map` renames live names to target names.
 fn constraints(t: &Table, map: &Mapper, schema: &Schema) -> Vec<Con> {
-    let col_map = map.for_tables(&[t.name.clone()]);
+    let col_map = map.for_tables(std::slice::from_ref(&t.name));
     let cols = |names: &[String]| -> Vec<String> {
         names
             .iter()
-            .map(|c| col_map(&c.to_lowercase()).unwrap_or_else(|| c.to_lowercase()))
+            .map(|c| col_map(&c.to_ascii_lowercase()).unwrap_or_else(|| c.to_ascii_lowercase()))
             .collect()
     };
     let mut out = Vec::new();
@@ -410,7 +448,7 @@ fn constraints(t: &Table, map: &Mapper, schema: &Schema) -> Vec<Con> {
 /// The collation written on a column, lowercase.
 fn collation(c: &crate::schema::Column) -> Option<String> {
     c.constraints.iter().find_map(|k| match &k.kind {
-        ColumnConstraintKind::Collate(n) => Some(n.to_lowercase()),
+        ColumnConstraintKind::Collate(n) => Some(n.to_ascii_lowercase()),
         _ => None,
     })
 }
@@ -425,9 +463,9 @@ fn is_shadow(schema: &Schema, name: &str) -> bool {
     const SUFFIXES: [&str; 9] = [
         "data", "idx", "content", "docsize", "config", "node", "parent", "rowid", "segments",
     ];
-    let lower = name.to_lowercase();
+    let lower = name.to_ascii_lowercase();
     schema.virtual_tables.keys().any(|v| {
-        let v = v.to_lowercase();
+        let v = v.to_ascii_lowercase();
         lower
             .strip_prefix(&v)
             .and_then(|r| r.strip_prefix('_'))
@@ -473,14 +511,16 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         } else {
             renames
                 .tables
-                .get(&name.to_lowercase())
+                .get(&name.to_ascii_lowercase())
                 .and_then(|old| from.table(old))
                 .filter(|old| to.table(&old.name).is_none())
                 .map(|t| t.name.clone())
         };
         if let Some(live) = live {
             if !live.eq_ignore_ascii_case(name) {
-                mapper.tables.insert(live.to_lowercase(), name.to_lowercase());
+                mapper
+                    .tables
+                    .insert(live.to_ascii_lowercase(), name.to_ascii_lowercase());
             }
             source.push((live, name.clone()));
         }
@@ -494,15 +534,41 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             }
             if let Some(old) = renames
                 .columns
-                .get(&(tt.name.to_lowercase(), c.name.to_lowercase()))
+                .get(&(tt.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()))
             {
                 if lt.column(old).is_some() && tt.column(old).is_none() {
-                    cols.insert(old.to_lowercase(), c.name.to_lowercase());
+                    cols.insert(old.to_ascii_lowercase(), c.name.to_ascii_lowercase());
                 }
             }
         }
         if !cols.is_empty() {
-            mapper.columns.insert(live.to_lowercase(), cols);
+            mapper.columns.insert(live.to_ascii_lowercase(), cols);
+        }
+    }
+    if renames.unattached > 0 {
+        d.notes.push(format!(
+            "{} `-- kit:renamed-from` marker(s) attach to no table or column and are ignored: write it on the column's line after its definition, or on the `CREATE TABLE name (` line",
+            renames.unattached
+        ));
+    }
+    for ((table, column), old) in &renames.columns {
+        let live = source
+            .iter()
+            .find(|(_, t)| t.eq_ignore_ascii_case(table))
+            .and_then(|(l, _)| from.table(l));
+        if let Some(lt) = live {
+            if lt.column(old).is_none() && lt.column(column).is_none() {
+                d.notes.push(format!(
+                    "`-- kit:renamed-from {old}` on \"{table}\".\"{column}\": the database has no column \"{old}\", so \"{column}\" is added as a new column"
+                ));
+            }
+        }
+    }
+    for (table, old) in &renames.tables {
+        if from.table(old).is_none() && from.table(table).is_none() {
+            d.notes.push(format!(
+                "`-- kit:renamed-from {old}` on table \"{table}\": the database has no table \"{old}\", so \"{table}\" is created as a new table"
+            ));
         }
     }
     let live_tables: Vec<&Table> = from
@@ -550,9 +616,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     for tr in from.triggers.values() {
         let same = find(&to.triggers, &tr.name).is_some_and(|t| {
             view_map(&tr.sql) == without_if_not_exists(plain(&t.sql))
-                && mapper.table(&tr.table) == t.table.to_lowercase()
+                && mapper.table(&tr.table) == t.table.to_ascii_lowercase()
         });
-        if !same && kept(&tr.table) || !same && from.views.contains_key(&tr.table) {
+        if !same && (kept(&tr.table) || from.views.contains_key(&tr.table)) {
             d.changes.push(Change {
                 sql: format!("DROP TRIGGER {}", quote_ident(&tr.name)),
                 inverse: vec![tr.sql.clone()],
@@ -564,7 +630,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     for tr in to.triggers.values() {
         let same = find(&from.triggers, &tr.name).is_some_and(|l| {
             view_map(&l.sql) == without_if_not_exists(plain(&tr.sql))
-                && mapper.table(&l.table) == tr.table.to_lowercase()
+                && mapper.table(&l.table) == tr.table.to_ascii_lowercase()
         });
         if !same {
             create_triggers.push(Change {
@@ -665,6 +731,21 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             )),
         });
     }
+    for (name, sql) in from
+        .virtual_tables
+        .iter()
+        .filter(|(n, _)| !is_shadow(from, n))
+    {
+        if find(&to.virtual_tables, name).is_none() {
+            d.changes.push(Change {
+                sql: format!("DROP TABLE {}", quote_ident(name)),
+                inverse: vec![sql.clone()],
+                loses: Some(format!("virtual table \"{name}\" and its rows")),
+                inverse_note: Some(format!("recreates virtual table \"{name}\" empty")),
+            });
+        }
+    }
+
     d.changes.append(&mut phases.renames);
 
     // 3. New tables (after the renames, so their foreign keys name tables as they are now).
@@ -679,7 +760,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             inverse_note: None,
         });
     }
-    for (name, sql) in &to.virtual_tables {
+    // 4. The rest of each kept table's changes, then new indexes, views and triggers.
+    d.changes.append(&mut phases.rest);
+    // Virtual tables after the columns they may index (FTS5 external content).
+    for (name, sql) in to.virtual_tables.iter().filter(|(n, _)| !is_shadow(to, n)) {
         let same = find(&from.virtual_tables, name).is_some_and(|l| plain(l) == plain(sql));
         if !same {
             if let Some(l) = find(&from.virtual_tables, name) {
@@ -698,19 +782,6 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             });
         }
     }
-    for (name, sql) in &from.virtual_tables {
-        if find(&to.virtual_tables, name).is_none() {
-            d.changes.push(Change {
-                sql: format!("DROP TABLE {}", quote_ident(name)),
-                inverse: vec![sql.clone()],
-                loses: Some(format!("virtual table \"{name}\" and its rows")),
-                inverse_note: Some(format!("recreates virtual table \"{name}\" empty")),
-            });
-        }
-    }
-
-    // 4. The rest of each kept table's changes, then new indexes, views and triggers.
-    d.changes.append(&mut phases.rest);
     d.changes.extend(create_indexes);
     d.changes.extend(create_views);
     d.changes.extend(create_triggers);
@@ -739,11 +810,11 @@ fn table_changes(
 ) -> Result<()> {
     let old = lt.name.as_str();
     let new = tt.name.as_str();
-    let col_map = mapper.for_tables(&[lt.name.clone()]);
-    let renamed = |c: &str| col_map(&c.to_lowercase());
+    let col_map = mapper.for_tables(std::slice::from_ref(&lt.name));
+    let renamed = |c: &str| col_map(&c.to_ascii_lowercase());
     // The target column a live column becomes, if it stays.
     let target_of = |c: &crate::schema::Column| {
-        let name = renamed(&c.name).unwrap_or_else(|| c.name.to_lowercase());
+        let name = renamed(&c.name).unwrap_or_else(|| c.name.to_ascii_lowercase());
         tt.column(&name).map(|(_, t)| t)
     };
     let dropped: Vec<&crate::schema::Column> = lt
@@ -769,7 +840,9 @@ fn table_changes(
     let mut matched = vec![false; target_cons.len()];
     let mut drops = Vec::new();
     for lc in &live_cons {
-        if let Some(j) = (0..target_cons.len()).find(|&j| !matched[j] && target_cons[j].ident == lc.ident) {
+        if let Some(j) =
+            (0..target_cons.len()).find(|&j| !matched[j] && target_cons[j].ident == lc.ident)
+        {
             matched[j] = true;
             continue;
         }
@@ -855,7 +928,8 @@ fn table_changes(
         out.rest.push(Change {
             sql: alter(new, format!("DROP COLUMN {}", quote_ident(&c.name))),
             inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(c)))],
-            loses: (!generated).then(|| format!("column \"{}\".\"{}\" and its values", new, c.name)),
+            loses: (!generated)
+                .then(|| format!("column \"{}\".\"{}\" and its values", new, c.name)),
             inverse_note: (!generated).then(|| {
                 format!(
                     "re-adds column \"{}\".\"{}\" without its old values",
@@ -974,7 +1048,10 @@ fn table_changes(
         };
         out.rest.push(Change {
             sql: alter(new, add),
-            inverse: vec![alter(new, format!("DROP CONSTRAINT {}", quote_ident(&tc.name)))],
+            inverse: vec![alter(
+                new,
+                format!("DROP CONSTRAINT {}", quote_ident(&tc.name)),
+            )],
             loses: None,
             inverse_note: None,
         });
@@ -988,13 +1065,13 @@ fn table_changes(
     let live_order: Vec<String> = lt
         .columns
         .iter()
-        .filter_map(|c| target_of(c).map(|t| t.name.to_lowercase()))
+        .filter_map(|c| target_of(c).map(|t| t.name.to_ascii_lowercase()))
         .collect();
     let target_order: Vec<String> = tt
         .columns
         .iter()
         .filter(|c| !is_added(&c.name))
-        .map(|c| c.name.to_lowercase())
+        .map(|c| c.name.to_ascii_lowercase())
         .collect();
     let new_at_end = tt
         .columns

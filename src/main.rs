@@ -228,7 +228,9 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             source: e,
         })?,
         (None, None) => {
-            let to = a.to.as_deref().expect("clap requires --sql, --file or --to");
+            let to =
+                a.to.as_deref()
+                    .expect("clap requires --sql, --file or --to");
             let conn = kit::open_read_only(&a.db)?;
             let d = kit::migrate::diff_to_file(&conn, to)?;
             for n in &d.notes {

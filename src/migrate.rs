@@ -72,13 +72,13 @@ pub fn checksum(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The file-name slug of a message: lowercase ASCII letters and digits, runs of anything
-/// else collapsed to `_`.
+/// The file-name slug of a message: lowercase letters and digits, runs of anything else
+/// collapsed to `_`.
 pub fn slug(message: &str) -> String {
     let mut out = String::new();
     for ch in message.chars() {
-        if ch.is_ascii_alphanumeric() {
-            out.push(ch.to_ascii_lowercase());
+        if ch.is_alphanumeric() {
+            out.extend(ch.to_lowercase());
         } else if !out.ends_with('_') {
             out.push('_');
         }
@@ -267,7 +267,12 @@ pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
         })
         .and_then(|r| r.collect())
         .map_err(|e| Error::sqlite("reading the version table", e))?;
-    rows.sort_by_key(|a| (a.version.parse::<u64>().unwrap_or(u64::MAX), a.version.clone()));
+    rows.sort_by_key(|a| {
+        (
+            a.version.parse::<u64>().unwrap_or(u64::MAX),
+            a.version.clone(),
+        )
+    });
     Ok(rows)
 }
 
@@ -322,10 +327,8 @@ impl Status {
                 what: format!(
                     "revision \"{which}\" ({})",
                     match (self.migrations.first(), self.migrations.last()) {
-                        (Some(a), Some(b)) => format!(
-                            "known: {} to {}; or head, base",
-                            a.version, b.version
-                        ),
+                        (Some(a), Some(b)) =>
+                            format!("known: {} to {}; or head, base", a.version, b.version),
                         _ => "there are no migration files".to_string(),
                     }
                 ),
@@ -432,11 +435,7 @@ fn in_file(e: Error, m: &Migration) -> Error {
 /// The migrations to run, in order, to move from where `status` is to `target`.
 /// Up targets: `head` or a version. Down targets: `-N`, a version (which stays applied) or
 /// `base`.
-pub fn steps<'a>(
-    status: &'a Status,
-    dir: Direction,
-    target: &str,
-) -> Result<Vec<&'a Migration>> {
+pub fn steps<'a>(status: &'a Status, dir: Direction, target: &str) -> Result<Vec<&'a Migration>> {
     match dir {
         Direction::Up => {
             let limit = if target == "head" {
@@ -526,8 +525,7 @@ pub fn run(
 
 /// A fresh in-memory database with `migrations`' up parts applied, in order.
 pub fn replay(migrations: &[&Migration]) -> Result<Connection> {
-    let mut conn =
-        Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
+    let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
     register_functions(&conn)?;
     run(
         &mut conn,
@@ -591,7 +589,9 @@ pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&
         None => {
             s.push_str("-- Write the change here, e.g.\n-- ALTER TABLE \"users\" ADD COLUMN \"nickname\" TEXT;\n\n");
             s.push_str(DOWN);
-            s.push_str("\n-- Undo it here, e.g.\n-- ALTER TABLE \"users\" DROP COLUMN \"nickname\";\n");
+            s.push_str(
+                "\n-- Undo it here, e.g.\n-- ALTER TABLE \"users\" DROP COLUMN \"nickname\";\n",
+            );
         }
         Some(d) => {
             for c in &d.changes {
@@ -607,6 +607,9 @@ pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&
             s.push_str(DOWN);
             s.push('\n');
             for c in d.changes.iter().rev() {
+                if let Some(l) = c.inverse_loses() {
+                    s.push_str(&format!("-- WARNING: destructive: drops {l}\n"));
+                }
                 if let Some(n) = &c.inverse_note {
                     s.push_str(&format!("-- NOTE: {n}\n"));
                 }
@@ -672,6 +675,7 @@ pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Resul
         )));
     }
     match conn {
+        None if all.is_empty() => {}
         None => problems.push(Problem(
             "the database does not exist, so it is behind head; run `kit upgrade head`".into(),
         )),

@@ -342,9 +342,7 @@ fn parse_action(c: &mut Cur) -> Result<Op> {
             c.expect_kw("rowid")?;
             Op::SetWithoutRowid { on: false }
         } else {
-            return Err(c.err(
-                "expected STRICT, NOT STRICT, WITHOUT ROWID or WITH ROWID after SET",
-            ));
+            return Err(c.err("expected STRICT, NOT STRICT, WITHOUT ROWID or WITH ROWID after SET"));
         };
         c.done()?;
         return Ok(op);

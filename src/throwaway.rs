@@ -52,11 +52,13 @@ pub fn check_deletable(db: &Path) -> Result<()> {
     if !db.exists() {
         return Ok(());
     }
-    let refuse = |why: &str| Error::Database {
+    let refuse = |why: &str| {
+        Error::Database {
         path: db.display().to_string(),
         message: format!(
             "{why}, so kit will not delete it; point the config at a throwaway database, or pass --force to delete it anyway"
         ),
+    }
     };
     let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|_| refuse("this file cannot be opened as a SQLite database"))?;
@@ -87,11 +89,7 @@ fn remove(p: &Path) -> Result<()> {
 
 /// Deletes and recreates the config's database. `force` deletes a database kit did not make.
 /// `echo` receives every statement executed.
-pub fn reset(
-    cfg: &Config,
-    force: bool,
-    echo: Option<&mut dyn FnMut(&str)>,
-) -> Result<ResetReport> {
+pub fn reset(cfg: &Config, force: bool, echo: Option<&mut dyn FnMut(&str)>) -> Result<ResetReport> {
     let started = Instant::now();
     let db = &cfg.database;
     if !force {
@@ -145,8 +143,10 @@ fn build(
     let ctx = |e| Error::sqlite("creating the throwaway database", e);
     // A throwaway needs no durability until it is complete: the file is moved into place only
     // after everything succeeded.
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON")
-        .map_err(ctx)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON",
+    )
+    .map_err(ctx)?;
     let source = match cfg.from {
         From::Schema => {
             let text = std::fs::read_to_string(&cfg.schema).map_err(|e| Error::Database {
@@ -207,9 +207,7 @@ fn build(
     }
     let mut book = vec![
         CREATE_VERSION_TABLE.to_string(),
-        format!(
-            "CREATE TABLE {MARKER_TABLE} (created_at TEXT NOT NULL, source TEXT NOT NULL)"
-        ),
+        format!("CREATE TABLE {MARKER_TABLE} (created_at TEXT NOT NULL, source TEXT NOT NULL)"),
         format!(
             "INSERT INTO {MARKER_TABLE} VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), {})",
             quote_str(&source)

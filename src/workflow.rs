@@ -86,10 +86,9 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
     } else {
         None
     };
-    let file = cfg.migrations.join(format!(
-        "{version}_{}.sql",
-        migrate::slug(&a.message)
-    ));
+    let file = cfg
+        .migrations
+        .join(format!("{version}_{}.sql", migrate::slug(&a.message)));
     std::fs::create_dir_all(&cfg.migrations).map_err(|source| Error::Io {
         path: cfg.migrations.display().to_string(),
         source,
@@ -221,9 +220,9 @@ fn describe(status: &Status) -> String {
     match status.current() {
         None => "base".into(),
         Some(a) => {
-            let head = status.head().is_some_and(|h| {
-                h.version == a.version && status.pending().is_empty()
-            });
+            let head = status
+                .head()
+                .is_some_and(|h| h.version == a.version && status.pending().is_empty());
             if head {
                 format!("{} (head)", a.version)
             } else {
@@ -289,7 +288,10 @@ pub fn history(t: Target) -> Result<()> {
             .iter()
             .any(|m| a.version == m.version || a.version.parse::<u64>().ok() == Some(m.number))
         {
-            println!("[x] {} {}  (applied {}, FILE MISSING)", a.version, a.name, a.applied_at);
+            println!(
+                "[x] {} {}  (applied {}, FILE MISSING)",
+                a.version, a.name, a.applied_at
+            );
         }
     }
     if status.migrations.is_empty() && status.applied.is_empty() {
@@ -347,6 +349,7 @@ fn reset_once(cfg: &Config, force: bool, echo: bool) -> Result<()> {
 pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
     let load = || Config::load(&a.config, a.db.as_deref());
     let cfg = load()?;
+    let mut seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
     let first = reset_once(&cfg, a.force, a.echo || cfg.log_sql);
     if !a.watch {
         return first;
@@ -358,7 +361,6 @@ pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
     let mut force = a.force && first.is_err();
     let mut cfg = cfg;
     eprintln!("kit: watching for changes (Ctrl-C to stop)");
-    let mut seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
     loop {
         std::thread::sleep(Duration::from_millis(200));
         let now = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
@@ -383,11 +385,13 @@ pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
                 continue;
             }
         }
+        // The baseline is taken before the reset reads the files, so an edit made while it
+        // runs triggers another reset.
+        seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
         match reset_once(&cfg, force, a.echo || cfg.log_sql) {
             Ok(()) => force = false,
             Err(e) => eprintln!("kit: error: {e}"),
         }
-        seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
     }
 }
 

@@ -1695,6 +1695,7 @@ fn read_rows(conn: &Connection, t: &MTable) -> rusqlite::Result<Vec<MRow>> {
 // Changes: interpreted against the model, which they update
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 struct Change {
     /// The table's name when the change starts.
     table: String,
@@ -3255,6 +3256,251 @@ fn rebuild_properties() {
         }
     }
     if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The diff, on the same generated schemas: A --(kit changes)--> B; then a copy of A is moved to
+// B by kit's diff alone, and back to A by the diff's inverse.
+
+/// The schema text of a database: every CREATE statement in creation order.
+fn schema_text(conn: &Connection) -> String {
+    let mut st = conn
+        .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
+        .unwrap();
+    let rows: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows.iter().map(|s| format!("{s};\n")).collect()
+}
+
+/// kit's diff from the database on `conn` to `target`.
+fn diff_to(conn: &Connection, target: &str) -> kit::Result<kit::diff::Diff> {
+    let live = kit::read_schema(conn)?;
+    let (_mem, schema) = kit::diff::load_schema(target, "target")?;
+    kit::diff::diff(&live, &schema, &kit::diff::Renames::default())
+}
+
+/// Every row of `cols` of `table`, sorted, as text.
+fn column_rows(conn: &Connection, table: &str, cols: &[String]) -> Vec<String> {
+    let list: Vec<String> = cols.iter().map(|c| format!("quote({})", q(c))).collect();
+    let sql = format!("SELECT {} FROM {}", list.join(" || '|' || "), q(table));
+    let mut st = conn.prepare(&sql).unwrap();
+    let mut rows: Vec<String> = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows.sort();
+    rows
+}
+
+/// Column names and declared types of a table (columns whose default is the clock excluded:
+/// two databases fill them at different times).
+fn columns_of(conn: &Connection, table: &str) -> Vec<(String, String)> {
+    let mut st = conn
+        .prepare("SELECT name, type FROM pragma_table_xinfo(?1) WHERE hidden = 0 AND coalesce(dflt_value, '') NOT LIKE '%current%'")
+        .unwrap();
+    st.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn health(conn: &Connection) -> Result<(), String> {
+    let ic: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    if ic != "ok" {
+        return Err(format!("integrity_check: {ic}"));
+    }
+    let fk: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    if fk != 0 {
+        return Err(format!("{fk} foreign key violation(s)"));
+    }
+    Ok(())
+}
+
+fn run_diff_case(c: &CaseR) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_path, copy_path) = (dir.path().join("a.db"), dir.path().join("copy.db"));
+    let mut a = Connection::open(&a_path).unwrap();
+    a.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let scratch = Connection::open_in_memory().unwrap();
+    let Built { mut model, setup } = build(c, &a, &scratch);
+    let setup_text = format!("{};\n{}", setup.join(";\n"), inserts(&model));
+    let before_text = schema_text(&a);
+    let tables_before: BTreeSet<String> = model.tables.iter().map(|t| lc(&t.name)).collect();
+    let columns_before: BTreeSet<(String, String)> = model
+        .tables
+        .iter()
+        .flat_map(|t| {
+            columns_of(&a, &t.name)
+                .into_iter()
+                .map(move |(c, _)| (lc(&t.name), c))
+        })
+        .collect();
+    std::fs::copy(&a_path, &copy_path).unwrap();
+    // A -> B by kit's own statements (stop at the first refusal).
+    let mut applied = String::new();
+    let mut renamed_tables: BTreeSet<String> = BTreeSet::new();
+    for r in &c.ops {
+        let Some(ch) = make_change(&mut model, r, &scratch) else {
+            continue;
+        };
+        let sql = script(&[(ch.clone(), false)]);
+        if kit::run_sql(&mut a, &sql).is_err() {
+            break;
+        }
+        if ch.rename {
+            renamed_tables.insert(lc(&ch.table));
+        }
+        applied.push_str(&format!("{sql};\n"));
+    }
+    let target = schema_text(&a);
+    let context = |extra: &str| {
+        format!("setup:\n{setup_text};\nchanges:\n{applied}\ntarget:\n{target}\n{extra}")
+    };
+    let mut copy = Connection::open(&copy_path).unwrap();
+    copy.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let d = match diff_to(&copy, &target) {
+        Ok(d) => d,
+        Err(kit::Error::Unsupported { .. }) => return Ok(()),
+        Err(e) => return Err(TestCaseError::fail(context(&format!("diff failed: {e}")))),
+    };
+    let up = d.script();
+    let bytes = std::fs::read(&copy_path).unwrap();
+    match kit::run_sql(&mut copy, &up) {
+        Ok(_) => {}
+        Err(kit::Error::Refused(_)) | Err(kit::Error::Unknown { .. }) => {
+            // Drop-and-add of a renamed column can be refused (NOT NULL without a default):
+            // fine, if nothing was written.
+            if std::fs::read(&copy_path).unwrap() != bytes {
+                return Err(TestCaseError::fail(context(&format!(
+                    "refused but the file changed\nup:\n{up}"
+                ))));
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(TestCaseError::fail(context(&format!(
+                "applying the diff failed: {e}\nup:\n{up}"
+            ))))
+        }
+    }
+    let again = diff_to(&copy, &target).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    if !again.is_empty() {
+        return Err(TestCaseError::fail(context(&format!(
+            "after applying the diff, it is not empty:\n{}\nup was:\n{up}",
+            again.script()
+        ))));
+    }
+    health(&copy).map_err(|e| TestCaseError::fail(context(&format!("{e}\nup:\n{up}"))))?;
+    // Columns untouched by name and type keep their rows (tables not renamed, and with no
+    // renamed column: the diff cannot know about renames without markers).
+    // A column dropped and added again under the same name holds new values, which the diff
+    // (comparing by name) cannot know: such tables are skipped too.
+    let renames_in = |t: &str| {
+        applied.lines().any(|l| {
+            l.starts_with(&format!("ALTER TABLE {} ", q(t)))
+                && (l.contains("RENAME") || {
+                    let words: Vec<String> = l
+                        .split(|ch: char| ch.is_whitespace() || ch == ',')
+                        .map(|w| w.to_ascii_uppercase())
+                        .collect();
+                    words.windows(2).any(|w| {
+                        w[0] == "DROP" && !["CONSTRAINT", "NOT", "DEFAULT"].contains(&w[1].as_str())
+                    })
+                })
+        })
+    };
+    for t in &model.tables {
+        if !tables_before.contains(&lc(&t.name))
+            || renamed_tables.contains(&lc(&t.name))
+            || renames_in(&t.name)
+        {
+            continue;
+        }
+        let (ca, cc) = (columns_of(&a, &t.name), columns_of(&copy, &t.name));
+        let common: Vec<String> = ca
+            .iter()
+            .filter(|(n, ty)| cc.iter().any(|(m, ty2)| m == n && ty2 == ty))
+            // A column new to the table gets its DEFAULT in existing rows from the diff's
+            // ADD COLUMN, whatever kit's own steps did: only old columns compare.
+            .filter(|(n, _)| columns_before.contains(&(lc(&t.name), n.clone())))
+            .map(|(n, _)| n.clone())
+            .collect();
+        if common.is_empty() {
+            continue;
+        }
+        let (ra, rc) = (
+            column_rows(&a, &t.name, &common),
+            column_rows(&copy, &t.name, &common),
+        );
+        if ra != rc && !applied.to_ascii_uppercase().contains("USING") {
+            return Err(TestCaseError::fail(context(&format!(
+                "rows of \"{}\" ({}) differ after the diff\n  kit's changes: {ra:?}\n  the diff:     {rc:?}\nup:\n{up}",
+                t.name,
+                common.join(", ")
+            ))));
+        }
+    }
+    // And back: the inverse, newest first.
+    let mut down = String::new();
+    for ch in d.changes.iter().rev() {
+        for s in &ch.inverse {
+            down.push_str(s);
+            down.push_str(";\n");
+        }
+    }
+    match kit::run_sql(&mut copy, &down) {
+        Ok(_) => {
+            let back =
+                diff_to(&copy, &before_text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if !back.is_empty() {
+                return Err(TestCaseError::fail(context(&format!(
+                    "after the inverse, the schema is not back:\n{}\nup:\n{up}\ndown:\n{down}",
+                    back.script()
+                ))));
+            }
+            health(&copy)
+                .map_err(|e| TestCaseError::fail(context(&format!("{e}\ndown:\n{down}"))))?;
+        }
+        // Re-adding a dropped NOT NULL column without default, or a constraint the new rows
+        // break, is refused: the inverse cannot bring back data.
+        Err(kit::Error::Refused(_)) => {}
+        Err(e) => {
+            return Err(TestCaseError::fail(context(&format!(
+                "the inverse failed: {e}\nup:\n{up}\ndown:\n{down}"
+            ))))
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn diff_properties() {
+    let cases = std::env::var("KIT_PT_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
+    let config = Config {
+        cases,
+        max_shrink_iters: 1024,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/proptest_diff.txt",
+        ))),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    if let Err(e) = runner.run(&case_r(), |c| run_diff_case(&c)) {
         panic!("{e}");
     }
 }

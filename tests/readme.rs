@@ -15,8 +15,8 @@ fn block_after(readme: &str, heading: &str) -> String {
 
 #[test]
 fn readme_walkthrough_runs_as_written() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let script = block_after(&readme, "## The schema-as-code loop");
     assert!(script.contains("kit throwaway-reset"));
     let dir = tempfile::tempdir().unwrap();

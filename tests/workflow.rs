@@ -1713,11 +1713,18 @@ fn watch_resets_on_changes_and_survives_errors() {
     );
     wait_for(&mut w, "table extra2", || table_exists(&db, "extra2"));
 
-    // A seed change triggers a reset too.
-    p.write("seed.sql", "INSERT INTO t VALUES (1), (2);\n");
-    wait_for(&mut w, "the new seed row", || {
-        try_query(&db, "SELECT count(*) FROM t") == Some(vec![vec![int(2)]])
-    });
+    // A seed change triggers a reset too, also when it comes right after a reset: every edit
+    // must be picked up, none swallowed.
+    for n in 2..=6 {
+        let values: Vec<String> = (1..=n).map(|i| format!("({i})")).collect();
+        p.write(
+            "seed.sql",
+            &format!("INSERT INTO t VALUES {};\n", values.join(", ")),
+        );
+        wait_for(&mut w, &format!("{n} seed rows"), || {
+            try_query(&db, "SELECT count(*) FROM t") == Some(vec![vec![int(n)]])
+        });
+    }
     w.assert_running();
 }
 
@@ -1756,4 +1763,494 @@ fn log_sql_echoes_statements_during_upgrade() {
         out.show()
     );
     assert!(has_object(&p.conn("app.db"), "logged_table"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every kind of difference: diff -> rebuild --to gives the schema; revision up/down round-trip.
+
+/// What SQLite reports about a schema, independent of how its SQL is written: per table the
+/// columns (table_xinfo), indexes (with their columns, uniqueness, partial-ness) and foreign
+/// keys, plus the names of views and triggers.
+fn shape(c: &Connection) -> Vec<String> {
+    let mut out = vec![];
+    for (ty, name) in objects(c) {
+        out.push(format!("{ty} {name}"));
+        if ty != "table" {
+            continue;
+        }
+        let q = quote(&name);
+        let kind = query(
+            c,
+            &format!(
+                "SELECT wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = {}",
+                quote(&name).replace('"', "'")
+            ),
+        );
+        out.push(format!("  wr, strict: {kind:?}"));
+        for r in query(c, &format!("PRAGMA table_xinfo({q})")) {
+            out.push(format!("  col {:?}", &r[1..]));
+        }
+        for r in query(
+            c,
+            &format!("SELECT name, \"unique\", origin, partial FROM pragma_index_list({q}) ORDER BY name"),
+        ) {
+            let Value::Text(idx) = &r[0] else { unreachable!() };
+            let cols = query(
+                c,
+                &format!(
+                    "SELECT name, desc, coll FROM pragma_index_xinfo({}) WHERE key ORDER BY seqno",
+                    quote(idx).replace('"', "'")
+                ),
+            );
+            out.push(format!("  index {r:?} {cols:?}"));
+        }
+        for r in query(
+            c,
+            &format!("SELECT \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list({q}) ORDER BY id, seq"),
+        ) {
+            out.push(format!("  fk {r:?}"));
+        }
+    }
+    out
+}
+
+fn fresh_shape(schema_sql: &str) -> Vec<String> {
+    let c = Connection::open_in_memory().unwrap();
+    c.execute_batch(schema_sql).unwrap();
+    shape(&c)
+}
+
+struct Case {
+    name: &'static str,
+    old: &'static str,
+    new: &'static str,
+    rows: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "column type",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, NULL, 'y');",
+    },
+    Case {
+        name: "not null set and dropped",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT NOT NULL);",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    },
+    Case {
+        name: "defaults changed, set and dropped",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER DEFAULT 1, b TEXT DEFAULT 'x', c REAL);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER DEFAULT 2, b TEXT, c REAL DEFAULT 0.5);",
+        rows: "INSERT INTO t (id) VALUES (1), (2);",
+    },
+    Case {
+        name: "checks added and dropped",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER CHECK (a < 100), b TEXT);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, CONSTRAINT pos CHECK (a > 0));",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    },
+    Case {
+        name: "indexes changed, dropped, added",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE INDEX t_a ON t(a);
+              CREATE UNIQUE INDEX t_b ON t(b);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE INDEX t_a ON t(a, b DESC);
+              CREATE INDEX t_partial ON t(b COLLATE NOCASE) WHERE b IS NOT NULL;",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    },
+    Case {
+        name: "view and trigger changed",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE TABLE log (msg TEXT);
+              CREATE VIEW v AS SELECT a FROM t;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins'); END;",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE TABLE log (msg TEXT);
+              CREATE VIEW v AS SELECT a, b FROM t WHERE a > 0;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.b); END;
+              CREATE TRIGGER t_del AFTER DELETE ON t BEGIN INSERT INTO log VALUES ('del'); END;",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'); INSERT INTO log VALUES ('kept');",
+    },
+    Case {
+        name: "foreign key added with a new table",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);",
+        new: "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, u_id INTEGER REFERENCES u(id) ON DELETE SET NULL);",
+        rows: "INSERT INTO t VALUES (1, 10), (2, 20);",
+    },
+    Case {
+        name: "table foreign key constraint added",
+        old: "CREATE TABLE u (id INTEGER PRIMARY KEY);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER);",
+        new: "CREATE TABLE u (id INTEGER PRIMARY KEY);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER, FOREIGN KEY (u_id) REFERENCES u(id) ON DELETE CASCADE);",
+        rows: "INSERT INTO u VALUES (1); INSERT INTO t VALUES (1, 1), (2, NULL);",
+    },
+    Case {
+        name: "collation and generated column",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT COLLATE NOCASE, twice INTEGER GENERATED ALWAYS AS (a * 2) VIRTUAL);",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'Y');",
+    },
+    Case {
+        name: "primary key and unique constraint added",
+        old: "CREATE TABLE t (id INTEGER, a INTEGER, b TEXT);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, UNIQUE (a, b));",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    },
+    Case {
+        name: "table added and dropped",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);
+              CREATE TABLE gone (x TEXT);
+              CREATE INDEX gone_x ON gone(x);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);
+              CREATE TABLE fresh (y TEXT NOT NULL DEFAULT '');",
+        rows: "INSERT INTO t VALUES (1, 10); INSERT INTO gone VALUES ('bye');",
+    },
+    Case {
+        name: "column dropped that an index and a view use",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE INDEX t_b ON t(b);
+              CREATE VIEW v AS SELECT a, b FROM t;",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);
+              CREATE VIEW v AS SELECT a FROM t;",
+        rows: "INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    },
+    Case {
+        name: "type change of a column a view and a trigger use",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+              CREATE TABLE log (msg);
+              CREATE VIEW v AS SELECT a FROM t;
+              CREATE TRIGGER t_upd AFTER UPDATE OF a ON t BEGIN INSERT INTO log VALUES (new.a); END;",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);
+              CREATE TABLE log (msg);
+              CREATE VIEW v AS SELECT a FROM t;
+              CREATE TRIGGER t_upd AFTER UPDATE OF a ON t BEGIN INSERT INTO log VALUES (new.a); END;",
+        rows: "INSERT INTO t VALUES (1, 10, 'x');",
+    },
+    Case {
+        name: "table renamed that a foreign key, a view and a trigger name",
+        old: "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER REFERENCES u(id));
+              CREATE VIEW vu AS SELECT id, name FROM u;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN UPDATE u SET name = 'x' WHERE id = new.u_id; END;",
+        new: "-- kit:renamed-from u
+              CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER REFERENCES users(id));
+              CREATE VIEW vu AS SELECT id, name FROM users;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN UPDATE users SET name = 'x' WHERE id = new.u_id; END;",
+        rows: "INSERT INTO u VALUES (1, 'a'); INSERT INTO t VALUES (1, 1);",
+    },
+    Case {
+        name: "column renamed that an index, a view, a trigger, a check and a foreign key name",
+        old: "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT REFERENCES u(code), CHECK (length(code) < 10));
+              CREATE INDEX t_code ON t(code);
+              CREATE VIEW v AS SELECT code FROM t;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN SELECT new.code; END;",
+        new: "CREATE TABLE u (
+                id INTEGER PRIMARY KEY,
+                ref TEXT UNIQUE -- kit:renamed-from code
+              );
+              CREATE TABLE t (
+                id INTEGER PRIMARY KEY,
+                ref TEXT REFERENCES u(ref), -- kit:renamed-from code
+                CHECK (length(ref) < 10)
+              );
+              CREATE INDEX t_code ON t(ref);
+              CREATE VIEW v AS SELECT ref FROM t;
+              CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN SELECT new.ref; END;",
+        rows: "INSERT INTO u VALUES (1, 'a'); INSERT INTO t VALUES (1, 'a');",
+    },
+    Case {
+        name: "autoincrement table changed in an analyzed database",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER);
+              CREATE INDEX t_a ON t(a);",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER, b TEXT DEFAULT 'b');
+              CREATE INDEX t_a ON t(a);",
+        rows: "INSERT INTO t (a) VALUES (1), (2), (3); DELETE FROM t WHERE id = 3; ANALYZE;",
+    },
+    Case {
+        name: "strict and without rowid tables",
+        old: "CREATE TABLE k (a TEXT PRIMARY KEY, b INT) WITHOUT ROWID;",
+        new: "CREATE TABLE k (a TEXT PRIMARY KEY, b INT, c TEXT) WITHOUT ROWID;
+              CREATE TABLE s (x INTEGER, y TEXT) STRICT;",
+        rows: "INSERT INTO k VALUES ('a', 1), ('b', 2);",
+    },
+    Case {
+        name: "table renamed and changed",
+        old: "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT, age INTEGER);",
+        new: "CREATE TABLE people ( -- kit:renamed-from u
+                id INTEGER PRIMARY KEY,
+                full_name TEXT NOT NULL, -- kit:renamed-from name
+                age TEXT,
+                email TEXT
+              );",
+        rows: "INSERT INTO u VALUES (1, 'a', 30), (2, 'b', NULL);",
+    },
+    Case {
+        name: "everything dropped",
+        old: "CREATE TABLE u (id INTEGER PRIMARY KEY);
+              CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER REFERENCES u(id));
+              CREATE VIEW v AS SELECT * FROM t JOIN u ON u.id = t.u_id;
+              CREATE TRIGGER tr AFTER DELETE ON u BEGIN DELETE FROM t WHERE u_id = old.id; END;",
+        new: "CREATE TABLE fresh (x);",
+        rows: "INSERT INTO u VALUES (1); INSERT INTO t VALUES (1, 1);",
+    },
+    Case {
+        name: "renames of quoted identifiers",
+        old: r#"CREATE TABLE "old t" (id INTEGER PRIMARY KEY, "old ""c""" TEXT, "ü" INTEGER);
+               CREATE INDEX "old t ü" ON "old t"("ü");"#,
+        new: r#"-- kit:renamed-from "old t"
+               CREATE TABLE "new t" (
+                 id INTEGER PRIMARY KEY,
+                 "new ""c""" TEXT, -- kit:renamed-from "old ""c"""
+                 "ü" INTEGER
+               );
+               CREATE INDEX "old t ü" ON "new t"("ü");"#,
+        rows: r#"INSERT INTO "old t" VALUES (1, 'x', 1), (2, 'y', 2);"#,
+    },
+    Case {
+        name: "only the case or spacing inside string literals changed",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'x' CHECK (a <> 'a  b'));
+              CREATE VIEW v AS SELECT a FROM t WHERE a = 'X';
+              CREATE INDEX i ON t(a) WHERE a > 'A';
+              CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 'A'; END;",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'X' CHECK (a <> 'a b'));
+              CREATE VIEW v AS SELECT a FROM t WHERE a = 'x';
+              CREATE INDEX i ON t(a) WHERE a > 'a';
+              CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 'a'; END;",
+        rows: "INSERT INTO t VALUES (1, 'q');",
+    },
+    Case {
+        // (The generated column is last: kit changes its expression by DROP + ADD COLUMN, which
+        // moves it to the end, and leaves column order alone by design.)
+        name: "collation dropped, generated expression and foreign key action changed",
+        old: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE,
+                p INT REFERENCES t(id) ON DELETE CASCADE,
+                g INT GENERATED ALWAYS AS (id * 2));",
+        new: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT,
+                p INT REFERENCES t(id) ON DELETE SET NULL,
+                g INT GENERATED ALWAYS AS (id * 3));",
+        rows: "INSERT INTO t (id, a, p) VALUES (1, 'x', NULL), (2, 'Y', 1);",
+    },
+    Case {
+        name: "identifiers with spaces, quotes and non-ASCII",
+        old: r#"CREATE TABLE "order items" (id INTEGER PRIMARY KEY, "naïve ""q""" TEXT, "x y" INTEGER);
+               CREATE INDEX "idx ü" ON "order items"("x y");"#,
+        new: r#"CREATE TABLE "order items" (id INTEGER PRIMARY KEY, "naïve ""q""" TEXT NOT NULL DEFAULT 'ø', "x y" TEXT, "ßeta" INTEGER CHECK ("ßeta" >= 0));
+               CREATE INDEX "idx ü" ON "order items"("naïve ""q""", "x y");
+               CREATE VIEW "vü ""v""" AS SELECT "naïve ""q""" FROM "order items";"#,
+        rows: r#"INSERT INTO "order items" VALUES (1, 'a', 1), (2, 'b', 2);"#,
+    },
+];
+
+/// Row counts of every table.
+fn counts(c: &Connection) -> Vec<(String, i64)> {
+    objects(c)
+        .into_iter()
+        .filter(|(ty, _)| ty == "table")
+        .map(|(_, name)| {
+            let n: i64 = c
+                .query_row(&format!("SELECT count(*) FROM {}", quote(&name)), [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            (name, n)
+        })
+        .collect()
+}
+
+#[test]
+fn every_kind_of_difference_round_trips_through_rebuild_to() {
+    let mut failures = vec![];
+    for case in CASES {
+        let p = Proj::new();
+        p.db("app.db", case.old);
+        p.db("app.db", case.rows);
+        p.write("schema.sql", case.new);
+        let before = counts(&p.conn("app.db"));
+        let out = p.kit(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+        if out.code != 0 || out.stdout.trim().is_empty() {
+            failures.push(format!("{}: diff\n{}", case.name, out.show()));
+            continue;
+        }
+        let diff = out.stdout.clone();
+        let out = p.kit(&[
+            "rebuild",
+            "--db",
+            "app.db",
+            "--to",
+            "schema.sql",
+            "--allow-drop",
+        ]);
+        if out.code != 0 {
+            failures.push(format!(
+                "{}: rebuild --to\ndiff:\n{diff}\n{}",
+                case.name,
+                out.show()
+            ));
+            continue;
+        }
+        let c = p.conn("app.db");
+        if shape(&c) != fresh_shape(case.new) {
+            failures.push(format!(
+                "{}: shape after rebuild --to\ndiff:\n{diff}\ngot:\n{:#?}\nwant:\n{:#?}",
+                case.name,
+                shape(&c),
+                fresh_shape(case.new)
+            ));
+            continue;
+        }
+        for (t, n) in &before {
+            if let Some((_, m)) = counts(&c).iter().find(|(u, _)| u == t) {
+                if m != n {
+                    failures.push(format!("{}: {t} had {n} rows, now {m}", case.name));
+                }
+            }
+        }
+        let out = p.kit(&["diff", "--db", "app.db", "--to", "schema.sql"]);
+        if out.code != 0 || !out.stdout.is_empty() {
+            failures.push(format!(
+                "{}: diff after rebuild --to is not empty\nfirst diff:\n{diff}\n{}",
+                case.name,
+                out.show()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
+    let mut failures = vec![];
+    for case in CASES {
+        let p = Proj::new();
+        p.config("database = \"dev.db\"\n");
+        p.write("schema.sql", case.old);
+        p.empty_db("dev.db");
+        p.ok(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "old"]);
+        p.ok(&["upgrade", "-c", "kit.toml"]);
+        p.db("dev.db", case.rows);
+        p.write("schema.sql", case.new);
+        let out = p.kit(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "new"]);
+        if out.code != 0 {
+            failures.push(format!("{}: revision\n{}", case.name, out.show()));
+            continue;
+        }
+        let file = p.read("migrations/0002_new.sql");
+        let out = p.kit(&["upgrade", "-c", "kit.toml"]);
+        if out.code != 0 {
+            failures.push(format!("{}: upgrade\n{file}\n{}", case.name, out.show()));
+            continue;
+        }
+        if shape(&p.conn("dev.db")) != fresh_shape(case.new) {
+            failures.push(format!(
+                "{}: shape after upgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
+                case.name,
+                shape(&p.conn("dev.db")),
+                fresh_shape(case.new)
+            ));
+            continue;
+        }
+        let out = p.kit(&["check", "-c", "kit.toml"]);
+        if out.code != 0 {
+            failures.push(format!(
+                "{}: check at head\n{file}\n{}",
+                case.name,
+                out.show()
+            ));
+        }
+        let out = p.kit(&["downgrade", "-c", "kit.toml", "-1"]);
+        if out.code != 0 {
+            failures.push(format!("{}: downgrade\n{file}\n{}", case.name, out.show()));
+            continue;
+        }
+        if shape(&p.conn("dev.db")) != fresh_shape(case.old) {
+            failures.push(format!(
+                "{}: shape after downgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
+                case.name,
+                shape(&p.conn("dev.db")),
+                fresh_shape(case.old)
+            ));
+            continue;
+        }
+        let out = p.kit(&["upgrade", "-c", "kit.toml"]);
+        if out.code != 0 {
+            failures.push(format!(
+                "{}: upgrade again\n{file}\n{}",
+                case.name,
+                out.show()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
+    let p = Proj::new();
+    p.config("database = \"app.db\"\n");
+    p.write(
+        "migrations/0001_crlf.sql",
+        "-- kit:revision 0001 crlf\r\n-- kit:up\r\nCREATE TABLE a (id INTEGER PRIMARY KEY);\r\n-- kit:down\r\nDROP TABLE a;\r\n",
+    );
+    p.write("migrations/README.md", "notes, not a migration\n");
+    p.migration(
+        "0003_gap.sql",
+        "gap",
+        "ALTER TABLE a ADD COLUMN b TEXT;",
+        "ALTER TABLE a DROP COLUMN b;",
+    );
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, b TEXT);\n",
+    );
+    p.empty_db("app.db");
+    // --echo on the command line echoes like log.sql.
+    let out = p.ok(&["upgrade", "-c", "kit.toml", "--echo"]);
+    out.assert_stderr_has(&["CREATE TABLE a", "ADD COLUMN b"]);
+    let c = p.conn("app.db");
+    assert_eq!(applied(&c), ["0001", "0003"]);
+    assert_eq!(columns(&c, "a"), s(&["id", "b"]));
+    drop(c);
+    p.ok(&["check", "-c", "kit.toml"]);
+    p.ok(&["downgrade", "-c", "kit.toml", "base"]);
+    let c = p.conn("app.db");
+    assert!(applied(&c).is_empty());
+    assert!(!has_object(&c, "a"));
+}
+
+#[test]
+fn throwaway_reset_refuses_a_file_that_is_not_a_database() {
+    let p = Proj::new();
+    p.config("database = \"temp.db\"\n");
+    p.write("schema.sql", "CREATE TABLE t (x);\n");
+    p.write("temp.db", "my notes, not a database\n");
+    p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    assert_eq!(p.read("temp.db"), "my notes, not a database\n");
+    p.ok(&["throwaway-reset", "-c", "kit.toml", "--force"]);
+    assert!(has_object(&p.conn("temp.db"), "t"));
+}
+
+#[test]
+fn throwaway_reset_from_migrations_with_a_failing_migration_keeps_the_previous_database() {
+    let p = Proj::new();
+    p.config("database = \"temp.db\"\n[throwaway]\nfrom = \"migrations\"\n");
+    p.migration(
+        "0001_a.sql",
+        "a",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+        "DROP TABLE a;",
+    );
+    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
+    let before = p.bytes("temp.db");
+    p.migration("0002_b.sql", "b", "ALTER TABLE nope ADD COLUMN b TEXT;", "");
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(&["nope", "0002_b.sql"]);
+    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
 }

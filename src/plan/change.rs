@@ -48,7 +48,10 @@ impl Planner {
                         if let Some(src) = &sources[i].value {
                             checks.push(rows_check(
                                 t,
-                                &format!("column \"{}\" holds values a STRICT {ty} column cannot", c.name),
+                                &format!(
+                                    "column \"{}\" holds values a STRICT {ty} column cannot",
+                                    c.name
+                                ),
                                 &format!("NOT kit_strict_ok({src}, {})", quote_str(&ty)),
                                 "convert the values first (UPDATE ... SET c = CAST(c AS ...))",
                             ));
@@ -141,6 +144,20 @@ impl Planner {
                         count_sql: format!("SELECT count(*) FROM {}", quote_ident(&tn)),
                         examples_sql: format!("SELECT {} FROM {} LIMIT 5", key_expr(t), quote_ident(&tn)),
                     });
+                }
+                if t.strict && generated.is_none() {
+                    let ty = c.type_text.trim().to_ascii_uppercase();
+                    if let Some(d) = default.as_deref().filter(|_| ty != "ANY") {
+                        checks.push(rows_check(
+                            t,
+                            &format!(
+                                "the DEFAULT of new column \"{}\" ({d}) is not a value a STRICT {ty} column can hold, and existing rows would get it",
+                                c.name
+                            ),
+                            &format!("NOT kit_strict_ok({d}, {})", quote_str(&ty)),
+                            "use a default of the column's type, or add the column to an empty table",
+                        ));
+                    }
                 }
                 let has = |f: fn(&ColumnConstraintKind) -> bool| c.has(f);
                 let pk_or_unique = has(|k| {
@@ -557,6 +574,20 @@ impl Planner {
                         &srcs,
                     ));
                     if pk {
+                        // `PRIMARY KEY (c)` on an INTEGER column makes c the rowid, which holds
+                        // only integers (even when written DESC at table level).
+                        let mut after = t.clone();
+                        after.constraints.push(k.clone());
+                        if let Some(alias) = after.rowid_alias() {
+                            if let Some(src) = src_of(&alias.name)? {
+                                checks.push(rows_check(
+                                    t,
+                                    &format!("column \"{}\" becomes the rowid (INTEGER PRIMARY KEY), which holds only integers", alias.name),
+                                    &format!("NOT kit_strict_ok({src}, 'INTEGER')"),
+                                    "convert or remove the rows whose key is not an integer first",
+                                ));
+                            }
+                        }
                         let any_null: Vec<String> =
                             srcs.iter().map(|s| format!("{s} IS NULL")).collect();
                         checks.push(rows_check(

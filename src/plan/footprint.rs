@@ -48,7 +48,16 @@ pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet
                 }
             }
             Statement::Other { text, .. } => {
-                work.extend(idents(text).into_iter().map(|n| (n, true)))
+                for n in idents(text) {
+                    // An index or trigger it names brings its table (DROP INDEX i).
+                    if let Some(r) = rows
+                        .iter()
+                        .find(|r| (r.kind == "index" || r.kind == "trigger") && lower(&r.name) == n)
+                    {
+                        work.push((lower(&r.tbl_name), true));
+                    }
+                    work.push((n, true));
+                }
             }
         }
     }

@@ -244,6 +244,13 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                 .map(|t| (t.name.clone(), t.sql.clone())),
         )
         .collect();
+    // Names that were columns: a double-quoted one of these was an identifier, not a string.
+    let columns_before: HashSet<String> = p
+        .schema
+        .tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(|c| c.name.to_ascii_lowercase()))
+        .collect();
     for st in statements {
         match st {
             Statement::Alter { alter, text } => {
@@ -332,7 +339,11 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
             .get(name)
             .map(|v| &v.sql)
             .or_else(|| p.schema.triggers.get(name).map(|t| &t.sql));
-        if let Some(ident) = after.and_then(|a| identifier_became_string(before, a)) {
+        let became = after.map_or_else(Vec::new, |a| identifiers_became_strings(before, a));
+        if let Some(ident) = became
+            .into_iter()
+            .find(|i| columns_before.contains(&i.to_ascii_lowercase()))
+        {
             return Err(Error::refused(
                 name,
                 format!(
@@ -395,17 +406,21 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
     Ok(p.plan)
 }
 
-/// The name of a double-quoted identifier of `before` that is a single-quoted string at the same
-/// place in `after`, if any.
-fn identifier_became_string(before: &str, after: &str) -> Option<String> {
+/// The names of double-quoted identifiers of `before` that are single-quoted strings at the
+/// same place in `after`.
+fn identifiers_became_strings(before: &str, after: &str) -> Vec<String> {
     use crate::sql::Tok;
-    let (b, a) = (crate::sql::lex(before).ok()?, crate::sql::lex(after).ok()?);
+    let (Ok(b), Ok(a)) = (crate::sql::lex(before), crate::sql::lex(after)) else {
+        return Vec::new();
+    };
     if b.len() != a.len() {
-        return None;
+        return Vec::new();
     }
-    b.iter().zip(&a).find_map(|(x, y)| {
-        (x.kind == Tok::Quoted && y.kind == Tok::Str).then(|| crate::sql::unquote(x.text(before)))
-    })
+    b.iter()
+        .zip(&a)
+        .filter(|(x, y)| x.kind == Tok::Quoted && y.kind == Tok::Str)
+        .map(|(x, _)| crate::sql::unquote(x.text(before)))
+        .collect()
 }
 
 /// True for `CREATE [TEMP] TABLE` and `DROP TABLE` (not virtual tables, indexes, views or triggers).
