@@ -523,6 +523,21 @@ pub fn run(
     Ok(out)
 }
 
+/// Upgrades the database on `conn` to `target` (`head` or a version) with the migrations of
+/// `dir`, each in its own transaction; returns what each applied migration did.
+pub fn upgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
+    let status = Status::read(conn, dir)?;
+    let todo = steps(&status, Direction::Up, target)?;
+    run(conn, &todo, Direction::Up, &mut Observer::default(), |_| {})
+}
+
+/// Downgrades the database on `conn` to `target` (`-N`, a version, or `base`).
+pub fn downgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
+    let status = Status::read(conn, dir)?;
+    let todo = steps(&status, Direction::Down, target)?;
+    run(conn, &todo, Direction::Down, &mut Observer::default(), |_| {})
+}
+
 /// A fresh in-memory database with `migrations`' up parts applied, in order.
 pub fn replay(migrations: &[&Migration]) -> Result<Connection> {
     let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;

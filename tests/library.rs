@@ -126,3 +126,57 @@ fn native_paths_need_no_copy() {
     );
     assert!(plan.rebuilt_tables().is_empty());
 }
+
+#[test]
+fn migrations_through_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("0001_users.sql"),
+        "-- kit:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, legacy TEXT);\nINSERT INTO users (email, legacy) VALUES ('a@x', 'l');\n-- kit:down\nDROP TABLE users;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("0002_drop_legacy.sql"),
+        "-- kit:up\nALTER TABLE users DROP COLUMN legacy, ALTER COLUMN email SET NOT NULL;\n-- kit:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL, ADD COLUMN legacy TEXT;\n",
+    )
+    .unwrap();
+    let path = dir.path().join("app.db");
+    rusqlite::Connection::open(&path).unwrap();
+    let mut conn = kit::open(&path).unwrap();
+    let done = kit::migrate::upgrade(&mut conn, &migrations, "head").unwrap();
+    assert_eq!(done.len(), 2);
+    let versions: Vec<String> = kit::migrate::applied(&conn)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.version)
+        .collect();
+    assert_eq!(versions, ["0001", "0002"]);
+    let cols: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('users')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(cols, ["id", "email"]);
+    let email: String = conn
+        .query_row("SELECT email FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(email, "a@x");
+    kit::migrate::downgrade(&mut conn, &migrations, "-1").unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'legacy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(kit::migrate::applied(&conn).unwrap().len(), 1);
+    // Unknown targets are errors naming the revision, and change nothing.
+    let e = kit::migrate::upgrade(&mut conn, &migrations, "0009").unwrap_err();
+    assert!(e.to_string().contains("0009"), "{e}");
+    assert_eq!(kit::migrate::applied(&conn).unwrap().len(), 1);
+}
