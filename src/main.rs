@@ -237,7 +237,12 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
                 eprintln!("kit: note: {n}");
             }
             let losses = d.losses();
-            if !losses.is_empty() && !a.allow_drop {
+            if !losses.is_empty() && !a.allow_drop && a.dry_run {
+                eprintln!(
+                    "kit: warning: this drops {}; without --allow-drop the real run refuses",
+                    losses.join(", ")
+                );
+            } else if !losses.is_empty() && !a.allow_drop {
                 return Err(kit::Error::Database {
                     path: a.db.display().to_string(),
                     message: format!(

@@ -226,6 +226,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         renamed_columns: BTreeSet::new(),
         live_version: schema_version,
         shadow_base: 0,
+        unread: Vec::new(),
     };
     p.shadow_base = p
         .shadow
@@ -251,7 +252,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         .values()
         .flat_map(|t| t.columns.iter().map(|c| c.name.to_ascii_lowercase()))
         .collect();
-    for st in statements {
+    for (n, st) in statements.iter().enumerate() {
         match st {
             Statement::Alter { alter, text } => {
                 // Tables this statement's foreign keys reference are planned up to here first,
@@ -325,7 +326,10 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         p.flush(b)?;
                     }
                 }
-                p.run_statement(text, &affected, (*line, *column))?;
+                let defer = p.batches.is_empty()
+                    && is_create(text)
+                    && matches!(statements.get(n + 1), Some(Statement::Other { text, .. }) if is_create(text));
+                p.run_statement(text, &affected, (*line, *column), defer)?;
             }
         }
     }
@@ -423,6 +427,14 @@ fn identifiers_became_strings(before: &str, after: &str) -> Vec<String> {
         .collect()
 }
 
+/// True for `CREATE ...` statements (which only add objects).
+fn is_create(text: &str) -> bool {
+    crate::sql::lex(text)
+        .ok()
+        .and_then(|t| t.first().map(|f| f.is_kw(text, "create")))
+        .unwrap_or(false)
+}
+
 /// True for `CREATE [TEMP] TABLE` and `DROP TABLE` (not virtual tables, indexes, views or triggers).
 fn is_table_ddl(text: &str) -> bool {
     let Ok(toks) = crate::sql::lex(text) else {
@@ -456,6 +468,9 @@ struct Planner {
     live_version: i64,
     /// `schema_version` of the scratch copy when planning started.
     shadow_base: i64,
+    /// Names used by CREATE statements run on the scratch copy but not read back yet (a run
+    /// of CREATEs is read back once, at its end).
+    unread: Vec<String>,
 }
 
 /// The expression that gives a new column its value during a copy (over the old table).
@@ -642,7 +657,7 @@ impl Planner {
                 }
             })?;
         }
-        self.schema = refresh_schema(&self.shadow, &self.schema)?;
+        self.schema = refresh_schema(&self.shadow, std::mem::take(&mut self.schema))?;
         Ok(())
     }
 
@@ -715,6 +730,7 @@ impl Planner {
         text: &str,
         affected: &BTreeSet<String>,
         at: (usize, usize),
+        defer: bool,
     ) -> Result<()> {
         self.refuse_drop_of_parent(text)?;
         // Check the foreign keys of every table the statement can change, and of their children.
@@ -746,11 +762,14 @@ impl Planner {
                 statement: text.to_string(),
             }
         })?;
-        self.schema = refresh_schema(&self.shadow, &self.schema)?;
-        // Tables the statement created are checked too.
-        for name in idents(text) {
-            if let Some(t) = self.schema.table(&name) {
-                self.fk_tables.insert(t.name.clone());
+        // Tables the statement created are checked too (once read back).
+        self.unread.extend(idents(text));
+        if !defer {
+            self.schema = refresh_schema(&self.shadow, std::mem::take(&mut self.schema))?;
+            for name in std::mem::take(&mut self.unread) {
+                if let Some(t) = self.schema.table(&name) {
+                    self.fk_tables.insert(t.name.clone());
+                }
             }
         }
         self.plan.steps.push(step);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 /// Reads every table, index, trigger and view of the `main` database.
 pub fn read_schema(conn: &Connection) -> Result<Schema> {
-    refresh_schema(conn, &Schema::default())
+    refresh_schema(conn, Schema::default())
 }
 
 /// One row of `sqlite_schema`.
@@ -45,17 +45,18 @@ pub fn schema_rows(conn: &Connection) -> Result<Vec<SchemaRow>> {
 /// Parses schema rows without consulting SQLite's pragmas: no cross-check of columns, and
 /// index key columns left empty. For a quick whole-schema view (foreign keys, triggers, names).
 pub fn parse_rows(rows: &[SchemaRow]) -> Result<Schema> {
-    build(None, rows, &Schema::default())
+    build(None, rows, Schema::default())
 }
 
 /// Reads the schema again, reusing from `previous` every table and index whose stored text is
-/// unchanged (so re-reading after a step costs one query plus the changed objects).
-pub fn refresh_schema(conn: &Connection, previous: &Schema) -> Result<Schema> {
+/// unchanged (so re-reading after a step costs one query plus the changed objects). The
+/// unchanged objects are moved, not copied, out of `previous`.
+pub fn refresh_schema(conn: &Connection, previous: Schema) -> Result<Schema> {
     let rows = schema_rows(conn)?;
     build(Some(conn), &rows, previous)
 }
 
-fn build(conn: Option<&Connection>, rows: &[SchemaRow], previous: &Schema) -> Result<Schema> {
+fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) -> Result<Schema> {
     // STRICT and WITHOUT ROWID as SQLite sees them (one query: per-table lookups scan all).
     let flags: HashMap<String, (bool, bool)> = match conn {
         None => HashMap::new(),
@@ -94,9 +95,15 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], previous: &Schema) -> Re
                     schema.virtual_tables.insert(name, sql);
                     continue;
                 }
-                if let Some(t) = previous.tables.get(&name).filter(|t| t.stored_sql == sql) {
-                    schema.tables.insert(name, t.clone());
-                    continue;
+                if previous
+                    .tables
+                    .get(&name)
+                    .is_some_and(|t| t.stored_sql == sql)
+                {
+                    if let Some(t) = previous.tables.swap_remove(&name) {
+                        schema.tables.insert(name, t);
+                        continue;
+                    }
                 }
                 let table = parse_create_table(&sql).map_err(|e| Error::Database {
                     path: format!("table \"{name}\""),
