@@ -300,6 +300,7 @@ fn run(
         let mut rows = 0u64;
         for (i, q) in step.sql.iter().enumerate() {
             let text = q.clone();
+            log::debug!(target: "kit::sql", "{text};");
             if let Some(f) = observer.on_statement.as_mut() {
                 f(&text);
             }
@@ -344,6 +345,7 @@ fn run(
         });
     }
     for q in &plan.finish {
+        log::debug!(target: "kit::sql", "{q};");
         if let Some(f) = observer.on_statement.as_mut() {
             f(q);
         }

@@ -198,6 +198,7 @@ pub fn run_script(conn: &Connection, sql: &str, origin: &str) -> Result<()> {
         statement: String::new(),
     })?;
     for p in pieces {
+        log::debug!(target: "kit::sql", "{};", p.text);
         conn.execute_batch(&p.text).map_err(|e| Error::Script {
             origin: origin.to_string(),
             line: crate::sql::line_col(sql, p.offset).0,
