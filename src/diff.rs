@@ -18,7 +18,7 @@ use crate::schema::{
 };
 use crate::sql::{lex, quote_ident, split_statements, Tok};
 use rusqlite::Connection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Tables kit keeps for itself in a database; a diff never reports them.
 pub const KIT_TABLES: [&str; 2] = ["kit_migrations", "kit_throwaway"];
@@ -579,6 +579,38 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         .collect();
     let kept = |name: &str| source.iter().any(|(l, _)| l.eq_ignore_ascii_case(name));
 
+    // Each kept table's statements, by phase.
+    let mut phases = Phases::default();
+    for (live, target) in &source {
+        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
+        table_changes(from, to, lt, tt, &mapper, &mut phases, &mut d.notes)?;
+    }
+    // Views over a table that loses or retypes columns are dropped first and created again
+    // after, even when their text is the same: SQLite refuses to change a table under a
+    // `SELECT *` view, and PostgreSQL under any view that uses the column. Views over those
+    // views follow.
+    let mut forced: HashSet<String> = HashSet::new();
+    loop {
+        let grown: Vec<String> = from
+            .views
+            .values()
+            .filter(|v| !forced.contains(&v.name.to_ascii_lowercase()))
+            .filter(|v| {
+                phases
+                    .reshaped
+                    .iter()
+                    .chain(forced.iter())
+                    .any(|n| crate::sql::mentions(&v.sql, n))
+            })
+            .map(|v| v.name.to_ascii_lowercase())
+            .collect();
+        if grown.is_empty() {
+            break;
+        }
+        forced.extend(grown);
+    }
+    let is_forced = |name: &str| forced.contains(&name.to_ascii_lowercase());
+
     // 1. Views, triggers and indexes that go or change are dropped first.
     let view_map = |sql: &str| {
         let tables: Vec<String> = live_tables.iter().map(|t| t.name.clone()).collect();
@@ -589,9 +621,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         without_if_not_exists(tokens(sql, &mapper.for_tables(&used)))
     };
     let mut create_views = Vec::new();
-    for v in from.views.values() {
-        let same = find(&to.views, &v.name)
-            .is_some_and(|t| view_map(&v.sql) == without_if_not_exists(plain(&t.sql)));
+    // Dependent views first (a view is created after the views it reads).
+    for v in from.views.values().rev() {
+        let same = !is_forced(&v.name)
+            && find(&to.views, &v.name)
+                .is_some_and(|t| view_map(&v.sql) == without_if_not_exists(plain(&t.sql)));
         if !same {
             d.changes.push(Change {
                 sql: format!("DROP VIEW {}", quote_ident(&v.name)),
@@ -602,8 +636,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         }
     }
     for v in to.views.values() {
-        let same = find(&from.views, &v.name)
-            .is_some_and(|l| view_map(&l.sql) == without_if_not_exists(plain(&v.sql)));
+        let same = !is_forced(&v.name)
+            && find(&from.views, &v.name)
+                .is_some_and(|l| view_map(&l.sql) == without_if_not_exists(plain(&v.sql)));
         if !same {
             create_views.push(Change {
                 sql: v.sql.clone(),
@@ -691,11 +726,6 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     }
 
     // 2. Kept tables: their constraint drops; then tables that go; then renames.
-    let mut phases = Phases::default();
-    for (live, target) in &source {
-        let (lt, tt) = (from.table(live).unwrap(), to.table(target).unwrap());
-        table_changes(from, to, lt, tt, &mapper, &mut phases, &mut d.notes)?;
-    }
     d.changes.append(&mut phases.drops);
     let mut going: Vec<&Table> = live_tables
         .iter()
@@ -796,6 +826,8 @@ struct Phases {
     drops: Vec<Change>,
     renames: Vec<Change>,
     rest: Vec<Change>,
+    /// Live names (lowercase) of tables that lose or retype columns.
+    reshaped: HashSet<String>,
 }
 
 /// The ALTER TABLE statements that turn live table `lt` into target table `tt`.
@@ -923,6 +955,9 @@ fn table_changes(
         out.rest.push(option(false, "rowid"));
     }
 
+    if !dropped.is_empty() {
+        out.reshaped.insert(lt.name.to_ascii_lowercase());
+    }
     // Columns that go, then columns that come.
     for c in &dropped {
         let generated = c.generated().is_some();
@@ -957,6 +992,7 @@ fn table_changes(
         {
             if lc.generated().is_some() && tc.generated().is_some() {
                 // A generated column holds no data of its own: drop it and add it back.
+                out.reshaped.insert(lt.name.to_ascii_lowercase());
                 out.rest.push(Change {
                     sql: alter(new, format!("DROP COLUMN {q}")),
                     inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(lc)))],
@@ -987,6 +1023,7 @@ fn table_changes(
                     lc.type_text, tc.type_text
                 ));
             } else {
+                out.reshaped.insert(lt.name.to_ascii_lowercase());
                 let with = |ty: &str, coll: &Option<String>, other: &Option<String>| {
                     let mut s = format!("ALTER COLUMN {q} TYPE {ty}");
                     if coll != other {

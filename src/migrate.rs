@@ -535,7 +535,13 @@ pub fn upgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Su
 pub fn downgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
     let status = Status::read(conn, dir)?;
     let todo = steps(&status, Direction::Down, target)?;
-    run(conn, &todo, Direction::Down, &mut Observer::default(), |_| {})
+    run(
+        conn,
+        &todo,
+        Direction::Down,
+        &mut Observer::default(),
+        |_| {},
+    )
 }
 
 /// A fresh in-memory database with `migrations`' up parts applied, in order.

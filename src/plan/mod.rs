@@ -227,6 +227,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         live_version: schema_version,
         shadow_base: 0,
         unread: Vec::new(),
+        replaced_views: HashSet::new(),
     };
     p.shadow_base = p
         .shadow
@@ -364,7 +365,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         let Some(view) = p.schema.views.get(name) else {
             continue;
         };
-        if &view.sql != sql {
+        if &view.sql != sql || p.replaced_views.contains(&name.to_ascii_lowercase()) {
             continue; // replaced by the change itself
         }
         let Some((_, _, after)) = views_after.iter().find(|(n, _, _)| n == name) else {
@@ -427,6 +428,29 @@ fn identifiers_became_strings(before: &str, after: &str) -> Vec<String> {
         .collect()
 }
 
+/// The view a `CREATE [TEMP] VIEW [IF NOT EXISTS] v` or `DROP VIEW [IF EXISTS] v` names.
+fn view_statement_name(text: &str) -> Option<String> {
+    let toks = crate::sql::lex(text).ok()?;
+    let kw = |i: usize, k: &str| toks.get(i).is_some_and(|t| t.is_kw(text, k));
+    let mut i = if kw(0, "create") && kw(1, "view") {
+        2
+    } else if kw(0, "create") && (kw(1, "temp") || kw(1, "temporary")) && kw(2, "view") {
+        3
+    } else if kw(0, "drop") && kw(1, "view") {
+        2
+    } else {
+        return None;
+    };
+    if kw(i, "if") {
+        i += if kw(i + 1, "not") { 3 } else { 2 };
+    }
+    // `schema.name`: the name is the last identifier before `AS` (or the end).
+    if toks.get(i + 1).is_some_and(|t| t.is_punct(text, ".")) {
+        i += 2;
+    }
+    toks.get(i).and_then(|t| t.ident(text))
+}
+
 /// True for `CREATE ...` statements (which only add objects).
 fn is_create(text: &str) -> bool {
     crate::sql::lex(text)
@@ -471,6 +495,8 @@ struct Planner {
     /// Names used by CREATE statements run on the scratch copy but not read back yet (a run
     /// of CREATEs is read back once, at its end).
     unread: Vec<String>,
+    /// Views the script drops or creates itself (lowercase names).
+    replaced_views: HashSet<String>,
 }
 
 /// The expression that gives a new column its value during a copy (over the old table).
@@ -733,6 +759,9 @@ impl Planner {
         defer: bool,
     ) -> Result<()> {
         self.refuse_drop_of_parent(text)?;
+        if let Some(v) = view_statement_name(text) {
+            self.replaced_views.insert(v.to_ascii_lowercase());
+        }
         // Check the foreign keys of every table the statement can change, and of their children.
         let names: Vec<String> = affected
             .iter()
