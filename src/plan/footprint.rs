@@ -32,6 +32,18 @@ pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet
         .filter(|r| r.kind == "view" || r.kind == "trigger")
         .map(|r| (r, idents(r.sql.as_deref().unwrap_or(""))))
         .collect();
+    // Which views and triggers name each identifier, and which triggers each table has: looked
+    // up per object instead of scanning every view and trigger for each one.
+    let mut naming: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut attached_to: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (r, ids)) in named.iter().enumerate() {
+        for id in ids {
+            naming.entry(id.as_str()).or_default().push(i);
+        }
+        if r.kind == "trigger" {
+            attached_to.entry(lower(&r.tbl_name)).or_default().push(i);
+        }
+    }
     let mut work: Vec<(String, bool)> = Vec::new();
     let mut renamed: Vec<String> = Vec::new();
     for st in statements {
@@ -88,7 +100,13 @@ pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet
                 .into_iter()
                 .map(|i| (i, false)),
         );
-        for (r, ids) in &named {
+        let mut candidates: Vec<usize> = attached_to.get(&n).cloned().unwrap_or_default();
+        if full {
+            candidates.extend(naming.get(n.as_str()).into_iter().flatten().copied());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for (r, ids) in candidates.into_iter().map(|i| &named[i]) {
             let attached = r.kind == "trigger" && lower(&r.tbl_name) == n;
             if attached {
                 // Its triggers come along, with what they touch (in full if it is changed).
