@@ -37,6 +37,16 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change that loses nothing, undone by one statement.
+    fn undone_by(sql: String, inverse: String) -> Change {
+        Change {
+            sql,
+            inverse: vec![inverse],
+            loses: None,
+            inverse_note: None,
+        }
+    }
+
     /// What the inverse destroys (a table or a column with its data), if anything: the
     /// inverse of a CREATE TABLE is a DROP TABLE, of an ADD COLUMN a DROP COLUMN.
     pub fn inverse_loses(&self) -> Option<String> {
@@ -627,12 +637,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             && find(&to.views, &v.name)
                 .is_some_and(|t| view_map(&v.sql) == without_if_not_exists(plain(&t.sql)));
         if !same {
-            d.changes.push(Change {
-                sql: format!("DROP VIEW {}", quote_ident(&v.name)),
-                inverse: vec![v.sql.clone()],
-                loses: None,
-                inverse_note: None,
-            });
+            d.changes.push(Change::undone_by(
+                format!("DROP VIEW {}", quote_ident(&v.name)),
+                v.sql.clone(),
+            ));
         }
     }
     for v in to.views.values() {
@@ -640,12 +648,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             && find(&from.views, &v.name)
                 .is_some_and(|l| view_map(&l.sql) == without_if_not_exists(plain(&v.sql)));
         if !same {
-            create_views.push(Change {
-                sql: v.sql.clone(),
-                inverse: vec![format!("DROP VIEW {}", quote_ident(&v.name))],
-                loses: None,
-                inverse_note: None,
-            });
+            create_views.push(Change::undone_by(
+                v.sql.clone(),
+                format!("DROP VIEW {}", quote_ident(&v.name)),
+            ));
         }
     }
     let mut create_triggers = Vec::new();
@@ -655,12 +661,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 && mapper.table(&tr.table) == t.table.to_ascii_lowercase()
         });
         if !same && (kept(&tr.table) || from.views.contains_key(&tr.table)) {
-            d.changes.push(Change {
-                sql: format!("DROP TRIGGER {}", quote_ident(&tr.name)),
-                inverse: vec![tr.sql.clone()],
-                loses: None,
-                inverse_note: None,
-            });
+            d.changes.push(Change::undone_by(
+                format!("DROP TRIGGER {}", quote_ident(&tr.name)),
+                tr.sql.clone(),
+            ));
         }
     }
     for tr in to.triggers.values() {
@@ -669,12 +673,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 && mapper.table(&l.table) == tr.table.to_ascii_lowercase()
         });
         if !same {
-            create_triggers.push(Change {
-                sql: tr.sql.clone(),
-                inverse: vec![format!("DROP TRIGGER {}", quote_ident(&tr.name))],
-                loses: None,
-                inverse_note: None,
-            });
+            create_triggers.push(Change::undone_by(
+                tr.sql.clone(),
+                format!("DROP TRIGGER {}", quote_ident(&tr.name)),
+            ));
         }
     }
     let index_ident = |sql: &str, table: &str, live: bool| {
@@ -697,12 +699,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 .is_some_and(|ts| index_ident(sql, &i.table, true) == index_ident(ts, "", false))
         });
         if !same && kept(&i.table) {
-            d.changes.push(Change {
-                sql: format!("DROP INDEX {}", quote_ident(&i.name)),
-                inverse: vec![sql.clone()],
-                loses: None,
-                inverse_note: None,
-            });
+            d.changes.push(Change::undone_by(
+                format!("DROP INDEX {}", quote_ident(&i.name)),
+                sql.clone(),
+            ));
         }
     }
     for i in to.indexes.values() {
@@ -716,12 +716,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 .is_some_and(|ls| index_ident(ls, &l.table, true) == index_ident(sql, "", false))
         });
         if !same {
-            create_indexes.push(Change {
-                sql: sql.clone(),
-                inverse: vec![format!("DROP INDEX {}", quote_ident(&i.name))],
-                loses: None,
-                inverse_note: None,
-            });
+            create_indexes.push(Change::undone_by(
+                sql.clone(),
+                format!("DROP INDEX {}", quote_ident(&i.name)),
+            ));
         }
     }
 
@@ -784,12 +782,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
         if ignored(to, &t.name) || source.iter().any(|(_, n)| n.eq_ignore_ascii_case(&t.name)) {
             continue;
         }
-        d.changes.push(Change {
-            sql: t.stored_sql.clone(),
-            inverse: vec![format!("DROP TABLE {}", quote_ident(&t.name))],
-            loses: None,
-            inverse_note: None,
-        });
+        d.changes.push(Change::undone_by(
+            t.stored_sql.clone(),
+            format!("DROP TABLE {}", quote_ident(&t.name)),
+        ));
     }
     // 4. The rest of each kept table's changes, then new indexes, views and triggers.
     d.changes.append(&mut phases.rest);
@@ -805,12 +801,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                     inverse_note: Some(format!("recreates virtual table \"{name}\" empty")),
                 });
             }
-            d.changes.push(Change {
-                sql: sql.clone(),
-                inverse: vec![format!("DROP TABLE {}", quote_ident(name))],
-                loses: None,
-                inverse_note: None,
-            });
+            d.changes.push(Change::undone_by(
+                sql.clone(),
+                format!("DROP TABLE {}", quote_ident(name)),
+            ));
         }
     }
     d.changes.extend(create_indexes);
@@ -890,27 +884,23 @@ fn table_changes(
         } else {
             format!("ADD {}", lc.body)
         };
-        out.drops.push(Change {
-            sql: alter(old, format!("DROP CONSTRAINT {}", quote_ident(&lc.name))),
-            inverse: vec![alter(old, add)],
-            loses: None,
-            inverse_note: None,
-        });
+        out.drops.push(Change::undone_by(
+            alter(old, format!("DROP CONSTRAINT {}", quote_ident(&lc.name))),
+            alter(old, add),
+        ));
     }
 
     // Renames.
     if !old.eq_ignore_ascii_case(new) {
-        out.renames.push(Change {
-            sql: alter(old, format!("RENAME TO {}", quote_ident(new))),
-            inverse: vec![alter(new, format!("RENAME TO {}", quote_ident(old)))],
-            loses: None,
-            inverse_note: None,
-        });
+        out.renames.push(Change::undone_by(
+            alter(old, format!("RENAME TO {}", quote_ident(new))),
+            alter(new, format!("RENAME TO {}", quote_ident(old))),
+        ));
     }
     for c in &lt.columns {
         if let (Some(_), Some(t)) = (renamed(&c.name), target_of(c)) {
-            out.renames.push(Change {
-                sql: alter(
+            out.renames.push(Change::undone_by(
+                alter(
                     new,
                     format!(
                         "RENAME COLUMN {} TO {}",
@@ -918,17 +908,15 @@ fn table_changes(
                         quote_ident(&t.name)
                     ),
                 ),
-                inverse: vec![alter(
+                alter(
                     new,
                     format!(
                         "RENAME COLUMN {} TO {}",
                         quote_ident(&t.name),
                         quote_ident(&c.name)
                     ),
-                )],
-                loses: None,
-                inverse_note: None,
-            });
+                ),
+            ));
         }
     }
 
@@ -941,12 +929,7 @@ fn table_changes(
             (_, true) => ("SET WITHOUT ROWID", "SET WITH ROWID"),
             (_, false) => ("SET WITH ROWID", "SET WITHOUT ROWID"),
         };
-        Change {
-            sql: alter(new, up.to_string()),
-            inverse: vec![alter(new, down.to_string())],
-            loses: None,
-            inverse_note: None,
-        }
+        Change::undone_by(alter(new, up.to_string()), alter(new, down.to_string()))
     };
     if lt.strict && !tt.strict {
         out.rest.push(option(false, "strict"));
@@ -975,12 +958,10 @@ fn table_changes(
         });
     }
     for c in &added {
-        out.rest.push(Change {
-            sql: alter(new, format!("ADD COLUMN {}", col_def(c))),
-            inverse: vec![alter(new, format!("DROP COLUMN {}", quote_ident(&c.name)))],
-            loses: None,
-            inverse_note: None,
-        });
+        out.rest.push(Change::undone_by(
+            alter(new, format!("ADD COLUMN {}", col_def(c))),
+            alter(new, format!("DROP COLUMN {}", quote_ident(&c.name))),
+        ));
     }
 
     // Columns that change.
@@ -993,18 +974,14 @@ fn table_changes(
             if lc.generated().is_some() && tc.generated().is_some() {
                 // A generated column holds no data of its own: drop it and add it back.
                 out.reshaped.insert(lt.name.to_ascii_lowercase());
-                out.rest.push(Change {
-                    sql: alter(new, format!("DROP COLUMN {q}")),
-                    inverse: vec![alter(new, format!("ADD COLUMN {}", col_def(lc)))],
-                    loses: None,
-                    inverse_note: None,
-                });
-                out.rest.push(Change {
-                    sql: alter(new, format!("ADD COLUMN {}", col_def(tc))),
-                    inverse: vec![alter(new, format!("DROP COLUMN {q}"))],
-                    loses: None,
-                    inverse_note: None,
-                });
+                out.rest.push(Change::undone_by(
+                    alter(new, format!("DROP COLUMN {q}")),
+                    alter(new, format!("ADD COLUMN {}", col_def(lc))),
+                ));
+                out.rest.push(Change::undone_by(
+                    alter(new, format!("ADD COLUMN {}", col_def(tc))),
+                    alter(new, format!("DROP COLUMN {q}")),
+                ));
                 continue;
             }
             return Err(Error::Unsupported {
@@ -1032,12 +1009,10 @@ fn table_changes(
                     }
                     s
                 };
-                out.rest.push(Change {
-                    sql: alter(new, with(tc.type_text.trim(), &tcoll, &lcoll)),
-                    inverse: vec![alter(new, with(lc.type_text.trim(), &lcoll, &tcoll))],
-                    loses: None,
-                    inverse_note: None,
-                });
+                out.rest.push(Change::undone_by(
+                    alter(new, with(tc.type_text.trim(), &tcoll, &lcoll)),
+                    alter(new, with(lc.type_text.trim(), &lcoll, &tcoll)),
+                ));
             }
         }
         if lc.not_null() != tc.not_null() {
@@ -1046,12 +1021,10 @@ fn table_changes(
             } else {
                 ("DROP NOT NULL", "SET NOT NULL")
             };
-            out.rest.push(Change {
-                sql: alter(new, format!("ALTER COLUMN {q} {up}")),
-                inverse: vec![alter(new, format!("ALTER COLUMN {q} {down}"))],
-                loses: None,
-                inverse_note: None,
-            });
+            out.rest.push(Change::undone_by(
+                alter(new, format!("ALTER COLUMN {q} {up}")),
+                alter(new, format!("ALTER COLUMN {q} {down}")),
+            ));
         }
         let (ld, td) = (lc.default(), tc.default());
         if ld.map(plain) != td.map(plain) {
@@ -1059,12 +1032,8 @@ fn table_changes(
                 Some(v) => format!("ALTER COLUMN {q} SET DEFAULT {v}"),
                 None => format!("ALTER COLUMN {q} DROP DEFAULT"),
             };
-            out.rest.push(Change {
-                sql: alter(new, set(td)),
-                inverse: vec![alter(new, set(ld))],
-                loses: None,
-                inverse_note: None,
-            });
+            out.rest
+                .push(Change::undone_by(alter(new, set(td)), alter(new, set(ld))));
         }
         let auto = |t: &Table| t.autoincrement();
         if auto(lt) != auto(tt) && lc.name.eq_ignore_ascii_case(&lt.primary_key().concat()) {
@@ -1084,15 +1053,10 @@ fn table_changes(
         } else {
             format!("ADD {}", tc.body)
         };
-        out.rest.push(Change {
-            sql: alter(new, add),
-            inverse: vec![alter(
-                new,
-                format!("DROP CONSTRAINT {}", quote_ident(&tc.name)),
-            )],
-            loses: None,
-            inverse_note: None,
-        });
+        out.rest.push(Change::undone_by(
+            alter(new, add),
+            alter(new, format!("DROP CONSTRAINT {}", quote_ident(&tc.name))),
+        ));
     }
     if !lt.without_rowid && tt.without_rowid {
         out.rest.push(option(true, "rowid"));
