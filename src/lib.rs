@@ -6,7 +6,7 @@
 //! keys, CHECKs, collations, defaults and generated columns all survive, batches every change to
 //! one table into a single copy, and does natively (without a copy) what SQLite can do in place.
 //!
-//! The data flow is one way: text -> [`statements`] -> [`ops`] -> [`plan`] -> [`apply`].
+//! The data flow is one way: text -> [`statements`] -> [`ops`] -> [`plan`] -> [`mod@apply`].
 //! Around that engine sits the schema-as-code workflow: [`diff`] (schema x schema -> portable
 //! statements), [`migrate`] (migration files, the version table, upgrade and downgrade),
 //! [`throwaway`] (the recreate-in-one-command database) and [`config`] (the TOML file).

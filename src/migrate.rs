@@ -2,7 +2,7 @@
 //!
 //! A migration is `migrations/<version>_<slug>.sql`: a zero-padded version number, then an
 //! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. Each runs through the
-//! engine ([`crate::plan`] then [`crate::apply`]) in its own transaction, and the same
+//! engine ([`mod@crate::plan`] then [`mod@crate::apply`]) in its own transaction, and the same
 //! transaction records it in the `kit_migrations` table with the file's SHA-256 and the time, so
 //! a migration is either applied and recorded or neither.
 //!
