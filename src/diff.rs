@@ -498,6 +498,63 @@ fn find<'a, V>(map: &'a indexmap::IndexMap<String, V>, name: &str) -> Option<&'a
     })
 }
 
+/// `t`'s CREATE TABLE without its foreign keys into `pending` tables, and the ALTER TABLE
+/// statements that add them back.
+fn without_foreign_keys_to(t: &Table, pending: &[&Table]) -> (String, Vec<Change>) {
+    let is_pending = |name: &str| {
+        !name.eq_ignore_ascii_case(&t.name)
+            && pending.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+    };
+    let mut stripped = t.clone();
+    let mut bodies: Vec<(Option<String>, String)> = Vec::new();
+    for col in stripped.columns.iter_mut() {
+        let q = quote_ident(&col.name);
+        col.constraints.retain(|k| match &k.kind {
+            ColumnConstraintKind::References(r) if is_pending(&r.table) => {
+                bodies.push((
+                    k.name.clone(),
+                    format!("FOREIGN KEY ({q}) {}", strip_name(&k.text)),
+                ));
+                false
+            }
+            _ => true,
+        });
+    }
+    stripped.constraints.retain(|c| match &c.kind {
+        TableConstraintKind::ForeignKey { refs, .. } if is_pending(&refs.table) => {
+            bodies.push((c.name.clone(), strip_name(&c.text).to_string()));
+            false
+        }
+        _ => true,
+    });
+    let mut after = stripped.clone();
+    let mut out = Vec::new();
+    for (name, body) in bodies {
+        let text = match &name {
+            Some(n) => format!("CONSTRAINT {} {body}", quote_ident(n)),
+            None => body.clone(),
+        };
+        let Ok(mut k) = crate::schema::parse_table_constraint(&text) else {
+            continue;
+        };
+        k.leading = after.new_item_leading();
+        after.constraints.push(k);
+        let kit_name = after
+            .named_constraints()
+            .last()
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
+        out.push(Change::undone_by(
+            alter(&t.name, format!("ADD {text}")),
+            alter(
+                &t.name,
+                format!("DROP CONSTRAINT {}", quote_ident(&kit_name)),
+            ),
+        ));
+    }
+    (stripped.render(), out)
+}
+
 /// A column's definition for `ADD COLUMN`, its name quoted.
 fn col_def(c: &crate::schema::Column) -> String {
     let mut c = c.clone();
@@ -777,16 +834,71 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
 
     d.changes.append(&mut phases.renames);
 
-    // 3. New tables (after the renames, so their foreign keys name tables as they are now).
-    for t in to.tables.values() {
-        if ignored(to, &t.name) || source.iter().any(|(_, n)| n.eq_ignore_ascii_case(&t.name)) {
+    // 3. New tables (after the renames, so their foreign keys name tables as they are now),
+    // parents before the tables that reference them: PostgreSQL needs the parent to exist, and
+    // the down part then drops children first.
+    let mut deferred_fks: Vec<Change> = Vec::new();
+    let mut new_tables: Vec<&Table> = to
+        .tables
+        .values()
+        .filter(|t| {
+            !ignored(to, &t.name) && !source.iter().any(|(_, n)| n.eq_ignore_ascii_case(&t.name))
+        })
+        .collect();
+    while !new_tables.is_empty() {
+        let waits = |t: &Table, pending: &[&Table]| {
+            t.foreign_keys().iter().any(|(_, r)| {
+                !r.table.eq_ignore_ascii_case(&t.name)
+                    && pending
+                        .iter()
+                        .any(|p| p.name.eq_ignore_ascii_case(&r.table))
+            })
+        };
+        if let Some(i) = (0..new_tables.len()).find(|&i| !waits(new_tables[i], &new_tables)) {
+            let t = new_tables.remove(i);
+            d.changes.push(Change::undone_by(
+                t.stored_sql.clone(),
+                format!("DROP TABLE {}", quote_ident(&t.name)),
+            ));
             continue;
         }
+        // Tables that reference each other: the first one is created without its foreign keys
+        // to the tables still to come, which are added once they exist (as PostgreSQL needs;
+        // the down part then drops those keys before the tables).
+        let parents = |t: &Table| -> Vec<String> {
+            t.foreign_keys()
+                .iter()
+                .map(|(_, r)| r.table.to_ascii_lowercase())
+                .filter(|p| *p != t.name.to_ascii_lowercase())
+                .collect()
+        };
+        let on_cycle = |start: &Table| {
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut work = parents(start);
+            while let Some(n) = work.pop() {
+                if n == start.name.to_ascii_lowercase() {
+                    return true;
+                }
+                if seen.insert(n.clone()) {
+                    if let Some(p) = new_tables.iter().find(|p| p.name.eq_ignore_ascii_case(&n)) {
+                        work.extend(parents(p));
+                    }
+                }
+            }
+            false
+        };
+        let i = (0..new_tables.len())
+            .find(|&i| on_cycle(new_tables[i]))
+            .unwrap_or(0);
+        let t = new_tables.remove(i);
+        let (created, later) = without_foreign_keys_to(t, &new_tables);
         d.changes.push(Change::undone_by(
-            t.stored_sql.clone(),
+            created,
             format!("DROP TABLE {}", quote_ident(&t.name)),
         ));
+        deferred_fks.extend(later);
     }
+    d.changes.append(&mut deferred_fks);
     // 4. The rest of each kept table's changes, then new indexes, views and triggers.
     d.changes.append(&mut phases.rest);
     // Virtual tables after the columns they may index (FTS5 external content).

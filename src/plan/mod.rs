@@ -272,6 +272,21 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         p.flush(b)?;
                     }
                 }
+                // A rename to a name that another table's pending rename frees: that batch
+                // must run first, so flush it now.
+                for op in &alter.ops {
+                    if let Op::RenameTable { to } = op {
+                        let freeing = p.batches.iter().position(|b| {
+                            b.start_name.eq_ignore_ascii_case(to)
+                                && !b.name_now.eq_ignore_ascii_case(to)
+                                && !b.name_now.eq_ignore_ascii_case(&alter.table)
+                        });
+                        if let Some(j) = freeing {
+                            let b = p.batches.remove(j);
+                            p.flush(b)?;
+                        }
+                    }
+                }
                 let idx = p.batch_for(&alter.table, text)?;
                 for op in &alter.ops {
                     if let Op::RenameTable { to } = op {
