@@ -247,6 +247,17 @@ fn tokens(sql: &str, map: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// Every identifier a definition names, unquoted and ASCII-lowercased.
+fn identifiers(sql: &str) -> HashSet<String> {
+    let Ok(toks) = lex(sql) else {
+        return HashSet::new();
+    };
+    toks.iter()
+        .filter_map(|t| t.ident_ref(sql))
+        .map(|i| i.to_ascii_lowercase())
+        .collect()
+}
+
 /// Tokens with no renaming.
 fn plain(sql: &str) -> Vec<String> {
     tokens(sql, &|_| None)
@@ -663,11 +674,12 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             .values()
             .filter(|v| !forced.contains(&v.name.to_ascii_lowercase()))
             .filter(|v| {
+                let named = identifiers(&v.sql);
                 phases
                     .reshaped
                     .iter()
                     .chain(forced.iter())
-                    .any(|n| crate::sql::mentions(&v.sql, n))
+                    .any(|n| named.contains(n))
             })
             .map(|v| v.name.to_ascii_lowercase())
             .collect();
@@ -679,11 +691,13 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     let is_forced = |name: &str| forced.contains(&name.to_ascii_lowercase());
 
     // 1. Views, triggers and indexes that go or change are dropped first.
+    // Lexes the definition once, then renames through the tables it names.
     let view_map = |sql: &str| {
-        let tables: Vec<String> = live_tables.iter().map(|t| t.name.clone()).collect();
-        let used: Vec<String> = tables
-            .into_iter()
-            .filter(|t| crate::sql::mentions(sql, t))
+        let named = identifiers(sql);
+        let used: Vec<String> = live_tables
+            .iter()
+            .filter(|t| named.contains(&t.name.to_ascii_lowercase()))
+            .map(|t| t.name.clone())
             .collect();
         without_if_not_exists(tokens(sql, &mapper.for_tables(&used)))
     };

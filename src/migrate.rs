@@ -115,42 +115,32 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
         .parse::<u64>()
         .map_err(|_| bad("version number too large".into()))?;
     let text = std::str::from_utf8(bytes).map_err(|_| bad("file is not UTF-8".into()))?;
+    let mut message = rest.replace('_', " ");
+    // The text of each part; `None` until its marker line is seen.
     let mut up: Option<String> = None;
     let mut down: Option<String> = None;
-    let mut message = rest.replace('_', " ");
-    let mut part: Option<&mut String> = None;
-    let mut lines_up = String::new();
-    let mut lines_down = String::new();
-    let mut seen_up = false;
-    let mut seen_down = false;
     for line in text.split_inclusive('\n') {
         let t = line.trim();
         if t == UP {
-            if seen_up {
+            if up.is_some() {
                 return Err(bad(format!("`{UP}` appears twice")));
             }
-            if seen_down {
+            if down.is_some() {
                 return Err(bad(format!("`{UP}` must come before `{DOWN}`")));
             }
-            seen_up = true;
-            part = Some(&mut lines_up);
-            continue;
-        }
-        if t == DOWN {
-            if seen_down {
+            up = Some(String::new());
+        } else if t == DOWN {
+            if down.is_some() {
                 return Err(bad(format!("`{DOWN}` appears twice")));
             }
-            if !seen_up {
+            if up.is_none() {
                 return Err(bad(format!("`{DOWN}` must come after `{UP}`")));
             }
-            seen_down = true;
-            part = None;
-            continue;
-        }
-        if seen_down {
-            lines_down.push_str(line);
-        } else if let Some(p) = part.as_mut() {
-            p.push_str(line);
+            down = Some(String::new());
+        } else if let Some(d) = down.as_mut() {
+            d.push_str(line);
+        } else if let Some(u) = up.as_mut() {
+            u.push_str(line);
         } else if let Some(m) = t.strip_prefix("-- kit:revision") {
             let m = m.trim();
             let m = m.strip_prefix(version).unwrap_or(m).trim();
@@ -158,12 +148,6 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
                 message = m.to_string();
             }
         }
-    }
-    if seen_up {
-        up = Some(lines_up);
-    }
-    if seen_down {
-        down = Some(lines_down);
     }
     let up = up.ok_or_else(|| {
         bad(format!(
@@ -294,9 +278,22 @@ impl Status {
         })
     }
 
+    /// The version table's row for `m`, if it is applied.
+    pub fn applied_row(&self, m: &Migration) -> Option<&Applied> {
+        self.applied.iter().find(|a| same_version(&a.version, m))
+    }
+
     /// True when `m` is recorded as applied.
     pub fn is_applied(&self, m: &Migration) -> bool {
-        self.applied.iter().any(|a| same_version(&a.version, m))
+        self.applied_row(m).is_some()
+    }
+
+    /// Applied versions whose migration file is gone.
+    pub fn missing_files(&self) -> Vec<&Applied> {
+        self.applied
+            .iter()
+            .filter(|a| !self.migrations.iter().any(|m| same_version(&a.version, m)))
+            .collect()
     }
 
     /// The highest applied version, or `None` at base.

@@ -265,10 +265,7 @@ pub fn history(t: Target) -> Result<()> {
     };
     let current = status.current().map(|a| a.version.clone());
     for m in &status.migrations {
-        let a = status
-            .applied
-            .iter()
-            .find(|a| a.version == m.version || a.version.parse::<u64>().ok() == Some(m.number));
+        let a = status.applied_row(m);
         let mark = if a.is_some() { "[x]" } else { "[ ]" };
         let mut line = format!("{mark} {} {}", m.version, m.message);
         if let Some(a) = a {
@@ -282,17 +279,11 @@ pub fn history(t: Target) -> Result<()> {
         }
         println!("{line}");
     }
-    for a in &status.applied {
-        if !status
-            .migrations
-            .iter()
-            .any(|m| a.version == m.version || a.version.parse::<u64>().ok() == Some(m.number))
-        {
-            println!(
-                "[x] {} {}  (applied {}, FILE MISSING)",
-                a.version, a.name, a.applied_at
-            );
-        }
+    for a in status.missing_files() {
+        println!(
+            "[x] {} {}  (applied {}, FILE MISSING)",
+            a.version, a.name, a.applied_at
+        );
     }
     if status.migrations.is_empty() && status.applied.is_empty() {
         eprintln!("kit: no migrations in {}", cfg.migrations.display());

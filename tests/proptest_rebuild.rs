@@ -3225,21 +3225,28 @@ fn run_case(c: &CaseR) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn rebuild_properties() {
-    let cases = std::env::var("KIT_PT_CASES")
+/// A runner of `cases` cases (or `$env` when set) keeping failure seeds in `regressions`.
+fn runner(env: &str, cases: u32, shrink: u32, regressions: &'static str) -> TestRunner {
+    let cases = std::env::var(env)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1024);
-    let config = Config {
+        .unwrap_or(cases);
+    TestRunner::new(Config {
         cases,
-        max_shrink_iters: 2048,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/proptest_rebuild.txt",
-        ))),
+        max_shrink_iters: shrink,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
         ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    })
+}
+
+#[test]
+fn rebuild_properties() {
+    let mut runner = runner(
+        "KIT_PT_CASES",
+        1024,
+        2048,
+        "proptest-regressions/proptest_rebuild.txt",
+    );
     let result = runner.run(&case_r(), |c| run_case(&c));
     if std::env::var("KIT_PT_STATS").is_ok_and(|v| !v.is_empty()) {
         if let Some(s) = STATS.lock().unwrap().as_ref() {
@@ -3487,19 +3494,12 @@ fn run_diff_case(c: &CaseR) -> Result<(), TestCaseError> {
 
 #[test]
 fn diff_properties() {
-    let cases = std::env::var("KIT_PT_DIFF_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256);
-    let config = Config {
-        cases,
-        max_shrink_iters: 1024,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/proptest_diff.txt",
-        ))),
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    let mut runner = runner(
+        "KIT_PT_DIFF_CASES",
+        256,
+        1024,
+        "proptest-regressions/proptest_diff.txt",
+    );
     if let Err(e) = runner.run(&case_r(), |c| run_diff_case(&c)) {
         panic!("{e}");
     }
