@@ -748,7 +748,7 @@ fn bench_planning(env: &Env, dir: &Path, tables: usize, runs: usize) -> PlanFigu
                 read_t.push(t0.elapsed());
             }
             let t0 = Instant::now();
-            if kit::schema::shadow_copy(&conn).is_ok() {
+            if kit::sqlite::read::shadow_copy(&conn).is_ok() {
                 shadow_t.push(t0.elapsed());
             }
         }
@@ -1921,7 +1921,7 @@ fn main() {
         );
         let _ = writeln!(
             out,
-            "| for reference: `kit::schema::shadow_copy` of every object | {} |",
+            "| for reference: `kit::sqlite::read::shadow_copy` of every object | {} |",
             cell(p.shadow_copy)
         );
         if let Some(n) = &p.note {

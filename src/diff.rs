@@ -1,7 +1,7 @@
 //! Schema x schema -> the portable statements that turn one into the other.
 //!
 //! Both sides are [`Schema`]s read back from SQLite (the target is loaded into an in-memory
-//! database by [`load_schema`]), so spelling, quoting, case and formatting are not differences:
+//! database by `sqlite::load::load_schema`), so spelling, quoting, case and formatting are not differences:
 //! definitions are compared token by token, identifiers unquoted and case-folded. Each change
 //! carries its inverse (for a migration's down part) and, when it destroys data, what it loses.
 //!
@@ -13,11 +13,8 @@
 //! The engine batches each table's ALTERs into at most one rebuild.
 
 use crate::error::{Error, Result};
-use crate::schema::{
-    read_schema, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraintKind,
-};
+use crate::schema::{ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraintKind};
 use crate::sql::{lex, quote_ident, split_statements, Tok};
-use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 
 /// Tables kit keeps for itself in a database; a diff never reports them.
@@ -186,44 +183,6 @@ impl Renames {
             .count()
             .saturating_sub(out.tables.len() + out.columns.len());
         Ok(out)
-    }
-}
-
-/// Loads schema SQL into a fresh in-memory database, one statement at a time so an error names
-/// its statement, and reads it back. `origin` names the text in errors (e.g. the file).
-pub fn load_schema(sql: &str, origin: &str) -> Result<(Connection, Schema)> {
-    let conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
-    run_script(&conn, sql, origin)?;
-    let schema = read_schema(&conn)?;
-    Ok((conn, schema))
-}
-
-/// Runs a script statement by statement; a failure reports SQLite's message, the statement and
-/// its line in `origin`.
-pub fn run_script(conn: &Connection, sql: &str, origin: &str) -> Result<()> {
-    let pieces = split_statements(sql).map_err(|e| Error::Script {
-        origin: origin.to_string(),
-        line: crate::sql::line_col(sql, e.offset).0,
-        message: e.message,
-        statement: String::new(),
-    })?;
-    for p in pieces {
-        log::debug!(target: "kit::sql", "{};", p.text);
-        conn.execute_batch(&p.text).map_err(|e| Error::Script {
-            origin: origin.to_string(),
-            line: crate::sql::line_col(sql, p.offset).0,
-            message: sqlite_message(&e),
-            statement: p.text.clone(),
-        })?;
-    }
-    Ok(())
-}
-
-/// SQLite's own message for an error.
-fn sqlite_message(e: &rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -32,17 +32,18 @@
 
 #![deny(missing_docs)]
 
-pub mod apply;
 pub mod config;
 pub mod diff;
 pub mod error;
 pub mod migrate;
 pub mod ops;
-pub mod plan;
 pub mod schema;
 pub mod sql;
+pub mod sqlite;
 pub mod statements;
 pub mod throwaway;
+
+pub use sqlite::{apply, plan};
 
 pub use apply::{
     apply, apply_observed, open, open_read_only, Observer, Progress, ProgressFn, Summary,
@@ -50,7 +51,8 @@ pub use apply::{
 pub use error::{Error, Refusal, Result};
 pub use ops::{AlterTable, Op};
 pub use plan::{Path, Plan, Step};
-pub use schema::{read_schema, Schema};
+pub use schema::Schema;
+pub use sqlite::read::read_schema;
 pub use statements::{parse_script, Statement};
 
 /// Parses `sql` and plans it against the database on `conn` (nothing is written).

@@ -2,19 +2,21 @@
 //!
 //! A migration is `migrations/<version>_<slug>.sql`: a zero-padded version number, then an
 //! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. Each runs through the
-//! engine ([`mod@crate::plan`] then [`mod@crate::apply`]) in its own transaction, and the same
+//! engine ([`mod@crate::sqlite::plan`] then [`mod@crate::sqlite::apply`]) in its own transaction, and the same
 //! transaction records it in the `kit_migrations` table with the file's SHA-256 and the time, so
 //! a migration is either applied and recorded or neither.
 //!
 //! Offline (`--sql`) runs need no database: the starting schema of each step is computed by
 //! replaying the earlier migrations into an in-memory database.
 
-use crate::apply::{apply_observed, register_functions, Observer, Summary};
-use crate::diff::{diff, load_schema, Diff, Renames};
+use crate::diff::{diff, Diff, Renames};
 use crate::error::{Error, Result};
-use crate::plan::{plan, Plan};
-use crate::schema::{read_schema, Schema};
+use crate::schema::Schema;
 use crate::sql::quote_str;
+use crate::sqlite::apply::{apply_observed, register_functions, Observer, Summary};
+use crate::sqlite::load::load_schema;
+use crate::sqlite::plan::{plan, Plan};
+use crate::sqlite::read::read_schema;
 use crate::statements::parse_script;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};

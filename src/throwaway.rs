@@ -5,12 +5,12 @@
 //! over it, so a broken schema or seed file leaves the previous database as it was. kit marks
 //! the databases it makes with a `kit_throwaway` table and refuses to delete any other.
 
-use crate::apply::Observer;
 use crate::config::{Config, From};
-use crate::diff::run_script;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Direction, CREATE_VERSION_TABLE};
 use crate::sql::quote_str;
+use crate::sqlite::apply::Observer;
+use crate::sqlite::load::run_script;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};

@@ -8,7 +8,8 @@
 //! `kit::migrate::revision_text` writes them) and checks that the database diffs empty against
 //! `before` again and that the rows of columns that were not dropped are back.
 
-use kit::diff::{diff, load_schema, Diff, Renames};
+use kit::diff::{diff, Diff, Renames};
+use kit::sqlite::load::load_schema;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use std::collections::BTreeMap;

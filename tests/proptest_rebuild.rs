@@ -3287,7 +3287,7 @@ fn schema_text(conn: &Connection) -> String {
 /// kit's diff from the database on `conn` to `target`.
 fn diff_to(conn: &Connection, target: &str) -> kit::Result<kit::diff::Diff> {
     let live = kit::read_schema(conn)?;
-    let (_mem, schema) = kit::diff::load_schema(target, "target")?;
+    let (_mem, schema) = kit::sqlite::load::load_schema(target, "target")?;
     kit::diff::diff(&live, &schema, &kit::diff::Renames::default())
 }
 

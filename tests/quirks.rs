@@ -477,7 +477,7 @@ fn indent(s: &str) -> String {
 /// kit's diff from the database on `conn` to the schema `target`.
 fn target_diff(conn: &Connection, target: &str) -> kit::Result<kit::diff::Diff> {
     let live = kit::read_schema(conn)?;
-    let (_mem, schema) = kit::diff::load_schema(target, "target")?;
+    let (_mem, schema) = kit::sqlite::load::load_schema(target, "target")?;
     kit::diff::diff(&live, &schema, &kit::diff::Renames::from_sql(target)?)
 }
 

@@ -98,7 +98,7 @@ fn realworld_schemas_migrate_up_check_and_down() {
     for f in schema_files {
         let text = std::fs::read_to_string(&f).unwrap();
         // Only schemas SQLite loads on their own (some files are fragments of a larger one).
-        if kit::diff::load_schema(&text, "probe").is_err() {
+        if kit::sqlite::load::load_schema(&text, "probe").is_err() {
             continue;
         }
         ran += 1;

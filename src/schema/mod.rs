@@ -1,5 +1,6 @@
-//! The schema model: tables (columns and constraints), indexes, triggers and views, read from a
-//! live SQLite connection and rendered back to SQL.
+//! The schema model: tables (columns and constraints), indexes, triggers and views, parsed from
+//! their SQL text and rendered back to SQL. Dialect-neutral: each database side reads its live
+//! schema into this model (`crate::sqlite::read` for SQLite).
 //!
 //! Every piece keeps the exact text it was written with. A table is stored as its `CREATE TABLE`
 //! head, one item per column or table constraint (each with the whitespace and comments before
@@ -8,12 +9,8 @@
 //! comments and formatting elsewhere survive a rebuild.
 
 mod parse;
-mod read;
 
 pub use parse::{parse_column_def, parse_create_table, parse_table_constraint};
-pub use read::{
-    parse_rows, read_schema, refresh_schema, schema_rows, shadow_copy, shadow_from_rows, SchemaRow,
-};
 
 use crate::sql::quote_ident;
 use indexmap::IndexMap;

@@ -2,8 +2,8 @@
 //! preflight checks before each step's writes, `foreign_key_check` before COMMIT, and rollback
 //! on any failure so the database is left exactly as it was.
 
+use super::plan::{Path, Plan};
 use crate::error::{Error, Refusal, Result};
-use crate::plan::{Path, Plan};
 use crate::sql::quote_ident;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
@@ -433,7 +433,7 @@ fn install_progress_handler(
         .map_err(|e| Error::sqlite("installing the progress handler", e))
 }
 
-fn step_error(step: &crate::plan::Step, sql: &str, e: rusqlite::Error) -> Error {
+fn step_error(step: &super::plan::Step, sql: &str, e: rusqlite::Error) -> Error {
     let t = step
         .table
         .as_deref()

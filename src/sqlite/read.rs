@@ -1,8 +1,8 @@
 //! Reads the schema of a live connection: `sqlite_schema` text parsed by kit, cross-checked
 //! against SQLite's own pragmas (`table_xinfo`, `index_xinfo`).
 
-use super::*;
 use crate::error::{Error, Result};
+use crate::schema::*;
 use rusqlite::Connection;
 use std::collections::HashMap;
 

@@ -10,11 +10,13 @@
 //! to a table's model, `rebuild` writes the rebuild and edit SQL, `guards` keeps foreign keys
 //! sound, and `footprint` picks the part of the schema the scratch copy needs.
 
+use super::read::{
+    parse_rows, read_schema, refresh_schema, schema_rows, shadow_from_rows, SchemaRow,
+};
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
 use crate::schema::{
-    parse_rows, read_schema, refresh_schema, schema_rows, shadow_from_rows, Column,
-    ColumnConstraintKind, ConstraintPlace, Schema, SchemaRow, Table, TableConstraint,
+    Column, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraint,
     TableConstraintKind,
 };
 use crate::sql::{mentions, quote_ident, quote_str};
@@ -268,6 +270,29 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         })
                         .collect();
                     for i in pending.into_iter().rev() {
+                        let b = p.batches.remove(i);
+                        p.flush(b)?;
+                    }
+                }
+                // A table that is renamed: pending batches of other tables whose foreign keys
+                // name it by its current name run first, while that name still exists.
+                if alter
+                    .ops
+                    .iter()
+                    .any(|o| matches!(o, Op::RenameTable { .. }))
+                {
+                    let naming: Vec<usize> = (0..p.batches.len())
+                        .filter(|&i| {
+                            let b = &p.batches[i];
+                            !b.name_now.eq_ignore_ascii_case(&alter.table)
+                                && b.ops.iter().any(|(o, _)| {
+                                    referenced_tables(std::slice::from_ref(o))
+                                        .iter()
+                                        .any(|r| r.eq_ignore_ascii_case(&alter.table))
+                                })
+                        })
+                        .collect();
+                    for i in naming.into_iter().rev() {
                         let b = p.batches.remove(i);
                         p.flush(b)?;
                     }

@@ -1,0 +1,11 @@
+//! The SQLite side: reading a live schema from `sqlite_schema` ([`read`]), planning changes as
+//! native ALTERs, edits of the stored definition or table rebuilds ([`mod@plan`]), applying a
+//! plan in one transaction ([`mod@apply`]), and loading schema and seed scripts ([`load`]).
+//!
+//! Everything here works on a `rusqlite::Connection`; the shared model, statements, operations
+//! and diff do not depend on it.
+
+pub mod apply;
+pub mod load;
+pub mod plan;
+pub mod read;
