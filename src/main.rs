@@ -220,6 +220,32 @@ fn progress_bar() -> kit::ProgressFn {
     })
 }
 
+/// The largest database `--dry-run` copies into memory to evaluate checks that depend on the
+/// change's own statements.
+const DRY_RUN_COPY_LIMIT: u64 = 512 << 20;
+
+/// Says on stderr which preflight checks a dry run evaluated, and which it could not.
+fn report_preview(p: &kit::plan::Preview) {
+    if p.not_run.is_empty() {
+        return;
+    }
+    if p.on_copy {
+        eprintln!(
+            "kit: dry run: {} check(s) depend on statements of this change; they were evaluated on an in-memory copy of the database with the whole change applied, and pass",
+            p.not_run.len()
+        );
+        return;
+    }
+    eprintln!(
+        "kit: dry run: {} check(s) NOT evaluated (the database is larger than {} MiB, too large to copy into memory); the real run may still refuse:",
+        p.not_run.len(),
+        DRY_RUN_COPY_LIMIT >> 20
+    );
+    for (c, why) in &p.not_run {
+        eprintln!("kit:   {} ({why})", c.reason);
+    }
+}
+
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     let sql = match (&a.sql, &a.file) {
         (Some(s), _) => s.clone(),
@@ -266,7 +292,8 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
         for line in plan.script() {
             println!("{line}");
         }
-        plan.preview_checks(&conn)?;
+        let preview = plan.dry_run(&conn, DRY_RUN_COPY_LIMIT)?;
+        report_preview(&preview);
         return Ok(());
     }
     let mut conn = kit::open(&a.db)?;

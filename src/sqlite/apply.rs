@@ -124,7 +124,8 @@ fn database_error(path: &str, e: rusqlite::Error) -> Error {
     }
 }
 
-/// Registers `kit_strict_ok(value, type)`, used by preflight checks on STRICT tables.
+/// Registers `kit_strict_ok(value, type)` and `kit_numeric_changes(value)`, used by preflight
+/// checks on STRICT tables.
 pub fn register_functions(conn: &Connection) -> Result<()> {
     conn.create_scalar_function(
         "kit_strict_ok",
@@ -135,7 +136,14 @@ pub fn register_functions(conn: &Connection) -> Result<()> {
             Ok(strict_ok(ctx.get_raw(0), &ty))
         },
     )
-    .map_err(|e| Error::sqlite("registering kit_strict_ok", e))
+    .map_err(|e| Error::sqlite("registering kit_strict_ok", e))?;
+    conn.create_scalar_function(
+        "kit_numeric_changes",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(super::affinity::numeric_changes(ctx.get_raw(0))),
+    )
+    .map_err(|e| Error::sqlite("registering kit_numeric_changes", e))
 }
 
 /// True when a STRICT column of type `ty` can hold `v` (after SQLite's affinity conversion).

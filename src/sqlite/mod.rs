@@ -5,6 +5,7 @@
 //! Everything here works on a `rusqlite::Connection`; the shared model, statements, operations
 //! and diff do not depend on it.
 
+pub mod affinity;
 pub mod apply;
 pub mod load;
 pub mod plan;

@@ -28,6 +28,23 @@ impl Planner {
                 }
                 t.strict = *on;
                 t.tail = table_options(t);
+                if !*on {
+                    // A non-STRICT ANY column has NUMERIC affinity, which converts some values.
+                    for (i, c) in t.columns.iter().enumerate() {
+                        let any = c.type_text.trim().eq_ignore_ascii_case("any");
+                        if let (true, None, Some(src)) = (any, c.generated(), &sources[i].value) {
+                            checks.push(rows_check(
+                                t,
+                                &format!(
+                                    "column \"{}\" holds values that a non-STRICT ANY column (NUMERIC affinity) would convert, e.g. the text '1e3' to the number 1000",
+                                    c.name
+                                ),
+                                &format!("kit_numeric_changes({src})"),
+                                "keep the table STRICT, change the column's type first (ALTER COLUMN ... TYPE TEXT or BLOB), or convert those values yourself",
+                            ));
+                        }
+                    }
+                }
                 if *on {
                     for (i, c) in t.columns.iter().enumerate() {
                         let ty = c.type_text.trim().to_ascii_uppercase();

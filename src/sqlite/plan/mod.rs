@@ -100,6 +100,18 @@ impl Check {
     }
 }
 
+/// What `--dry-run` could verify without writing: how many checks ran on the database as it
+/// is, and the checks that could not run there, each with the reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preview {
+    /// Checks run (and passed).
+    pub run: usize,
+    /// Checks not run on the database as it is, with why.
+    pub not_run: Vec<(Check, String)>,
+    /// True when those were then evaluated by applying the plan to an in-memory copy.
+    pub on_copy: bool,
+}
+
 /// One step of a plan: checks, then statements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -177,22 +189,73 @@ impl Plan {
     }
 
     /// Runs, read-only, the preflight checks that the database as it is now can answer: those
-    /// before any user statement, on tables no earlier step changed. `--dry-run` uses this to
-    /// report refusals without writing.
-    pub fn preview_checks(&self, conn: &Connection) -> Result<()> {
+    /// before any user statement, on tables no earlier step changed. The others depend on rows
+    /// that earlier steps of the change write; they are listed in the result with the reason.
+    pub fn preview_checks(&self, conn: &Connection) -> Result<Preview> {
+        let mut preview = Preview::default();
         let mut touched: Vec<String> = Vec::new();
+        let mut after: Option<String> = None;
         for s in &self.steps {
-            if s.path == Path::Statement {
-                return Ok(());
+            if s.path == Path::Statement && after.is_none() {
+                after = Some(format!("the statement `{}`", s.description));
             }
             for c in &s.checks {
-                if !touched.iter().any(|t| t.eq_ignore_ascii_case(&c.table)) {
-                    c.run(conn)?;
+                let changed = touched.iter().any(|t| t.eq_ignore_ascii_case(&c.table));
+                let why = match (&after, changed) {
+                    (Some(st), _) => Some(format!("it runs after {st}, which may change the rows it counts")),
+                    (None, true) => Some(format!("it runs after an earlier step changed table \"{}\"", c.table)),
+                    (None, false) => None,
+                };
+                match why {
+                    Some(why) => preview.not_run.push((c.clone(), why)),
+                    None => {
+                        c.run(conn)?;
+                        preview.run += 1;
+                    }
                 }
             }
             touched.extend(s.table.clone());
         }
-        Ok(())
+        Ok(preview)
+    }
+
+    /// What `--dry-run` verifies: the checks the database can answer as it is, then, when some
+    /// depend on the change's own statements and the database is at most `copy_limit` bytes,
+    /// every check by applying the plan to an in-memory copy ([`Plan::preview_on_copy`]).
+    pub fn dry_run(&self, conn: &Connection, copy_limit: u64) -> Result<Preview> {
+        let mut preview = self.preview_checks(conn)?;
+        if preview.not_run.is_empty() {
+            return Ok(preview);
+        }
+        let size: i64 = conn
+            .query_row(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| Error::sqlite("reading the database size", e))?;
+        if size as u64 <= copy_limit {
+            self.preview_on_copy(conn)?;
+            preview.on_copy = true;
+        }
+        Ok(preview)
+    }
+
+    /// Evaluates every check, and the foreign-key check before COMMIT, by applying the whole
+    /// plan to an in-memory copy of the database (SQLite's backup API), which is then thrown
+    /// away. `Err(Refused)` when the real run would be refused. For `--dry-run` of a change
+    /// whose checks depend on its own statements; the copy costs memory as large as the file.
+    pub fn preview_on_copy(&self, conn: &Connection) -> Result<()> {
+        let mut copy = Connection::open_in_memory()
+            .map_err(|e| Error::sqlite("opening an in-memory copy", e))?;
+        {
+            let backup = rusqlite::backup::Backup::new(conn, &mut copy)
+                .map_err(|e| Error::sqlite("copying the database into memory", e))?;
+            backup
+                .run_to_completion(1024, std::time::Duration::ZERO, None)
+                .map_err(|e| Error::sqlite("copying the database into memory", e))?;
+        }
+        crate::sqlite::apply::apply(&mut copy, self).map(|_| ())
     }
 
     /// Tables rebuilt by the plan.

@@ -32,7 +32,9 @@ impl Planner {
                 from.push(v.clone());
             }
         }
-        // Keep rowids unless the new table's rowid alias already carries them.
+        // Keep rowids. A new rowid alias (INTEGER PRIMARY KEY) column that gets no value of its
+        // own takes the old rowids, so the key is the rowid the row always had; one that
+        // descends from a column carries that column's values.
         let alias_copied = new.rowid_alias().is_some_and(|a| {
             new.columns.iter().zip(sources).any(|(c, s)| {
                 c.name == a.name
@@ -42,11 +44,26 @@ impl Planner {
                         .is_some_and(|oa| s.origin.as_deref() == Some(oa.name.as_str()))
             })
         });
-        let new_has_alias_from_elsewhere = new.rowid_alias().is_some() && !alias_copied;
-        if !alias_copied && !new_has_alias_from_elsewhere {
-            if let (Some(nr), Some(or)) = (new.rowid_name(), old.rowid_name()) {
-                into.insert(0, nr.to_string());
-                from.insert(0, or.to_string());
+        let alias_source = new.rowid_alias().and_then(|a| {
+            new.columns
+                .iter()
+                .zip(sources)
+                .find(|(c, _)| c.name == a.name)
+                .map(|(c, s)| (c.name.clone(), s.value.is_some()))
+        });
+        if let Some(or) = old.rowid_name().filter(|_| !alias_copied) {
+            match alias_source {
+                Some((_, true)) => {} // the alias column's own values become the rowids
+                Some((alias, false)) => {
+                    into.insert(0, quote_ident(&alias));
+                    from.insert(0, or.to_string());
+                }
+                None => {
+                    if let Some(nr) = new.rowid_name() {
+                        into.insert(0, nr.to_string());
+                        from.insert(0, or.to_string());
+                    }
+                }
             }
         }
         let mut sql = vec![
