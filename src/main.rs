@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[macro_use]
+mod term;
 mod workflow;
 use kit::config::Config;
 use kit::migrate::Direction;
@@ -182,7 +184,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kit: error: {e}");
+            say!("kit: error: {e}");
             ExitCode::from(1)
         }
     }
@@ -230,19 +232,19 @@ fn report_preview(p: &kit::plan::Preview) {
         return;
     }
     if p.on_copy {
-        eprintln!(
+        say!(
             "kit: dry run: {} check(s) depend on statements of this change; they were evaluated on an in-memory copy of the database with the whole change applied, and pass",
             p.not_run.len()
         );
         return;
     }
-    eprintln!(
+    say!(
         "kit: dry run: {} check(s) NOT evaluated (the database is larger than {} MiB, too large to copy into memory); the real run may still refuse:",
         p.not_run.len(),
         DRY_RUN_COPY_LIMIT >> 20
     );
     for (c, why) in &p.not_run {
-        eprintln!("kit:   {} ({why})", c.reason);
+        say!("kit:   {} ({why})", c.reason);
     }
 }
 
@@ -260,11 +262,11 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             let conn = kit::open_read_only(&a.db)?;
             let d = kit::migrate::diff_to_file(&conn, to)?;
             for n in &d.notes {
-                eprintln!("kit: note: {n}");
+                say!("kit: note: {n}");
             }
             let losses = d.losses();
             if !losses.is_empty() && !a.allow_drop && a.dry_run {
-                eprintln!(
+                say!(
                     "kit: warning: this drops {}; without --allow-drop the real run refuses",
                     losses.join(", ")
                 );
@@ -279,7 +281,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             }
             if d.is_empty() {
                 if !a.quiet {
-                    eprintln!("kit: the database already matches {}", to.display());
+                    say!("kit: the database already matches {}", to.display());
                 }
                 return Ok(());
             }
@@ -290,7 +292,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
         let conn = kit::open_read_only(&a.db)?;
         let plan = kit::plan_sql(&conn, &sql)?;
         for line in plan.script() {
-            println!("{line}");
+            show_sql!("{line}\n");
         }
         let preview = plan.dry_run(&conn, DRY_RUN_COPY_LIMIT)?;
         report_preview(&preview);
@@ -298,7 +300,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     }
     let mut conn = kit::open(&a.db)?;
     let plan = kit::plan_sql(&conn, &sql)?;
-    let mut echo = |sql: &str| eprintln!("{sql};");
+    let mut echo = |sql: &str| say!("{sql};");
     let mut observer = kit::Observer {
         on_statement: if a.echo { Some(&mut echo) } else { None },
         on_progress: (!a.quiet && std::io::stderr().is_terminal()).then(progress_bar),
@@ -315,13 +317,13 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             } else {
                 String::new()
             };
-            eprintln!(
+            say!(
                 "kit: \"{table}\": {}{copied} in {:.1?}",
                 s.path.label(),
                 s.elapsed
             );
         }
-        eprintln!(
+        say!(
             "kit: done: {} step(s), {} rebuild(s), {} rows copied, {:.1?}",
             summary.steps.len(),
             summary.rebuilds(),

@@ -570,13 +570,16 @@ pub fn offline_sql(
     for m in migrations {
         let p = plan_migration(&conn, m, dir)?;
         out.push_str(&format!(
-            "-- {} {} ({})\n",
-            match dir {
-                Direction::Up => "upgrade",
-                Direction::Down => "downgrade",
-            },
-            m.name,
-            m.message
+            "{}\n",
+            crate::sql::comment(&format!(
+                "{} {} ({})",
+                match dir {
+                    Direction::Up => "upgrade",
+                    Direction::Down => "downgrade",
+                },
+                m.name,
+                m.message
+            ))
         ));
         for line in p.script() {
             out.push_str(&line);
@@ -603,7 +606,16 @@ pub fn next_version(migrations: &[Migration]) -> String {
 /// The text of a new migration file. With a diff, the up part is the diff and the down part its
 /// inverse; destructive statements carry a warning, inverses that cannot bring data back a note.
 pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&Diff>) -> String {
-    let one_line = message.replace(['\n', '\r'], " ");
+    let one_line: String = message
+        .chars()
+        .map(|c| {
+            if crate::sql::is_unsafe_char(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut s = format!("-- kit:revision {version} {one_line}\n-- created {created}\n{UP}\n");
     match diff {
         None => {
@@ -616,22 +628,22 @@ pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&
         Some(d) => {
             for c in &d.changes {
                 if let Some(l) = &c.loses {
-                    s.push_str(&format!("-- WARNING: destructive: drops {l}\n"));
+                    s.push_str(&warning_line(l));
                 }
                 s.push_str(&c.sql);
                 s.push_str(";\n");
             }
             for n in &d.notes {
-                s.push_str(&format!("-- NOTE: {n}\n"));
+                s.push_str(&note_line(n));
             }
             s.push_str(DOWN);
             s.push('\n');
             for c in d.changes.iter().rev() {
                 if let Some(l) = c.inverse_loses() {
-                    s.push_str(&format!("-- WARNING: destructive: drops {l}\n"));
+                    s.push_str(&warning_line(&l));
                 }
                 if let Some(n) = &c.inverse_note {
-                    s.push_str(&format!("-- NOTE: {n}\n"));
+                    s.push_str(&note_line(n));
                 }
                 for q in &c.inverse {
                     s.push_str(q);
@@ -641,6 +653,19 @@ pub fn revision_text(version: &str, message: &str, created: &str, diff: Option<&
         }
     }
     s
+}
+
+/// The `-- WARNING` line before a destructive statement (names escaped so they stay inside it).
+pub fn warning_line(loses: &str) -> String {
+    format!(
+        "{}\n",
+        crate::sql::comment(&format!("WARNING: destructive: drops {loses}"))
+    )
+}
+
+/// A `-- NOTE` line (names escaped so they stay inside it).
+fn note_line(note: &str) -> String {
+    format!("{}\n", crate::sql::comment(&format!("NOTE: {note}")))
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (from SQLite, so no clock crate is needed).

@@ -264,6 +264,38 @@ pub fn quote_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// True for characters that must not reach a terminal or a line comment raw: control
+/// characters (C0, DEL, C1; tab excepted), line and paragraph separators, and the bidirectional
+/// overrides that make text display in another order than it reads.
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [`is_unsafe_char`] written as an escape (`\n`, `\r`, `\u{1b}`), so it
+/// can be printed to a terminal or placed inside a `--` comment without ending the comment.
+pub fn escape_unsafe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A `-- text` line comment whose text cannot end the comment: names with newlines inside it
+/// are escaped (see [`escape_unsafe`]), so a comment can never turn into SQL.
+pub fn comment(text: &str) -> String {
+    format!("-- {}", escape_unsafe(text))
+}
+
 /// True for characters that may continue a bare identifier.
 fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
@@ -576,6 +608,17 @@ mod tests {
         assert!(is_keyword("select") && is_keyword("WITHOUT") && is_keyword("Current_Timestamp"));
         assert!(!is_keyword("users") && !is_keyword("") && !is_keyword("selectx"));
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn comments_cannot_be_left() {
+        let c = comment("drops table \"t\nDROP TABLE y; --\" \r\u{1b}[2J\u{202e}");
+        assert!(!c.contains('\n') && !c.contains('\r') && !c.contains('\u{1b}'));
+        assert_eq!(
+            c,
+            "-- drops table \"t\\nDROP TABLE y; --\" \\r\\u{1b}[2J\\u{202e}"
+        );
+        assert_eq!(escape_unsafe("plain\ttext é"), "plain\ttext é");
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn open_existing(cfg: &Config) -> Result<Option<Connection>> {
 
 /// An echo callback when `on`.
 fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
-    on.then_some(|s: &str| eprintln!("{};", s.trim_end_matches(';')))
+    on.then_some(|s: &str| say!("{};", s.trim_end_matches(';')))
 }
 
 /// `kit diff`.
@@ -38,13 +38,13 @@ pub fn diff(a: DiffArgs) -> Result<()> {
     let conn = kit::open_read_only(&cfg.database)?;
     let d = migrate::diff_to_file(&conn, &to)?;
     for n in &d.notes {
-        eprintln!("kit: note: {n}");
+        say!("kit: note: {n}");
     }
     for c in &d.changes {
         if let Some(l) = &c.loses {
-            println!("-- WARNING: destructive: drops {l}");
+            show_sql!("{}", migrate::warning_line(l));
         }
-        println!("{};", c.sql);
+        show_sql!("{};\n", c.sql);
     }
     Ok(())
 }
@@ -73,10 +73,10 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
             }
         };
         for n in &d.notes {
-            eprintln!("kit: note: {n}");
+            say!("kit: note: {n}");
         }
         if d.is_empty() {
-            eprintln!(
+            say!(
                 "kit: no changes: the database already matches {}; no migration written",
                 cfg.schema.display()
             );
@@ -108,10 +108,10 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
     })?;
     if let Some(d) = &d {
         for l in d.losses() {
-            eprintln!("kit: warning: the migration drops {l}; review it");
+            say!("kit: warning: the migration drops {l}; review it");
         }
     }
-    println!("{}", file.display());
+    show!("{}", file.display());
     Ok(())
 }
 
@@ -165,7 +165,7 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
             .filter(|m| status.is_applied(m))
             .collect();
         let todo = migrate::steps(&status, dir, to)?;
-        print!("{}", migrate::offline_sql(&start, &todo, dir)?);
+        show_sql!("{}", migrate::offline_sql(&start, &todo, dir)?);
         return Ok(());
     }
     if !cfg.database.exists() {
@@ -175,13 +175,13 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
         Connection::open(&cfg.database)
             .and_then(|c| c.execute_batch("PRAGMA user_version = 0"))
             .map_err(|e| db_error(&cfg.database, format!("cannot create: {e}")))?;
-        eprintln!("kit: created {}", cfg.database.display());
+        say!("kit: created {}", cfg.database.display());
     }
     let mut conn = kit::open(&cfg.database)?;
     let status = Status::read(&conn, &cfg.migrations)?;
     let todo = migrate::steps(&status, dir, to)?;
     if todo.is_empty() {
-        eprintln!("kit: nothing to {label}: at {}", describe(&status));
+        say!("kit: nothing to {label}: at {}", describe(&status));
         return Ok(());
     }
     let mut printer = echo_fn(echo);
@@ -191,13 +191,13 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
     };
     let started = Instant::now();
     let result = migrate::run(&mut conn, &todo, dir, &mut observer, |m| {
-        eprintln!("kit: {label} {} ({})", m.name, m.message)
+        say!("kit: {label} {} ({})", m.name, m.message)
     });
     drop(observer);
     let status = Status::read(&conn, &cfg.migrations)?;
     match result {
         Ok(_) => {
-            eprintln!(
+            say!(
                 "kit: {label} done: {} migration(s) in {}, now at {}",
                 todo.len(),
                 ms(started.elapsed()),
@@ -206,7 +206,7 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
             Ok(())
         }
         Err(e) => {
-            eprintln!(
+            say!(
                 "kit: the failing migration was rolled back whole; the database is at {}",
                 describe(&status)
             );
@@ -239,7 +239,7 @@ pub fn current(t: Target) -> Result<()> {
     let applied = match open_existing(&cfg)? {
         Some(conn) => migrate::applied(&conn)?,
         None => {
-            println!("base (no database at {})", cfg.database.display());
+            show!("base (no database at {})", cfg.database.display());
             return Ok(());
         }
     };
@@ -247,7 +247,7 @@ pub fn current(t: Target) -> Result<()> {
         migrations,
         applied,
     };
-    println!("{}", describe(&status));
+    show!("{}", describe(&status));
     Ok(())
 }
 
@@ -277,16 +277,18 @@ pub fn history(t: Target) -> Result<()> {
         if current.as_deref() == Some(m.version.as_str()) {
             line.push_str("  <- current");
         }
-        println!("{line}");
+        show!("{line}");
     }
     for a in status.missing_files() {
-        println!(
+        show!(
             "[x] {} {}  (applied {}, FILE MISSING)",
-            a.version, a.name, a.applied_at
+            a.version,
+            a.name,
+            a.applied_at
         );
     }
     if status.migrations.is_empty() && status.applied.is_empty() {
-        eprintln!("kit: no migrations in {}", cfg.migrations.display());
+        say!("kit: no migrations in {}", cfg.migrations.display());
     }
     Ok(())
 }
@@ -298,14 +300,14 @@ pub fn check(t: Target) -> Result<()> {
     let problems = migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?;
     if problems.is_empty() {
         let n = migrate::scan(&cfg.migrations)?.len();
-        println!(
+        show!(
             "kit: check passed: {n} migration(s), database at head, replaying them gives {}",
             cfg.schema.display()
         );
         return Ok(());
     }
     for p in &problems {
-        eprintln!("kit: problem: {}", p.0);
+        say!("kit: problem: {}", p.0);
     }
     Err(db_error(
         cfg.file.as_deref().unwrap_or(&cfg.database),
@@ -324,7 +326,7 @@ fn reset_once(cfg: &Config, force: bool, echo: bool) -> Result<()> {
         force,
         printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
     )?;
-    eprintln!(
+    say!(
         "kit: reset {} from {}: {} table(s), {} seed file(s), {} migration(s) recorded, in {}",
         r.database.display(),
         r.source,
@@ -346,12 +348,12 @@ pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
         return first;
     }
     if let Err(e) = &first {
-        eprintln!("kit: error: {e}");
+        say!("kit: error: {e}");
     }
     // After the first reset (forced or not) the database is kit's own throwaway.
     let mut force = a.force && first.is_err();
     let mut cfg = cfg;
-    eprintln!("kit: watching for changes (Ctrl-C to stop)");
+    say!("kit: watching for changes (Ctrl-C to stop)");
     loop {
         std::thread::sleep(Duration::from_millis(200));
         let now = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
@@ -372,7 +374,7 @@ pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
         match load() {
             Ok(c) => cfg = c,
             Err(e) => {
-                eprintln!("kit: error: {e}");
+                say!("kit: error: {e}");
                 continue;
             }
         }
@@ -381,7 +383,7 @@ pub fn throwaway_reset(a: ResetArgs) -> Result<()> {
         seen = kit::throwaway::fingerprint(&kit::throwaway::watched_files(&cfg));
         match reset_once(&cfg, force, a.echo || cfg.log_sql) {
             Ok(()) => force = false,
-            Err(e) => eprintln!("kit: error: {e}"),
+            Err(e) => say!("kit: error: {e}"),
         }
     }
 }
@@ -399,6 +401,6 @@ pub fn config_create(a: ConfigCreateArgs) -> Result<()> {
         path: a.file.display().to_string(),
         source,
     })?;
-    eprintln!("kit: wrote {}", a.file.display());
+    say!("kit: wrote {}", a.file.display());
     Ok(())
 }

@@ -25,8 +25,183 @@ fn dry_run_evaluates_checks_that_depend_on_the_changes_own_statements() {
     real.assert_stderr_has(&["UNIQUE (email)", "duplicate"]);
     db.assert_untouched(&before);
     // Without the duplicate, the dry run says the dependent check was evaluated and passes.
-    let ok = db.dry_run("INSERT INTO users (email) VALUES ('c@x'); ALTER TABLE users ADD UNIQUE (email)");
+    let ok = db
+        .dry_run("INSERT INTO users (email) VALUES ('c@x'); ALTER TABLE users ADD UNIQUE (email)");
     ok.assert_ok();
     ok.assert_stderr_has(&["1 check(s) depend on statements of this change", "pass"]);
     db.assert_untouched(&before);
+}
+
+/// A project directory with `kit.toml` pointing at `dev.db`, `schema.sql` and `migrations/`.
+struct Proj {
+    dir: tempfile::TempDir,
+}
+
+impl Proj {
+    fn new(schema: &str) -> Proj {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("kit.toml"),
+            "database = \"dev.db\"\nschema = \"schema.sql\"\nmigrations = \"migrations\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("schema.sql"), schema).unwrap();
+        Proj { dir }
+    }
+
+    fn path(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn kit(&self, args: &[&str]) -> Out {
+        run(kit().current_dir(self.dir.path()).args(args))
+    }
+
+    fn ok(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        out.assert_ok();
+        out
+    }
+
+    fn conn(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("dev.db")).unwrap()
+    }
+
+    /// The migration files, sorted.
+    fn migrations(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// Names printed inside generated `--` comments cannot end the comment: a table named
+/// `t<newline>DROP TABLE y; --` whose column is dropped gives a migration whose upgrade drops
+/// only that column, and `diff` / `--dry-run` print comments without a raw newline.
+#[test]
+fn names_in_generated_comments_cannot_become_sql() {
+    let evil = "t\nDROP TABLE y; --";
+    let q = quote(evil);
+    let p = Proj::new(&format!("CREATE TABLE {q} (id INTEGER PRIMARY KEY, legacy TEXT);\nCREATE TABLE y (id INTEGER PRIMARY KEY);\n"));
+    p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "-m",
+        "first",
+        "--autogenerate",
+    ]);
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    p.conn().execute_batch("INSERT INTO y VALUES (1)").unwrap();
+    p.write("schema.sql", &format!("CREATE TABLE {q} (id INTEGER PRIMARY KEY);\nCREATE TABLE y (id INTEGER PRIMARY KEY);\n"));
+    let diff = p.ok(&["diff", "-c", "kit.toml"]);
+    for line in diff.stdout.lines().filter(|l| l.starts_with("--")) {
+        assert!(
+            line.contains("\\n"),
+            "the newline in the name is escaped: {line}"
+        );
+    }
+    assert!(!diff
+        .stdout
+        .lines()
+        .any(|l| l.trim() == "DROP TABLE y; --\" and its values"));
+    p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "-m",
+        "drop legacy",
+        "--autogenerate",
+    ]);
+    let path = p.path("migrations").join(&p.migrations()[1]);
+    let m = kit::migrate::parse_migration(&path, &std::fs::read(&path).unwrap()).unwrap();
+    for part in [m.up.as_str(), m.down.as_deref().unwrap()] {
+        let statements = kit::parse_script(part).unwrap();
+        assert_eq!(statements.len(), 1, "one ALTER per part:\n{part}");
+        assert!(
+            matches!(statements[0], kit::Statement::Alter { .. }),
+            "{part}"
+        );
+    }
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let c = p.conn();
+    let rows: i64 = c
+        .query_row("SELECT count(*) FROM y", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "table y and its row survive");
+    let cols: Vec<String> = c
+        .prepare(&format!(
+            "SELECT name FROM pragma_table_info({})",
+            rusqlite_quote_str(evil)
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(cols, ["id"]);
+    // The --dry-run script of a change to that table, run as it is, drops nothing else.
+    let db = Db::new(&format!(
+        "CREATE TABLE {q} (id INTEGER PRIMARY KEY, a TEXT, b TEXT); CREATE TABLE y (id INTEGER PRIMARY KEY); INSERT INTO y VALUES (1);"
+    ));
+    let dry = db.dry_run(&format!(
+        "ALTER TABLE {q} ALTER COLUMN a TYPE INTEGER, ALTER COLUMN b SET NOT NULL"
+    ));
+    dry.assert_ok();
+    assert!(dry.stdout.contains("-- check ("), "{}", dry.show());
+    db.conn().execute_batch(&dry.stdout).unwrap();
+    assert_eq!(
+        db.query("SELECT count(*) FROM y"),
+        [[int(1)]],
+        "{}",
+        dry.show()
+    );
+}
+
+fn rusqlite_quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Terminal control characters in names and messages are escaped on the way to a terminal:
+/// `history` prints a migration message from the database, `diff` notes name tables.
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "-m",
+        "first",
+        "--autogenerate",
+    ]);
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    p.conn()
+        .execute_batch("UPDATE kit_migrations SET name = 'x' || char(27) || '[2J' || char(7) || 'y', applied_at = char(27) || ']0;pwned' || char(7)")
+        .unwrap();
+    std::fs::remove_file(p.path("migrations").join(&p.migrations()[0])).unwrap();
+    let out = p.ok(&["history", "-c", "kit.toml"]);
+    assert!(
+        !out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{7}'),
+        "{}",
+        out.show()
+    );
+    assert!(out.stdout.contains("\\u{1b}[2J"), "{}", out.show());
+    let db = Db::new("CREATE TABLE \"bell\u{7}\" (id INTEGER PRIMARY KEY, x TEXT);");
+    let out = db.kit("ALTER TABLE \"bell\u{7}\" DROP COLUMN nope");
+    out.assert_code(1);
+    assert!(
+        !out.stderr.contains('\u{7}') && out.stderr.contains("\\u{7}"),
+        "{}",
+        out.show()
+    );
 }

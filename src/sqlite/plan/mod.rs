@@ -19,7 +19,7 @@ use crate::schema::{
     Column, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraint,
     TableConstraintKind,
 };
-use crate::sql::{mentions, quote_ident, quote_str};
+use crate::sql::{comment, mentions, quote_ident, quote_str};
 use crate::statements::Statement;
 use indexmap::IndexMap;
 use rusqlite::Connection;
@@ -164,12 +164,16 @@ impl Plan {
                 .as_deref()
                 .map(|t| format!("\"{t}\": "))
                 .unwrap_or_default();
-            out.push(format!("-- {t}{} -- {}", s.path.label(), s.description));
+            out.push(comment(&format!(
+                "{t}{} -- {}",
+                s.path.label(),
+                s.description
+            )));
             for c in &s.checks {
-                out.push(format!(
-                    "-- check ({}): {} must be 0",
+                out.push(comment(&format!(
+                    "check ({}): {} must be 0",
                     c.reason, c.count_sql
-                ));
+                )));
             }
             for q in &s.sql {
                 out.push(format!("{};", q));
@@ -202,8 +206,13 @@ impl Plan {
             for c in &s.checks {
                 let changed = touched.iter().any(|t| t.eq_ignore_ascii_case(&c.table));
                 let why = match (&after, changed) {
-                    (Some(st), _) => Some(format!("it runs after {st}, which may change the rows it counts")),
-                    (None, true) => Some(format!("it runs after an earlier step changed table \"{}\"", c.table)),
+                    (Some(st), _) => Some(format!(
+                        "it runs after {st}, which may change the rows it counts"
+                    )),
+                    (None, true) => Some(format!(
+                        "it runs after an earlier step changed table \"{}\"",
+                        c.table
+                    )),
                     (None, false) => None,
                 };
                 match why {
