@@ -18,12 +18,14 @@ pub enum Error {
         statement: String,
     },
     /// SQLite refused a statement of a schema, seed or other SQL file.
-    #[error("{origin}, line {line}: {message}\n  in: {statement}")]
+    #[error("{origin}, line {line}, column {column}: {message}\n  in: {statement}")]
     Script {
         /// The file (or other source) of the statement.
         origin: String,
-        /// 1-based line of the statement's start.
+        /// 1-based line of the error (where SQLite says it is, else the statement's start).
         line: usize,
+        /// 1-based column of the error, likewise.
+        column: usize,
         /// SQLite's message.
         message: String,
         /// The statement.

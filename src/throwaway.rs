@@ -155,7 +155,7 @@ fn build(
             })?;
             conn.execute_batch("BEGIN").map_err(ctx)?;
             echo_each(&mut echo, &text);
-            run_script(&conn, &text, &cfg.schema.display().to_string())?;
+            run_script(&mut conn, &text, &cfg.schema.display().to_string())?;
             conn.execute_batch("COMMIT").map_err(ctx)?;
             cfg.schema.display().to_string()
         }
@@ -182,7 +182,7 @@ fn build(
             message: format!("cannot read the seed file: {e}"),
         })?;
         echo_each(&mut echo, &text);
-        run_script(&conn, &text, &seed.display().to_string())?;
+        run_script(&mut conn, &text, &seed.display().to_string())?;
     }
     let violations: Vec<(String, Option<i64>, String)> = {
         let mut st = conn.prepare("PRAGMA foreign_key_check").map_err(ctx)?;

@@ -205,3 +205,68 @@ fn control_characters_never_reach_the_terminal_raw() {
         out.show()
     );
 }
+
+/// A schema or seed file cannot reach beyond the database kit loads it into: `ATTACH` of the
+/// live database (then `DROP TABLE live.orders`), `VACUUM INTO` a file, writing pragmas and
+/// extension loading are refused with the file and line, by `diff`, `rebuild --to`, `check`
+/// and `throwaway-reset` alike, and nothing is changed or written.
+#[test]
+fn schema_and_seed_files_cannot_touch_other_files() {
+    let p = Proj::new("CREATE TABLE orders (id INTEGER PRIMARY KEY);\n");
+    p.ok(&[
+        "revision",
+        "-c",
+        "kit.toml",
+        "-m",
+        "first",
+        "--autogenerate",
+    ]);
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    let live = p.path("dev.db");
+    let before = std::fs::read(&live).unwrap();
+    let stolen = p.path("stolen.db");
+    let attacks = [
+        format!("CREATE TABLE orders (id INTEGER PRIMARY KEY);\nATTACH {} AS live;\nDROP TABLE live.orders;\n", rusqlite_quote_str(&live.display().to_string())),
+        format!("CREATE TABLE orders (id INTEGER PRIMARY KEY);\n\nVACUUM INTO {};\n", rusqlite_quote_str(&stolen.display().to_string())),
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY);\nPRAGMA writable_schema = ON;\n".to_string(),
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY);\nSELECT load_extension('/tmp/evil');\n".to_string(),
+    ];
+    for (n, (attack, line)) in attacks.iter().zip([2, 3, 2, 2]).enumerate() {
+        p.write("schema.sql", attack);
+        for args in [
+            vec!["diff", "-c", "kit.toml"],
+            vec!["rebuild", "--db", "dev.db", "--to", "schema.sql"],
+            vec!["check", "-c", "kit.toml"],
+        ] {
+            let out = p.kit(&args);
+            out.assert_code(1);
+            out.assert_stderr_has(&["schema.sql", &format!("line {line}"), "not allowed"]);
+            assert_eq!(
+                std::fs::read(&live).unwrap(),
+                before,
+                "attack {n} changed the live database via {args:?}"
+            );
+            assert!(!stolen.exists(), "attack {n} wrote a file via {args:?}");
+        }
+    }
+    // Seeds of a throwaway database are confined the same way.
+    p.write(
+        "schema.sql",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n",
+    );
+    p.write(
+        "temp.toml",
+        "database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\n",
+    );
+    p.write(
+        "seed.sql",
+        &format!(
+            "INSERT INTO orders VALUES (1);\nATTACH {} AS live;\n",
+            rusqlite_quote_str(&live.display().to_string())
+        ),
+    );
+    let out = p.kit(&["throwaway-reset", "-c", "temp.toml"]);
+    out.assert_code(1);
+    out.assert_stderr_has(&["seed.sql", "line 2", "not allowed", "ATTACH"]);
+    assert_eq!(std::fs::read(&live).unwrap(), before);
+}

@@ -7,6 +7,7 @@
 
 pub mod affinity;
 pub mod apply;
+pub mod guard;
 pub mod load;
 pub mod plan;
 pub mod read;

@@ -888,7 +888,10 @@ impl Planner {
             sql: vec![(text.to_string())],
             copy_statement: None,
         };
-        self.shadow.execute_batch(text).map_err(|e| {
+        let denial = super::guard::confine(&mut self.shadow);
+        let result = self.shadow.execute_batch(text);
+        super::guard::release(&mut self.shadow);
+        result.map_err(|e| {
             // Where in the script SQLite stopped: the statement's start plus SQLite's offset.
             let (l, c) = match &e {
                 rusqlite::Error::SqlInputError { offset, .. } => {
@@ -896,8 +899,12 @@ impl Planner {
                 }
                 _ => (1, 1),
             };
+            let message = match super::guard::take(&denial) {
+                Some(why) => super::guard::message(&why),
+                None => e.to_string(),
+            };
             Error::Syntax {
-                message: e.to_string(),
+                message,
                 line: at.0 + l - 1,
                 column: if l == 1 { at.1 + c - 1 } else { c },
                 statement: text.to_string(),
