@@ -746,10 +746,14 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 .is_some_and(|ls| index_ident(ls, &l.table, true) == index_ident(sql, "", false))
         });
         if !same {
-            create_indexes.push(Change::undone_by(
-                sql.clone(),
-                format!("DROP INDEX {}", quote_ident(&i.name)),
-            ));
+            create_indexes.push(NewIndex {
+                table: i.table.to_ascii_lowercase(),
+                key_columns: key_columns(i, sql),
+                change: Change::undone_by(
+                    sql.clone(),
+                    format!("DROP INDEX {}", quote_ident(&i.name)),
+                ),
+            });
         }
     }
 
@@ -807,6 +811,30 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
 
     d.changes.append(&mut phases.renames);
 
+    // Unique indexes of kept tables over columns they already have come before new tables and
+    // the tables' other changes, so a foreign key written there can reference them (PostgreSQL
+    // requires the key to exist first).
+    take_key_indexes(&mut create_indexes, &mut d.changes, |x| {
+        let Some((live, _)) = source
+            .iter()
+            .find(|(_, t)| t.eq_ignore_ascii_case(&x.table))
+        else {
+            return false;
+        };
+        let Some(lt) = from.table(live) else {
+            return false;
+        };
+        let col_map = mapper.for_tables(std::slice::from_ref(&lt.name));
+        let now: HashSet<String> = lt
+            .columns
+            .iter()
+            .map(|c| {
+                let l = c.name.to_ascii_lowercase();
+                col_map(&l).unwrap_or(l)
+            })
+            .collect();
+        x.key_columns.iter().all(|c| now.contains(c))
+    });
     // 3. New tables (after the renames, so their foreign keys name tables as they are now),
     // parents before the tables that reference them: PostgreSQL needs the parent to exist, and
     // the down part then drops children first.
@@ -833,6 +861,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
                 t.stored_sql.clone(),
                 format!("DROP TABLE {}", quote_ident(&t.name)),
             ));
+            take_key_indexes(&mut create_indexes, &mut d.changes, |x| {
+                x.table.eq_ignore_ascii_case(&t.name)
+            });
             continue;
         }
         // Tables that reference each other: the first one is created without its foreign keys
@@ -869,6 +900,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             created,
             format!("DROP TABLE {}", quote_ident(&t.name)),
         ));
+        take_key_indexes(&mut create_indexes, &mut d.changes, |x| {
+            x.table.eq_ignore_ascii_case(&t.name)
+        });
         deferred_fks.extend(later);
     }
     d.changes.append(&mut deferred_fks);
@@ -892,10 +926,49 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
             ));
         }
     }
-    d.changes.extend(create_indexes);
+    d.changes
+        .extend(create_indexes.into_iter().map(|x| x.change));
     d.changes.extend(create_views);
     d.changes.extend(create_triggers);
     Ok(d)
+}
+
+/// A new index of the target, and the key it gives a foreign key to reference.
+struct NewIndex {
+    /// Its table, lowercase.
+    table: String,
+    /// For a UNIQUE index on plain columns without WHERE: its columns, lowercase; else empty.
+    key_columns: Vec<String>,
+    /// Its CREATE INDEX and DROP INDEX.
+    change: Change,
+}
+
+/// The columns (lowercase) of a UNIQUE, non-partial index on plain columns; empty otherwise.
+fn key_columns(i: &crate::schema::Index, sql: &str) -> Vec<String> {
+    let Ok(toks) = lex(sql) else { return vec![] };
+    let unique = toks.get(1).is_some_and(|t| t.is_kw(sql, "unique"));
+    let partial = toks.iter().any(|t| t.is_kw(sql, "where"));
+    if !unique || partial || i.columns.iter().any(Option::is_none) {
+        return vec![];
+    }
+    i.columns
+        .iter()
+        .flatten()
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Moves the key indexes `pick` selects from `pending` to `out`, in order.
+fn take_key_indexes(
+    pending: &mut Vec<NewIndex>,
+    out: &mut Vec<Change>,
+    pick: impl Fn(&NewIndex) -> bool,
+) {
+    let (take, keep): (Vec<NewIndex>, Vec<NewIndex>) = std::mem::take(pending)
+        .into_iter()
+        .partition(|x| !x.key_columns.is_empty() && pick(x));
+    *pending = keep;
+    out.extend(take.into_iter().map(|x| x.change));
 }
 
 /// A kept table's statements, by phase: constraint drops (under pre-rename names), renames, and

@@ -77,8 +77,8 @@ struct RebuildArgs {
     /// The SQLite database file to change.
     #[arg(long)]
     db: PathBuf,
-    /// The statements, `;`-separated.
-    #[arg(long, conflicts_with_all = ["file", "to"], required_unless_present_any = ["file", "to"])]
+    /// The statements, `;`-separated (may start with `-`, e.g. a `--` comment).
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["file", "to"], required_unless_present_any = ["file", "to"])]
     sql: Option<String>,
     /// A file holding the statements.
     #[arg(long, conflicts_with = "to")]
@@ -114,7 +114,7 @@ struct RevisionArgs {
     #[command(flatten)]
     target: Target,
     /// What the migration does, e.g. "users: add nickname".
-    #[arg(long, short)]
+    #[arg(long, short, allow_hyphen_values = true)]
     message: String,
     /// Fill the up part with the diff from the database to the schema, the down part with its inverse.
     #[arg(long)]

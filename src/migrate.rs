@@ -47,7 +47,7 @@ pub struct Migration {
     pub path: PathBuf,
     /// The up part.
     pub up: String,
-    /// The down part (`None` when the file has no `-- kit:down` line).
+    /// The down part (`None` when the file says `-- kit:no-down`).
     pub down: Option<String>,
     /// SHA-256 of the file's bytes, hex.
     pub checksum: String,
@@ -95,13 +95,42 @@ pub fn slug(message: &str) -> String {
     }
 }
 
+/// Marker lines kit reads in a migration file (each alone on its line, exactly as written).
+const NO_DOWN: &str = "-- kit:no-down";
+
+/// Marker words that may appear inside an up or down part; they are read by other parts of
+/// kit (dialect blocks, type overrides).
+const PART_MARKERS: &[&str] = &["only", "all", "postgresql-type"];
+
+/// The word of a line that looks like a kit marker (`-- kit:down`, `--kit: down`,
+/// `-- KIT:DOWN`): lowercase, with any spacing removed; `None` for other lines.
+fn marker_word(line: &str) -> Option<String> {
+    let rest = line
+        .trim()
+        .strip_prefix("--")?
+        .trim_start_matches('-')
+        .trim_start();
+    let lower = rest.to_ascii_lowercase();
+    let after = lower.strip_prefix("kit")?.trim_start().strip_prefix(':')?;
+    let word: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some(word)
+}
+
 /// Parses a migration file's text. `path` is used for the version, name and errors.
+///
+/// The text of each part keeps its place in the file (the lines before it become empty lines),
+/// so every line number an error reports is a line of the file.
 pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
     let shown = path.display().to_string();
     let bad = |message: String| Error::Database {
         path: shown.clone(),
         message,
     };
+    let at = |line: usize, message: String| bad(format!("line {line}: {message}"));
     let file = path
         .file_name()
         .and_then(|f| f.to_str())
@@ -121,41 +150,104 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
     // The text of each part; `None` until its marker line is seen.
     let mut up: Option<String> = None;
     let mut down: Option<String> = None;
-    for line in text.split_inclusive('\n') {
+    let mut no_down: Option<usize> = None;
+    let mut lines = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let n = i + 1;
+        lines = n;
         let t = line.trim();
-        if t == UP {
-            if up.is_some() {
-                return Err(bad(format!("`{UP}` appears twice")));
+        let word = marker_word(line);
+        let exact = |m: &str| t == m;
+        match word.as_deref() {
+            Some("up") if exact(UP) => {
+                if up.is_some() {
+                    return Err(at(n, format!("`{UP}` appears twice")));
+                }
+                if down.is_some() || no_down.is_some() {
+                    return Err(at(n, format!("`{UP}` must come before `{DOWN}`")));
+                }
+                up = Some("\n".repeat(n));
+                continue;
             }
-            if down.is_some() {
-                return Err(bad(format!("`{UP}` must come before `{DOWN}`")));
+            Some("down") if exact(DOWN) => {
+                if down.is_some() {
+                    return Err(at(n, format!("`{DOWN}` appears twice")));
+                }
+                if up.is_none() {
+                    return Err(at(n, format!("`{DOWN}` must come after `{UP}`")));
+                }
+                if no_down.is_some() {
+                    return Err(at(
+                        n,
+                        format!("`{NO_DOWN}` and `{DOWN}` cannot both be used"),
+                    ));
+                }
+                down = Some("\n".repeat(n));
+                continue;
             }
-            up = Some(String::new());
-        } else if t == DOWN {
-            if down.is_some() {
-                return Err(bad(format!("`{DOWN}` appears twice")));
+            Some("no-down") if exact(NO_DOWN) => {
+                if up.is_none() || down.is_some() {
+                    return Err(at(n, format!("`{NO_DOWN}` ends the up part: it comes after `{UP}`, instead of `{DOWN}`")));
+                }
+                no_down = Some(n);
+                continue;
             }
-            if up.is_none() {
-                return Err(bad(format!("`{DOWN}` must come after `{UP}`")));
+            Some("revision") if up.is_none() && t.starts_with("-- kit:revision") => {
+                let m = t["-- kit:revision".len()..].trim();
+                let first = m.split_whitespace().next().unwrap_or("");
+                if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
+                    if first.parse::<u64>().ok() != Some(number) {
+                        return Err(at(n, format!("the header says version {first} but the file name says {version}; rename the file or fix the header")));
+                    }
+                    message = m[first.len()..].trim().to_string();
+                } else if !m.is_empty() {
+                    message = m.to_string();
+                }
+                continue;
             }
-            down = Some(String::new());
+            Some(w)
+                if PART_MARKERS.contains(&w)
+                    && up.is_some()
+                    && t.starts_with(&format!("-- kit:{w}")) => {}
+            Some(w) => {
+                let known = ["up", "down", "no-down", "revision"];
+                let hint = if known.contains(&w) {
+                    format!("write it exactly as `-- kit:{w}`, alone on its line")
+                } else {
+                    format!("kit knows `{UP}`, `{DOWN}`, `{NO_DOWN}`, `-- kit:revision` (header), and `-- kit:only`, `-- kit:all` inside a part")
+                };
+                return Err(at(
+                    n,
+                    format!("`{t}` looks like a kit marker but is not one; {hint}"),
+                ));
+            }
+            None => {}
+        }
+        if no_down.is_some() {
+            if !t.is_empty() && !t.starts_with("--") {
+                return Err(at(n, format!("statements after `{NO_DOWN}`: the migration has no down part; move them above it or use `{DOWN}`")));
+            }
         } else if let Some(d) = down.as_mut() {
             d.push_str(line);
         } else if let Some(u) = up.as_mut() {
             u.push_str(line);
-        } else if let Some(m) = t.strip_prefix("-- kit:revision") {
-            let m = m.trim();
-            let m = m.strip_prefix(version).unwrap_or(m).trim();
-            if !m.is_empty() {
-                message = m.to_string();
-            }
+        } else if !t.is_empty() && !t.starts_with("--") {
+            return Err(at(
+                n,
+                format!("statements before `{UP}`: put them in the up part"),
+            ));
         }
     }
-    let up = up.ok_or_else(|| {
-        bad(format!(
+    let Some(up) = up else {
+        return Err(bad(format!(
             "no `{UP}` line: a migration has a `{UP}` part and a `{DOWN}` part"
-        ))
-    })?;
+        )));
+    };
+    if down.is_none() && no_down.is_none() {
+        return Err(bad(format!(
+            "no `{DOWN}` line (the up part runs to the end of the file, line {lines}): add `{DOWN}` followed by the statements that undo the up part, or `{NO_DOWN}` if the migration cannot be undone"
+        )));
+    }
     Ok(Migration {
         version: version.to_string(),
         number,
@@ -199,6 +291,53 @@ pub fn scan(dir: &Path) -> Result<Vec<Migration>> {
     }
     out.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
     Ok(out)
+}
+
+/// Entries of `dir` that look like migrations but are not read as one, each with why:
+/// `0002_x.SQL` (the extension must be `.sql`), directories, fifos and other special files,
+/// symbolic links to nothing, and digit-named files without `.sql`. Hidden files and other
+/// files (`README.md`) are left out.
+pub fn skipped(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            skip_reason(&e.path(), &name).map(|why| format!("{}: {why}", e.path().display()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Why the entry `path` (named `name`) of a migrations directory is not read, if it looks
+/// like a migration; `None` for migrations and for files that are plainly something else.
+fn skip_reason(path: &Path, name: &str) -> Option<String> {
+    if name.starts_with('.') {
+        return None;
+    }
+    let ext = Path::new(name).extension().and_then(|x| x.to_str());
+    let digit_named = name.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Some("a symbolic link to a file that does not exist".into());
+    };
+    if meta.is_dir() {
+        return (ext == Some("sql") || digit_named)
+            .then(|| "a directory, not a migration file".into());
+    }
+    if !meta.is_file() {
+        return Some("not a regular file (a fifo, socket or device)".into());
+    }
+    match ext {
+        Some("sql") => None,
+        Some(x) if x.eq_ignore_ascii_case("sql") => Some(format!(
+            "the extension is .{x}; kit reads only files ending in .sql (lowercase)"
+        )),
+        _ if digit_named => Some("not a .sql file".into()),
+        _ => None,
+    }
 }
 
 /// Groups of files that share a version number.
@@ -372,7 +511,7 @@ pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Resul
         Direction::Up => m.up.as_str(),
         Direction::Down => m.down.as_deref().ok_or_else(|| Error::Database {
             path: m.path.display().to_string(),
-            message: format!("no `{DOWN}` part, so this migration cannot be downgraded; add one"),
+            message: format!("the migration says `{NO_DOWN}`, so it cannot be downgraded"),
         })?,
     };
     let statements = parse_script(text).map_err(|e| in_file(e, m))?;
@@ -711,6 +850,11 @@ pub struct Problem(pub String);
 pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     let all = scan(dir)?;
+    for s in skipped(dir) {
+        problems.push(Problem(format!(
+            "{s}; it looks like a migration but is not read as one: rename or remove it"
+        )));
+    }
     for d in duplicates(&all) {
         let names: Vec<String> = d.iter().map(|m| m.name.clone()).collect();
         problems.push(Problem(format!(

@@ -227,8 +227,19 @@ fn parse_alter(src: &str, toks: &[Token]) -> Result<AlterTable> {
     c.eat_kw("only");
     let mut table = c.ident("a table name")?;
     if c.i < c.end && toks[c.i].is_punct(src, ".") {
+        // Schema-qualified: `main.t` is the database kit works on; any other schema is not.
+        if !table.eq_ignore_ascii_case("main") {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "the schema-qualified table name \"{table}\".{}",
+                    toks.get(c.i + 1).map_or("", |t| t.text(src))
+                ),
+                statement: src.to_string(),
+                hint: format!("kit changes the tables of the database it was pointed at; write the table name without \"{table}.\""),
+            });
+        }
         c.i += 1;
-        table = c.ident("a table name")?; // schema-qualified: main.t
+        table = c.ident("a table name")?;
     }
     if c.i >= c.end {
         return Err(c.err("expected an action after the table name"));

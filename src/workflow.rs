@@ -26,6 +26,13 @@ fn open_existing(cfg: &Config) -> Result<Option<Connection>> {
     }
 }
 
+/// Says which entries of the migrations directory look like migrations but are not read.
+fn note_skipped(cfg: &Config) {
+    for s in migrate::skipped(&cfg.migrations) {
+        say!("kit: note: skipped {s}");
+    }
+}
+
 /// An echo callback when `on`.
 fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
     on.then_some(|s: &str| say!("{};", s.trim_end_matches(';')))
@@ -52,6 +59,7 @@ pub fn diff(a: DiffArgs) -> Result<()> {
 /// `kit revision`.
 pub fn revision(a: RevisionArgs) -> Result<()> {
     let cfg = a.target.load()?;
+    note_skipped(&cfg);
     let migrations = migrate::load(&cfg.migrations)?;
     let version = migrate::next_version(&migrations);
     let d = if a.autogenerate {
@@ -145,6 +153,7 @@ pub fn migrate(a: MoveArgs, dir: Direction) -> Result<()> {
 }
 
 fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool) -> Result<()> {
+    note_skipped(cfg);
     let label = match dir {
         Direction::Up => "upgrade",
         Direction::Down => "downgrade",
@@ -235,6 +244,7 @@ fn describe(status: &Status) -> String {
 /// `kit current`.
 pub fn current(t: Target) -> Result<()> {
     let cfg = t.load()?;
+    note_skipped(&cfg);
     let migrations = migrate::load(&cfg.migrations)?;
     let applied = match open_existing(&cfg)? {
         Some(conn) => migrate::applied(&conn)?,
@@ -254,6 +264,7 @@ pub fn current(t: Target) -> Result<()> {
 /// `kit history`.
 pub fn history(t: Target) -> Result<()> {
     let cfg = t.load()?;
+    note_skipped(&cfg);
     let migrations = migrate::scan(&cfg.migrations)?;
     let applied = match open_existing(&cfg)? {
         Some(conn) => migrate::applied(&conn)?,

@@ -27,6 +27,7 @@ pub struct Schema {
     /// Views by name.
     pub views: IndexMap<String, View>,
     /// Virtual tables (FTS5, R*Tree, ...) by name: kit reads them but never rebuilds them.
+    /// Their shadow tables are here too, as read (see [`Schema::shadow_owner`]).
     pub virtual_tables: IndexMap<String, String>,
 }
 
@@ -54,6 +55,22 @@ impl Schema {
             .filter(move |t| t.table.eq_ignore_ascii_case(table))
     }
 
+    /// The virtual table that owns `name` as one of its shadow tables (FTS3/4/5, R*Tree,
+    /// Geopoly store their data in ordinary tables named `<virtual table>_<suffix>`), if any.
+    /// Changing such a table directly corrupts the virtual table.
+    pub fn shadow_owner(&self, name: &str) -> Option<&str> {
+        let lower = name.to_ascii_lowercase();
+        self.virtual_tables.iter().find_map(|(vt, sql)| {
+            let suffix = lower
+                .strip_prefix(&vt.to_ascii_lowercase())?
+                .strip_prefix('_')?
+                .to_string();
+            shadow_suffixes(sql)
+                .contains(&suffix.as_str())
+                .then_some(vt.as_str())
+        })
+    }
+
     /// True when any object (table, index, view, trigger) has this name.
     pub fn name_taken(&self, name: &str) -> bool {
         let eq = |n: &String| n.eq_ignore_ascii_case(name);
@@ -62,6 +79,20 @@ impl Schema {
             || self.triggers.keys().any(eq)
             || self.views.keys().any(eq)
             || self.virtual_tables.keys().any(eq)
+    }
+}
+
+/// The shadow-table suffixes of the module a `CREATE VIRTUAL TABLE` statement uses.
+fn shadow_suffixes(sql: &str) -> &'static [&'static str] {
+    let module = crate::sql::lex(sql).ok().and_then(|toks| {
+        let at = toks.iter().position(|t| t.is_kw(sql, "using"))?;
+        toks.get(at + 1).map(|t| t.text(sql).to_ascii_lowercase())
+    });
+    match module.as_deref() {
+        Some("fts5") => &["data", "idx", "content", "docsize", "config"],
+        Some("fts3" | "fts4") => &["content", "segments", "segdir", "docsize", "stat"],
+        Some("rtree" | "rtree_i32" | "geopoly") => &["node", "parent", "rowid"],
+        _ => &[],
     }
 }
 

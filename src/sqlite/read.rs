@@ -165,13 +165,7 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
     let shadows: Vec<String> = schema
         .tables
         .keys()
-        .filter(|t| {
-            schema.virtual_tables.keys().any(|v| {
-                t.len() > v.len() + 1
-                    && t[..v.len()].eq_ignore_ascii_case(v)
-                    && t.as_bytes()[v.len()] == b'_'
-            })
-        })
+        .filter(|t| schema.shadow_owner(t).is_some())
         .cloned()
         .collect();
     for s in shadows {

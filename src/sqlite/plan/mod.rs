@@ -28,6 +28,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 mod change;
 mod footprint;
 mod guards;
+mod inputs;
 mod rebuild;
 
 use change::*;
@@ -264,7 +265,12 @@ impl Plan {
                 .run_to_completion(1024, std::time::Duration::ZERO, None)
                 .map_err(|e| Error::sqlite("copying the database into memory", e))?;
         }
-        crate::sqlite::apply::apply(&mut copy, self).map(|_| ())
+        // The backup bumps the copy's schema version; the copy is the same schema.
+        let mut plan = self.clone();
+        plan.schema_version = copy
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .map_err(|e| Error::sqlite("reading schema_version", e))?;
+        crate::sqlite::apply::apply(&mut copy, &plan).map(|_| ())
     }
 
     /// Tables rebuilt by the plan.
@@ -287,6 +293,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
     // foreign keys, triggers and names) but not copied, so planning stays fast on big schemas.
     let rows = schema_rows(conn)?;
     let live = parse_rows(&rows)?;
+    inputs::refuse_inputs(&live, statements)?;
     let kept = footprint(&rows, statements);
     let shadow = shadow_from_rows(&rows, &|r| kept.contains(&r.name.to_lowercase()))?;
     let mut p = Planner {
