@@ -16,6 +16,9 @@
 //! panic fails the case. `Error::Unknown` also fails it: every name the generator writes exists
 //! (constraints are addressed by PostgreSQL's default names, computed the way kit documents).
 //!
+//! The cases come from a fixed seed, so every run (CI's too) is reproducible; `KIT_PT_SEED=random`
+//! (or `KIT_PT_SEED=<number>`) explores other cases, and failures found are kept in
+//! `proptest-regressions/`.
 //! `KIT_PT_CASES=n` changes the number of cases (default 1024, about 15 s), `KIT_PT_STATS=1`
 //! prints outcome counts and every refusal (to review over-refusals by hand), `KIT_PT_ALL=1`
 //! also generates the change kinds in `EXCLUDED` (known kit bugs).
@@ -23,7 +26,7 @@
 #![allow(clippy::type_complexity)] // row and schema snapshots are plain tuples, compared whole
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
@@ -3235,8 +3238,24 @@ fn runner(env: &str, cases: u32, shrink: u32, regressions: &'static str) -> Test
         cases,
         max_shrink_iters: shrink,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        rng_seed: rng_seed(),
         ..Config::default()
     })
+}
+
+/// The seed of the generated cases: fixed by default, so every run (CI's included) explores
+/// the same cases and a failure reproduces; `KIT_PT_SEED=random` (or a number) explores others,
+/// and `PROPTEST_RNG_SEED` is honoured as proptest documents it.
+fn rng_seed() -> RngSeed {
+    const DEFAULT_SEED: u64 = 0x6b69_7400_0000_0008;
+    if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+        return Config::default().rng_seed;
+    }
+    match std::env::var("KIT_PT_SEED").ok().as_deref() {
+        Some("random") => RngSeed::Random,
+        Some(n) => n.parse().map_or(RngSeed::Random, RngSeed::Fixed),
+        None => RngSeed::Fixed(DEFAULT_SEED),
+    }
 }
 
 #[test]
