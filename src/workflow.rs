@@ -177,39 +177,48 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
             .map_err(|e| db_error(&cfg.database, format!("cannot create: {e}")))?;
         eprintln!("kit: created {}", cfg.database.display());
     }
+    let migrations = migrate::load(&cfg.migrations)?;
     let mut conn = kit::open(&cfg.database)?;
-    let status = Status::read(&conn, &cfg.migrations)?;
-    let todo = migrate::steps(&status, dir, to)?;
-    if todo.is_empty() {
-        eprintln!("kit: nothing to {label}: at {}", describe(&status));
-        return Ok(());
-    }
     let mut printer = echo_fn(echo);
     let mut observer = kit::Observer {
         on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
         on_progress: None,
     };
     let started = Instant::now();
-    let result = migrate::run(&mut conn, &todo, dir, &mut observer, |m| {
+    let mut begun = 0;
+    // The run reads the history under the write lock and picks the migrations from it.
+    let result = migrate::run(&mut conn, &migrations, dir, to, &mut observer, |m| {
+        begun += 1;
         eprintln!("kit: {label} {} ({})", m.name, m.message)
     });
     drop(observer);
-    let status = Status::read(&conn, &cfg.migrations)?;
+    let status = migrate::applied(&conn).map(|applied| Status {
+        migrations,
+        applied,
+    });
     match result {
-        Ok(_) => {
-            eprintln!(
-                "kit: {label} done: {} migration(s) in {}, now at {}",
-                todo.len(),
-                ms(started.elapsed()),
-                describe(&status)
-            );
+        Ok(done) => {
+            let status = status?;
+            if done.is_empty() {
+                eprintln!("kit: nothing to {label}: at {}", describe(&status));
+            } else {
+                eprintln!(
+                    "kit: {label} done: {} migration(s) in {}, now at {}",
+                    done.len(),
+                    ms(started.elapsed()),
+                    describe(&status)
+                );
+            }
             Ok(())
         }
+        Err(e @ Error::Uncertain { .. }) => Err(e),
         Err(e) => {
-            eprintln!(
-                "kit: the failing migration was rolled back whole; the database is at {}",
-                describe(&status)
-            );
+            if let (true, Ok(status)) = (begun > 0, &status) {
+                eprintln!(
+                    "kit: the failing migration was rolled back whole; the database is at {}",
+                    describe(status)
+                );
+            }
             Err(e)
         }
     }
