@@ -185,6 +185,9 @@ fn says_uncertain(msg: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The sweep
 
+/// What an operation left: the connection it used (closed after the check) and its result.
+type Outcome = (Option<Connection>, kit::Result<()>);
+
 /// One operation under test: `run` does it on a fresh case and hands back the connection it
 /// used (if any) so it can be closed after the check; `states[0]` is the old state, the last
 /// the new one; a certain error may leave any but the last (a run of migrations commits in
@@ -192,7 +195,7 @@ fn says_uncertain(msg: &str) -> bool {
 struct Operation<'a> {
     name: &'a str,
     fresh: &'a dyn Fn() -> Case,
-    run: &'a dyn Fn(&Case) -> (Option<Connection>, kit::Result<()>),
+    run: &'a dyn Fn(&Case) -> Outcome,
     states: Vec<Snapshot>,
     after: &'a dyn Fn(&Case),
 }
@@ -326,7 +329,7 @@ fn rebuild_in(mode: Mode) -> u64 {
     let t = template(mode);
     let tpl = t.path().join("app.db");
     let fresh = || Case::new(&tpl);
-    let run = |c: &Case| -> (Option<Connection>, kit::Result<()>) {
+    let run = |c: &Case| -> Outcome {
         match open_kit(c) {
             Err(e) => (None, Err(e)),
             Ok(mut conn) => {
@@ -360,7 +363,7 @@ fn upgrade_in(mode: Mode) -> u64 {
     let t = template(mode);
     let tpl = t.path().join("app.db");
     let fresh = || Case::new(&tpl);
-    let upgrade_to = |c: &Case, to: &str| -> (Option<Connection>, kit::Result<()>) {
+    let upgrade_to = |c: &Case, to: &str| -> Outcome {
         match open_kit(c) {
             Err(e) => (None, Err(e)),
             Ok(mut conn) => {

@@ -301,3 +301,33 @@ fn a_run_stops_when_the_history_changes_while_it_switches_foreign_keys() {
     );
     assert_eq!(ty, ["INTEGER"], "0002 was not applied");
 }
+
+/// Migrations of one run share a transaction, so a migration that leaves a deferred
+/// foreign-key violation (which would fail the final COMMIT) is refused and rolled back alone.
+#[test]
+fn a_deferred_foreign_key_violation_rolls_back_only_its_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("migrations");
+    std::fs::create_dir(&m).unwrap();
+    std::fs::write(
+        m.join("0001_p.sql"),
+        "-- kit:up\nCREATE TABLE p (id INTEGER PRIMARY KEY);\nINSERT INTO p VALUES (1);\n-- kit:down\nDROP TABLE p;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("0002_c.sql"),
+        "-- kit:up\nCREATE TABLE c (pid INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO c VALUES (5);\n-- kit:down\nDROP TABLE c;\n",
+    )
+    .unwrap();
+    let db = dir.path().join("app.db");
+    Connection::open(&db).unwrap();
+    let mut conn = kit::open(&db).unwrap();
+    let e = kit::migrate::upgrade(&mut conn, &m, "head").unwrap_err();
+    assert!(e.to_string().contains("foreign key"), "{e}");
+    drop(conn);
+    let c = Connection::open(&db).unwrap();
+    let versions = strings(&c, "SELECT version FROM kit_migrations ORDER BY version");
+    assert_eq!(versions, ["0001"]);
+    assert!(query(&c, "SELECT 1 FROM sqlite_schema WHERE name = 'c'").is_empty());
+    assert_eq!(query(&c, "SELECT id FROM p"), [[Value::Integer(1)]]);
+}

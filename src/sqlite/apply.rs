@@ -1,6 +1,13 @@
 //! Steps -> a connection, in one transaction: foreign keys switched off around rebuilds,
 //! preflight checks before each step's writes, `foreign_key_check` before COMMIT, and rollback
 //! on any failure so the database is left exactly as it was.
+//!
+//! [`Writer`] owns the transaction: `BEGIN IMMEDIATE` (waiting for another writer up to the
+//! busy timeout), `PRAGMA quick_check` before anything is written, each plan in a savepoint (so
+//! a migration run can hold one lock across many plans), and, after a failure, a rollback that
+//! is verified: a hot journal left by a rollback SQLite could not finish is rolled back by
+//! reading again, and when the old state cannot be confirmed (or an I/O error hit COMMIT in WAL
+//! mode) the error is [`Error::Uncertain`], saying what to run.
 
 use super::plan::{Path, Plan};
 use crate::error::{Error, Refusal, Result};
@@ -316,11 +323,6 @@ impl<'c> Writer<'c> {
         self.conn
     }
 
-    /// True when foreign keys are off in the current transaction (kit switched them off).
-    pub fn foreign_keys_off(&self) -> bool {
-        self.fk_off
-    }
-
     /// True when a plan needing foreign keys `off` (or not) can run in the current transaction.
     pub fn fits(&self, off: bool) -> bool {
         self.fk_off == (off && self.settings.foreign_keys)
@@ -332,10 +334,8 @@ impl<'c> Writer<'c> {
     pub fn set_foreign_keys_off(&mut self, off: bool, observer: &mut Observer) -> Result<()> {
         let pragma = if off && self.settings.foreign_keys {
             "PRAGMA foreign_keys = OFF"
-        } else if self.settings.foreign_keys {
-            "PRAGMA foreign_keys = ON"
         } else {
-            "PRAGMA foreign_keys = OFF"
+            "PRAGMA foreign_keys = ON"
         };
         echo(observer, "COMMIT");
         self.commit_now()?;
@@ -654,7 +654,8 @@ fn quick_check(conn: &Connection, path: &str) -> Result<()> {
     })
 }
 
-/// Refuses a change that leaves deferred foreign-key violations (they would fail COMMIT).
+/// Refuses a change that leaves deferred foreign-key violations (they would fail COMMIT, and
+/// with it the earlier migrations of a run), naming the rows.
 fn deferred_fk_check(conn: &Connection) -> Result<()> {
     let (mut cur, mut high) = (0, 0);
     // SAFETY: reading a status counter of this open connection.
@@ -670,11 +671,31 @@ fn deferred_fk_check(conn: &Connection) -> Result<()> {
     if rc != rusqlite::ffi::SQLITE_OK || cur == 0 {
         return Ok(());
     }
-    Err(Error::refused(
-        "",
-        format!("{FK_REASON}: rows violate a DEFERRABLE INITIALLY DEFERRED foreign key at COMMIT"),
-        "delete or fix the child rows in the same change, or keep the parent rows",
-    ))
+    let rows: Vec<(String, Option<i64>, String)> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .map_err(|e| Error::sqlite("checking deferred foreign keys", e))?;
+    Err(Error::Refused(Refusal {
+        table: rows.first().map(|r| r.0.clone()).unwrap_or_default(),
+        reason: format!(
+            "{FK_REASON}: rows violate a DEFERRABLE INITIALLY DEFERRED foreign key (checked at COMMIT)"
+        ),
+        count: rows.len() as u64,
+        examples: rows
+            .iter()
+            .take(5)
+            .map(|(t, r, p)| {
+                format!(
+                    "\"{t}\" rowid {} -> \"{p}\"",
+                    r.map_or("?".into(), |r| r.to_string())
+                )
+            })
+            .collect(),
+        hint: "delete or fix the child rows in the same change, or keep the parent rows".into(),
+    }))
 }
 
 const FK_REASON: &str = "the change would break foreign keys";
@@ -682,18 +703,17 @@ const FK_REASON: &str = "the change would break foreign keys";
 /// Runs a plan's steps, its finishing statements and the foreign-key check on the open
 /// transaction; `tolerated` holds violations that were there before.
 fn run(
-    conn: &Connection,
+    tx: &Connection,
     plan: &Plan,
     tolerated: Option<BTreeSet<Violation>>,
     observer: &mut Observer,
     copying: &Arc<Mutex<Option<(Progress, Instant)>>>,
 ) -> Result<Summary> {
-    let tx = conn;
     let mut summary = Summary::default();
     for step in &plan.steps {
         let t0 = Instant::now();
         for c in &step.checks {
-            c.run(&tx)?;
+            c.run(tx)?;
         }
         let mut rows = 0u64;
         for (i, q) in step.sql.iter().enumerate() {
@@ -750,7 +770,7 @@ fn run(
         tx.execute_batch(q)
             .map_err(|e| Error::sqlite(format!("running `{}`", short(q)), e))?;
     }
-    let after = fk_violations(&tx, &plan.fk_check_tables)?;
+    let after = fk_violations(tx, &plan.fk_check_tables)?;
     let new: Vec<&Violation> = after
         .iter()
         .filter(|v| tolerated.as_ref().is_none_or(|t| !t.contains(v)))
