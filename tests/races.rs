@@ -161,8 +161,12 @@ fn concurrent_upgrades_and_downgrades_keep_the_history_whole() {
     let mut rng = Rng(seed | 1);
     let p = project();
     let db = p.path().join("app.db");
-    common::run(kit().current_dir(p.path()).args(["upgrade", "-c", "kit.toml", "0002"]))
-        .assert_ok();
+    common::run(
+        kit()
+            .current_dir(p.path())
+            .args(["upgrade", "-c", "kit.toml", "0002"]),
+    )
+    .assert_ok();
     let mut processes = 0;
     let mut waited_and_succeeded = 0;
     let mut lock_timeouts = 0;
