@@ -69,6 +69,16 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The change failed and kit cannot confirm that the database is unchanged: an I/O error
+    /// while committing in WAL mode (the outcome is unknown), or a rollback SQLite could not
+    /// finish. The message says how to find out and what to run.
+    #[error("{path}: {message}")]
+    Uncertain {
+        /// The database file.
+        path: String,
+        /// The error, what is not known, and what to run.
+        message: String,
+    },
     /// Reading a file failed.
     #[error("{path}: {source}")]
     Io {

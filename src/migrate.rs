@@ -1,10 +1,12 @@
 //! Migration files, the version table, and moving a database between versions.
 //!
 //! A migration is `migrations/<version>_<slug>.sql`: a zero-padded version number, then an
-//! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. Each runs through the
-//! engine ([`mod@crate::sqlite::plan`] then [`mod@crate::sqlite::apply`]) in its own transaction, and the same
-//! transaction records it in the `kit_migrations` table with the file's SHA-256 and the time, so
-//! a migration is either applied and recorded or neither.
+//! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. A run ([`run`]) holds
+//! the database's write lock from reading the history through its last migration; each
+//! migration runs through the engine ([`mod@crate::sqlite::plan`] then
+//! [`mod@crate::sqlite::apply`]) in a savepoint of its own, which also records it in the
+//! `kit_migrations` table with the file's SHA-256 and the time, so a migration is either
+//! applied and recorded or neither.
 //!
 //! Offline (`--sql`) runs need no database: the starting schema of each step is computed by
 //! replaying the earlier migrations into an in-memory database.
@@ -13,7 +15,7 @@ use crate::diff::{diff, Diff, Renames};
 use crate::error::{Error, Result};
 use crate::schema::Schema;
 use crate::sql::quote_str;
-use crate::sqlite::apply::{apply_observed, register_functions, Observer, Summary};
+use crate::sqlite::apply::{apply_observed, register_functions, Observer, Summary, Writer};
 use crate::sqlite::load::load_schema;
 use crate::sqlite::plan::{plan, Plan};
 use crate::sqlite::read::read_schema;
@@ -643,40 +645,138 @@ pub fn steps<'a>(status: &'a Status, dir: Direction, target: &str) -> Result<Vec
     }
 }
 
-/// Applies `migrations` one by one, each in its own transaction. Returns one summary per
-/// migration; on a failure the failing migration is rolled back whole (earlier ones stay).
+/// Moves the database on `conn` to `target` (see [`steps`]) with `migrations` (every migration
+/// file, as [`load`] returns them), holding the write lock from reading the history through the
+/// last migration: `BEGIN IMMEDIATE` waits up to the busy timeout for another kit or process,
+/// the history is read inside the transaction, and each migration is planned and applied (with
+/// its bookkeeping) in a savepoint. A failing migration is rolled back whole; the earlier ones
+/// of the run are committed. Where a migration needs foreign keys switched (rebuilds need them
+/// off, and SQLite cannot switch them inside a transaction) the run commits, switches, locks
+/// again and refuses to go on unless the history is exactly what it left. `before_each` sees
+/// each migration before it runs. Returns one summary per migration applied.
 pub fn run(
     conn: &mut Connection,
-    migrations: &[&Migration],
+    migrations: &[Migration],
     dir: Direction,
+    target: &str,
     observer: &mut Observer,
     mut before_each: impl FnMut(&Migration),
 ) -> Result<Vec<Summary>> {
+    let mut w = Writer::begin(conn, observer, false)?;
+    let status = match applied(w.conn()) {
+        Ok(applied) => Status {
+            migrations: migrations.to_vec(),
+            applied,
+        },
+        Err(e) => return Err(w.fail(e)),
+    };
+    let todo: Vec<Migration> = match steps(&status, dir, target) {
+        Ok(t) => t.into_iter().cloned().collect(),
+        Err(e) => return Err(w.fail(e)),
+    };
+    let mut history = history_key(&status.applied);
     let mut out = Vec::new();
-    for m in migrations {
+    for m in &todo {
         before_each(m);
-        let p = plan_migration(conn, m, dir)?;
-        out.push(apply_observed(conn, &p, observer).map_err(|e| in_file(e, m))?);
+        let p = match plan_on(&mut w, m, dir, &history, observer) {
+            Ok(p) => p,
+            Err(e) => return Err(stop(w, e)),
+        };
+        match w.apply(&p, observer) {
+            Ok(s) => out.push(s),
+            Err(e) => return Err(stop(w, in_file(e, m))),
+        }
+        match dir {
+            Direction::Up => {
+                history.insert((m.number, m.checksum.clone()));
+            }
+            Direction::Down => history.retain(|(n, _)| *n != m.number),
+        }
     }
+    w.commit()?;
     Ok(out)
 }
 
+/// (version number, checksum) of each applied migration: what a run compares after it had to
+/// let go of the lock.
+fn history_key(applied: &[Applied]) -> std::collections::BTreeSet<(u64, String)> {
+    applied
+        .iter()
+        .map(|a| (a.version.parse().unwrap_or(u64::MAX), a.checksum.clone()))
+        .collect()
+}
+
+/// Plans `m` inside the run's transaction. When its plan needs foreign keys switched, commits,
+/// switches, locks again, checks that the history is still `history`, and plans again.
+fn plan_on(
+    w: &mut Writer,
+    m: &Migration,
+    dir: Direction,
+    history: &std::collections::BTreeSet<(u64, String)>,
+    observer: &mut Observer,
+) -> Result<Plan> {
+    let p = plan_migration(w.conn(), m, dir)?;
+    let off = p.needs_foreign_keys_off();
+    if w.fits(off) {
+        return Ok(p);
+    }
+    w.set_foreign_keys_off(off, observer)?;
+    let now = history_key(&applied(w.conn())?);
+    if &now != history {
+        let list = |h: &std::collections::BTreeSet<(u64, String)>| {
+            let v: Vec<String> = h.iter().map(|(n, _)| n.to_string()).collect();
+            format!("[{}]", v.join(", "))
+        };
+        return Err(Error::Database {
+            path: m.path.display().to_string(),
+            message: format!(
+                "another kit or process changed the migration history while this run switched foreign keys before {} (SQLite can switch them only between transactions, so the run had to commit): it left versions {}, found {}. The migrations before {} are committed; nothing of {} was applied. Run `kit history`, then retry",
+                m.name,
+                list(history),
+                list(&now),
+                m.name,
+                m.name
+            ),
+        });
+    }
+    plan_migration(w.conn(), m, dir)
+}
+
+/// Ends a run after `e`: commits the migrations before the failing one when the transaction is
+/// still sound, else rolls back and verifies (see [`Writer::fail`]).
+fn stop(w: Writer, e: Error) -> Error {
+    if w.can_commit_after(&e) {
+        match w.commit() {
+            Ok(()) => e,
+            Err(c) => c,
+        }
+    } else {
+        w.fail(e)
+    }
+}
+
 /// Upgrades the database on `conn` to `target` (`head` or a version) with the migrations of
-/// `dir`, each in its own transaction; returns what each applied migration did.
+/// `dir`; returns what each applied migration did.
 pub fn upgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
-    let status = Status::read(conn, dir)?;
-    let todo = steps(&status, Direction::Up, target)?;
-    run(conn, &todo, Direction::Up, &mut Observer::default(), |_| {})
+    let migrations = load(dir)?;
+    run(
+        conn,
+        &migrations,
+        Direction::Up,
+        target,
+        &mut Observer::default(),
+        |_| {},
+    )
 }
 
 /// Downgrades the database on `conn` to `target` (`-N`, a version, or `base`).
 pub fn downgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
-    let status = Status::read(conn, dir)?;
-    let todo = steps(&status, Direction::Down, target)?;
+    let migrations = load(dir)?;
     run(
         conn,
-        &todo,
+        &migrations,
         Direction::Down,
+        target,
         &mut Observer::default(),
         |_| {},
     )
@@ -686,10 +786,12 @@ pub fn downgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<
 pub fn replay(migrations: &[&Migration]) -> Result<Connection> {
     let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
     register_functions(&conn)?;
+    let all: Vec<Migration> = migrations.iter().map(|m| (*m).clone()).collect();
     run(
         &mut conn,
-        migrations,
+        &all,
         Direction::Up,
+        "head",
         &mut Observer::default(),
         |_| {},
     )?;

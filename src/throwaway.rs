@@ -76,6 +76,14 @@ pub fn check_deletable(db: &Path) -> Result<()> {
     }
 }
 
+/// Deletes a database file and its `-wal`, `-shm` and `-journal` files.
+pub fn remove_database(db: &Path) -> Result<()> {
+    for p in std::iter::once(db.to_path_buf()).chain(companions(db)) {
+        remove(&p)?;
+    }
+    Ok(())
+}
+
 fn remove(p: &Path) -> Result<()> {
     match std::fs::remove_file(p) {
         Ok(()) => Ok(()),
@@ -142,9 +150,10 @@ fn build(
     })?;
     let ctx = |e| Error::sqlite("creating the throwaway database", e);
     // A throwaway needs no durability until it is complete: the file is moved into place only
-    // after everything succeeded.
+    // after everything succeeded. The journal is kept in memory, so a migration that fails is
+    // still rolled back (to its savepoint) like anywhere else.
     conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON",
+        "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON",
     )
     .map_err(ctx)?;
     let source = match cfg.from {
@@ -160,7 +169,6 @@ fn build(
             cfg.schema.display().to_string()
         }
         From::Migrations => {
-            let refs: Vec<&migrate::Migration> = migrations.iter().collect();
             let mut on_statement = |s: &str| {
                 if let Some(f) = echo.as_mut() {
                     f(s)
@@ -170,7 +178,14 @@ fn build(
                 on_statement: Some(&mut on_statement),
                 on_progress: None,
             };
-            migrate::run(&mut conn, &refs, Direction::Up, &mut observer, |_| {})?;
+            migrate::run(
+                &mut conn,
+                migrations,
+                Direction::Up,
+                "head",
+                &mut observer,
+                |_| {},
+            )?;
             format!("{} migration(s)", migrations.len())
         }
     };

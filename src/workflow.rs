@@ -177,7 +177,8 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
         show_sql!("{}", migrate::offline_sql(&start, &todo, dir)?);
         return Ok(());
     }
-    if !cfg.database.exists() {
+    let created = !cfg.database.exists();
+    if created {
         if dir == Direction::Down {
             return Err(db_error(&cfg.database, "no such database file"));
         }
@@ -186,39 +187,75 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
             .map_err(|e| db_error(&cfg.database, format!("cannot create: {e}")))?;
         say!("kit: created {}", cfg.database.display());
     }
-    let mut conn = kit::open(&cfg.database)?;
-    let status = Status::read(&conn, &cfg.migrations)?;
-    let todo = migrate::steps(&status, dir, to)?;
-    if todo.is_empty() {
-        say!("kit: nothing to {label}: at {}", describe(&status));
-        return Ok(());
+    let result = run_migrations(cfg, to, dir, echo, label);
+    // A first upgrade that applied nothing leaves no empty database file behind.
+    if created
+        && result
+            .as_ref()
+            .is_err_and(|e| !matches!(e, Error::Uncertain { .. }))
+    {
+        let empty = Connection::open(&cfg.database)
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .is_ok_and(|n| n == 0);
+        if empty && kit::throwaway::remove_database(&cfg.database).is_ok() {
+            say!(
+                "kit: removed {}, which this upgrade had created",
+                cfg.database.display()
+            );
+        }
     }
+    result
+}
+
+/// Runs the migrations of a real (not offline) upgrade or downgrade and reports where the
+/// database ends up.
+fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &str) -> Result<()> {
+    let migrations = migrate::load(&cfg.migrations)?;
+    let mut conn = kit::open(&cfg.database)?;
     let mut printer = echo_fn(echo);
     let mut observer = kit::Observer {
         on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
         on_progress: None,
     };
     let started = Instant::now();
-    let result = migrate::run(&mut conn, &todo, dir, &mut observer, |m| {
+    let mut begun = 0;
+    // The run reads the history under the write lock and picks the migrations from it.
+    let result = migrate::run(&mut conn, &migrations, dir, to, &mut observer, |m| {
+        begun += 1;
         say!("kit: {label} {} ({})", m.name, m.message)
     });
     drop(observer);
-    let status = Status::read(&conn, &cfg.migrations)?;
+    let status = migrate::applied(&conn).map(|applied| Status {
+        migrations,
+        applied,
+    });
     match result {
-        Ok(_) => {
-            say!(
-                "kit: {label} done: {} migration(s) in {}, now at {}",
-                todo.len(),
-                ms(started.elapsed()),
-                describe(&status)
-            );
+        Ok(done) => {
+            let status = status?;
+            if done.is_empty() {
+                say!("kit: nothing to {label}: at {}", describe(&status));
+            } else {
+                say!(
+                    "kit: {label} done: {} migration(s) in {}, now at {}",
+                    done.len(),
+                    ms(started.elapsed()),
+                    describe(&status)
+                );
+            }
             Ok(())
         }
+        Err(e @ Error::Uncertain { .. }) => Err(e),
         Err(e) => {
-            say!(
-                "kit: the failing migration was rolled back whole; the database is at {}",
-                describe(&status)
-            );
+            if let (true, Ok(status)) = (begun > 0, &status) {
+                say!(
+                    "kit: the failing migration was rolled back whole; the database is at {}",
+                    describe(status)
+                );
+            }
             Err(e)
         }
     }

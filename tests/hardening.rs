@@ -497,3 +497,17 @@ fn smaller_input_bugs() {
     let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.ok(&["revision", "-c", "kit.toml", "-m", "-- starts with dashes"]);
 }
+
+/// A first `upgrade` that fails leaves no empty database file behind (the next run would
+/// otherwise find a database that nobody made).
+#[test]
+fn a_failed_first_upgrade_removes_the_database_it_created() {
+    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.migration("0001_a.sql", "-- kit:up\nCREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO nosuch VALUES (1);\n-- kit:down\nDROP TABLE a;\n");
+    let out = p.kit(&["upgrade", "-c", "kit.toml"]);
+    out.assert_code(1);
+    out.assert_stderr_has(&["nosuch", "removed"]);
+    for f in ["dev.db", "dev.db-journal", "dev.db-wal", "dev.db-shm"] {
+        assert!(!p.path(f).exists(), "{f} left behind:\n{}", out.show());
+    }
+}

@@ -326,7 +326,7 @@ pub fn schema(c: &Connection) -> Vec<(String, String, String, Option<String>)> {
 }
 
 /// Schema and all rows (with rowids where the table has them).
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub schema: Vec<(String, String, String, Option<String>)>,
     pub rows: Vec<(String, Vec<Vec<Value>>)>,
