@@ -9,8 +9,10 @@
 //! reading again, and when the old state cannot be confirmed (or an I/O error hit COMMIT in WAL
 //! mode) the error is [`Error::Uncertain`], saying what to run.
 
-use super::plan::{Path, Plan};
+use super::plan::Plan;
 use crate::error::{Error, Refusal, Result};
+use crate::report::Path;
+pub use crate::report::{Observer, Progress, ProgressFn, StepReport, Summary};
 use crate::sql::quote_ident;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
@@ -22,43 +24,6 @@ use std::time::{Duration, Instant};
 
 /// How long to wait for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// What one step did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepReport {
-    /// The table, if the step was about one.
-    pub table: Option<String>,
-    /// How it was changed.
-    pub path: Path,
-    /// Rows copied (rebuilds only).
-    pub rows_copied: u64,
-    /// Time taken.
-    pub elapsed: Duration,
-}
-
-/// What a whole apply did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    /// One report per step.
-    pub steps: Vec<StepReport>,
-    /// Total time, including checks and COMMIT.
-    pub elapsed: Duration,
-}
-
-impl Summary {
-    /// Total rows copied.
-    pub fn rows_copied(&self) -> u64 {
-        self.steps.iter().map(|s| s.rows_copied).sum()
-    }
-
-    /// Number of table rebuilds.
-    pub fn rebuilds(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| s.path == Path::Rebuild)
-            .count()
-    }
-}
 
 /// Opens an existing database file for changes, with a bounded busy timeout, and verifies that
 /// it is a SQLite database.
@@ -193,33 +158,6 @@ pub fn strict_ok(v: ValueRef<'_>, ty: &str) -> bool {
 
 /// One foreign-key violation: (child table, rowid, parent table, fk id).
 type Violation = (String, Option<i64>, String, i64);
-
-/// Progress of one table copy, reported while the rows are being copied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    /// The table being copied.
-    pub table: String,
-    /// Rows copied so far.
-    pub copied: u64,
-    /// Rows to copy in all.
-    pub total: u64,
-    /// Time since the copy started.
-    pub elapsed: Duration,
-    /// True on the last report of this copy.
-    pub done: bool,
-}
-
-/// A progress callback; it runs on the applying thread, from inside SQLite's progress handler.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// Ways to watch an apply. The library never prints; these callbacks let a caller do it.
-#[derive(Default)]
-pub struct Observer<'a> {
-    /// Called with each statement just before it runs (SQL echo).
-    pub on_statement: Option<&'a mut dyn FnMut(&str)>,
-    /// Called about every few hundred thousand SQLite VM steps during a table copy.
-    pub on_progress: Option<ProgressFn>,
-}
 
 /// Applies a plan in one transaction. On any error the transaction is rolled back and the
 /// database is unchanged (or the error says that this could not be confirmed).

@@ -15,6 +15,7 @@ use super::read::{
 };
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
+pub use crate::report::Path;
 use crate::schema::{
     Column, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraint,
     TableConstraintKind,
@@ -34,31 +35,6 @@ mod rebuild;
 use change::*;
 use footprint::*;
 use rebuild::*;
-
-/// How a step changes its table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Path {
-    /// A native `ALTER TABLE` (or `DROP INDEX`): no copy.
-    Native,
-    /// An edit of the stored `CREATE TABLE` text (constraint-only change): no copy.
-    Edit,
-    /// Create new, copy rows, drop old, rename: one copy.
-    Rebuild,
-    /// A user statement run as written.
-    Statement,
-}
-
-impl Path {
-    /// A short word for summaries.
-    pub fn label(self) -> &'static str {
-        match self {
-            Path::Native => "native",
-            Path::Edit => "edit of stored definition (no copy)",
-            Path::Rebuild => "rebuild (one copy)",
-            Path::Statement => "statement",
-        }
-    }
-}
 
 /// A preflight check: a query counting the rows that would make the change fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
