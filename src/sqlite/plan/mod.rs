@@ -329,12 +329,9 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         p.flush(b)?;
                     }
                 }
-                // A table that is renamed: pending batches of other tables whose foreign keys
-                // name it by its current name run first, while that name still exists.
-                if alter
-                    .ops
-                    .iter()
-                    .any(|o| matches!(o, Op::RenameTable { .. }))
+                // Pending batches of other tables whose new foreign keys name this table run
+                // first, as the script orders them: they see its columns and name before this
+                // statement changes them (and its guards then see those keys).
                 {
                     let naming: Vec<usize> = (0..p.batches.len())
                         .filter(|&i| {
