@@ -37,6 +37,7 @@ pub mod diff;
 pub mod error;
 pub mod migrate;
 pub mod ops;
+pub mod postgres;
 pub mod schema;
 pub mod sql;
 pub mod sqlite;

@@ -364,3 +364,33 @@ pub fn stop_now() {
         let _ = guard.0.wait();
     }
 }
+
+/// `url` logging in as `user` (with `password`, if any) instead of its own user.
+pub fn with_user(url: &str, user: &str, password: Option<&str>) -> String {
+    let (main, query) = url.split_once('?').unwrap_or((url, ""));
+    let params: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("user=") && !kv.starts_with("password="))
+        .collect();
+    let scheme_end = main.find("://").map_or(0, |p| p + 3);
+    let rest = &main[scheme_end..];
+    let host_part = match rest
+        .find('/')
+        .map(|s| &rest[..s])
+        .unwrap_or(rest)
+        .rfind('@')
+    {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let userinfo = match password {
+        Some(p) => format!("{user}:{p}@"),
+        None => format!("{user}@"),
+    };
+    let mut out = format!("{}{userinfo}{host_part}", &main[..scheme_end]);
+    if !params.is_empty() {
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
