@@ -169,9 +169,9 @@ pub fn expand_vars(
     while let Some(p) = rest.find('$') {
         out.push_str(&rest[..p]);
         let after = &rest[p..];
-        if after.starts_with("$${") {
+        if let Some(literal) = after.strip_prefix("$${") {
             out.push_str("${");
-            rest = &after[3..];
+            rest = literal;
         } else if let Some(body) = after.strip_prefix("${") {
             let end = body.find('}').ok_or_else(|| {
                 format!(
