@@ -5,5 +5,6 @@
 //! Everything here is synchronous (the `postgres` crate); the library has no async API.
 
 pub mod connect;
+pub mod translate;
 
 pub use connect::{connect, is_postgres_url, redact};
