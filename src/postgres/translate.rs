@@ -1199,15 +1199,21 @@ pub fn create_table(table: &Table) -> Result<Translation> {
     })
 }
 
-/// `SELECT setval(..)` moving the identity of `table.column` past the largest value in it, so
-/// the next generated id does not collide with explicitly inserted ones.
+/// `SELECT setval(..)` moving the identity of `table.column` (kit's names, folded as
+/// [`ident`] folds them) past the largest value in it, so the next generated id does not
+/// collide with explicitly inserted ones.
 pub fn identity_resync_sql(table: &str, column: &str) -> String {
+    identity_resync_sql_exact(&table.to_ascii_lowercase(), &column.to_ascii_lowercase())
+}
+
+/// [`identity_resync_sql`] for names exactly as PostgreSQL's catalog spells them.
+pub fn identity_resync_sql_exact(table: &str, column: &str) -> String {
     format!(
         "SELECT setval(pg_get_serial_sequence({}, {}), greatest(coalesce(max({}), 0), 0) + 1, false) FROM {}",
-        quote_str(&ident(table)),
-        quote_str(&column.to_ascii_lowercase()),
-        ident(column),
-        ident(table)
+        quote_str(&quote_ident(table)),
+        quote_str(column),
+        quote_ident(column),
+        quote_ident(table)
     )
 }
 
@@ -1421,14 +1427,19 @@ fn alter_type(
         }
         None => {
             if let Some(from) = known_type(table, column)? {
-                if !casts_implicitly(kind_of(&from), kind_of(&to.name)) {
-                    s.push_str(&format!(" USING {}::{}", ident(column), to.name));
+                let (from_kind, to_kind) = (kind_of(&from), kind_of(&to.name));
+                if !casts_implicitly(from_kind, to_kind) {
+                    let using = match (from_kind, to_kind) {
+                        // SQLite's truth: any non-zero number (bigint has no cast to boolean).
+                        (Kind::Integer | Kind::Number, Kind::Boolean) => {
+                            format!("({} <> 0)", ident(column))
+                        }
+                        _ => format!("{}::{}", ident(column), to.name),
+                    };
+                    s.push_str(&format!(" USING {using}"));
                     cx.notes.push(format!(
-                        "{}: {from} to {} has no implicit cast on PostgreSQL: USING {}::{} added",
-                        cx.object,
-                        to.name,
-                        ident(column),
-                        to.name
+                        "{}: {from} to {} has no implicit cast on PostgreSQL: USING {using} added",
+                        cx.object, to.name
                     ));
                 }
             }
