@@ -1760,6 +1760,14 @@ fn is_create_as(src: &str, toks: &[Token]) -> bool {
 pub fn dml(text: &str) -> Result<String> {
     let toks =
         lex(text).map_err(|e| Error::untranslatable("statement", e.message, "fix the syntax"))?;
+    let kw = |k: usize, w: &str| toks.get(k).is_some_and(|t| t.is_kw(text, w));
+    if ((kw(0, "insert") || kw(0, "update")) && kw(1, "or")) || kw(0, "replace") {
+        return Err(Error::untranslatable(
+            format!("statement `{}`", text.lines().next().unwrap_or("")),
+            "SQLite's conflict clause (INSERT OR REPLACE/IGNORE, REPLACE INTO, UPDATE OR ..) has no PostgreSQL form",
+            format!("write INSERT ... ON CONFLICT (..) DO UPDATE / DO NOTHING, or {DIALECT_BLOCK_HINT}"),
+        ));
+    }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for t in &toks {
@@ -1898,6 +1906,38 @@ mod tests {
             assert!(e(bad).is_err(), "{bad}");
         }
         assert_eq!(e("max(a)").unwrap(), "max(\"a\")");
+    }
+
+    #[test]
+    fn other_statements_get_names_and_literals_only() {
+        let one = |s: &str| statement(s, None).unwrap().statements.join(";");
+        assert_eq!(one("DROP TABLE [Old Users]"), "DROP TABLE \"old users\"");
+        assert_eq!(
+            one("INSERT INTO `T` (b, h) VALUES (x'FF', 0x1F)"),
+            "INSERT INTO \"t\" (b, h) VALUES ('\\xff'::bytea, (31))"
+        );
+        assert_eq!(
+            one("DELETE FROM t WHERE a == 1"),
+            "DELETE FROM t WHERE a = 1"
+        );
+        assert_eq!(
+            one("CREATE TABLE c AS SELECT ifnull(a, 0) FROM t"),
+            "CREATE TABLE c AS SELECT coalesce(a, 0) FROM t"
+        );
+        for bad in [
+            "INSERT OR REPLACE INTO t VALUES (1)",
+            "REPLACE INTO t VALUES (1)",
+            "UPDATE OR IGNORE t SET a = 1",
+        ] {
+            assert!(
+                refusal(statement(bad, None)).contains("ON CONFLICT"),
+                "{bad}"
+            );
+        }
+        assert!(statement("ALTER TABLE t SET STRICT", None)
+            .unwrap()
+            .statements
+            .is_empty());
     }
 
     #[test]
