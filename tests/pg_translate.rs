@@ -838,3 +838,49 @@ fn type_changes_use_the_type_table() {
     );
     assert_eq!(column_type(&mut c, "e", "f"), "double precision");
 }
+
+#[test]
+fn over_long_default_names_are_postgresqls_own() {
+    let db = pg::database();
+    let mut c = db.client();
+    let parent = "a_parent_table_with_a_rather_long_name_for_testing";
+    let child = "a_child_table_whose_name_is_also_quite_long_indeed";
+    let col = "the_column_that_points_at_the_parent_row_of_this_child";
+    run(
+        &mut c,
+        &format!("CREATE TABLE {parent} (id INTEGER PRIMARY KEY)"),
+    );
+    let create = format!(
+        "CREATE TABLE {child} ({col} INTEGER REFERENCES {parent}(id) UNIQUE CHECK ({col} > 0))"
+    );
+    run(&mut c, &create);
+    // PostgreSQL's own names for the same unnamed constraints.
+    c.batch_execute(&format!(
+        "CREATE SCHEMA native; CREATE TABLE native.{child} ({col} bigint REFERENCES {parent}(id) UNIQUE CHECK ({col} > 0))"
+    ))
+    .unwrap();
+    let names = |c: &mut Client, schema: &str| -> Vec<String> {
+        rows(
+            c,
+            &format!(
+                "SELECT conname::text FROM pg_constraint JOIN pg_namespace n ON n.oid = connamespace \
+                 WHERE nspname = '{schema}' AND conrelid::regclass::text LIKE '%{child}' ORDER BY 1"
+            ),
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect()
+    };
+    let ours = names(&mut c, "public");
+    assert_eq!(ours, names(&mut c, "native"));
+    assert!(ours.iter().all(|n| n.len() <= 63), "{ours:?}");
+    // kit's untruncated default name, as a DROP CONSTRAINT line has it, finds the constraint.
+    let fkey = format!("{child}_{col}_fkey");
+    assert!(fkey.len() > 63);
+    alter(
+        &mut c,
+        &create,
+        &format!("ALTER TABLE {child} DROP CONSTRAINT {fkey}"),
+    );
+    assert_eq!(names(&mut c, "public").len(), 2);
+}

@@ -1063,10 +1063,114 @@ fn column_def(cx: &mut TableCx, ci: usize) -> Result<String> {
 
 /// `CONSTRAINT "name" ` for a named constraint (kit's default name when unnamed).
 fn constraint_prefix(cx: &TableCx, place: ConstraintPlace, object: &str) -> Result<String> {
-    match cx.name_at(place) {
-        Some(n) => Ok(format!("CONSTRAINT {} ", checked_ident(object, &n)?)),
-        None => Ok(String::new()),
+    let Some(name) = cx.name_at(place) else {
+        return Ok(String::new());
+    };
+    let name = if name.len() > NAME_LIMIT && !explicitly_named(cx.table, place) {
+        pg_default_name(cx.table, place).unwrap_or(name)
+    } else {
+        name
+    };
+    Ok(format!("CONSTRAINT {} ", checked_ident(object, &name)?))
+}
+
+/// True when the constraint at `place` has a `CONSTRAINT name` of its own.
+fn explicitly_named(table: &Table, place: ConstraintPlace) -> bool {
+    match place {
+        ConstraintPlace::Column { column, index } => table
+            .columns
+            .get(column)
+            .and_then(|c| c.constraints.get(index))
+            .is_some_and(|k| k.name.is_some()),
+        ConstraintPlace::Table { index } => table
+            .constraints
+            .get(index)
+            .is_some_and(|c| c.name.is_some()),
     }
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names shortened
+/// (at character boundaries) until the whole fits in 63 bytes.
+pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = NAME_LIMIT.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(&clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// The name PostgreSQL gives the unnamed constraint at `place` when kit's untruncated default
+/// name is too long for it (lower-cased, as [`ident`] folds names).
+fn pg_default_name(table: &Table, place: ConstraintPlace) -> Option<String> {
+    let t = table.name.to_ascii_lowercase();
+    let lower = |v: &[String]| v.join("_").to_ascii_lowercase();
+    let (middle, label) = match place {
+        ConstraintPlace::Column { column, index } => {
+            let col = table.columns.get(column)?;
+            let label = match &col.constraints.get(index)?.kind {
+                ColumnConstraintKind::PrimaryKey { .. } => {
+                    return Some(pg_object_name(&t, None, "pkey"))
+                }
+                ColumnConstraintKind::Unique => "key",
+                ColumnConstraintKind::Check(_) => "check",
+                ColumnConstraintKind::References(_) => "fkey",
+                _ => return None,
+            };
+            (Some(col.name.to_ascii_lowercase()), label)
+        }
+        ConstraintPlace::Table { index } => match &table.constraints.get(index)?.kind {
+            TableConstraintKind::PrimaryKey(_) => return Some(pg_object_name(&t, None, "pkey")),
+            TableConstraintKind::Unique(cols) => (Some(lower(cols)), "key"),
+            TableConstraintKind::ForeignKey { columns, .. } => (Some(lower(columns)), "fkey"),
+            TableConstraintKind::Check(expr) => {
+                let used: Vec<&Column> = table
+                    .columns
+                    .iter()
+                    .filter(|c| crate::sql::mentions(expr, &c.name))
+                    .collect();
+                let middle = (used.len() == 1).then(|| used[0].name.to_ascii_lowercase());
+                (middle, "check")
+            }
+        },
+    };
+    Some(pg_object_name(&t, middle.as_deref(), label))
+}
+
+/// The PostgreSQL name of constraint `name` of `table`: kit's over-long default names become
+/// the truncated names PostgreSQL gave them.
+fn constraint_name_on_pg(table: Option<&Table>, name: &str) -> String {
+    if name.len() <= NAME_LIMIT {
+        return name.to_string();
+    }
+    table
+        .and_then(|t| {
+            let place = t
+                .named_constraints()
+                .into_iter()
+                .find(|n| n.name.eq_ignore_ascii_case(name))?
+                .place;
+            (!explicitly_named(t, place)).then(|| pg_default_name(t, place))?
+        })
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// One column constraint in PostgreSQL (empty when dropped).
@@ -1382,7 +1486,7 @@ fn alter_action(
         Op::DropConstraint { name, if_exists } => format!(
             "DROP CONSTRAINT {}{}",
             if *if_exists { "IF EXISTS " } else { "" },
-            ident(name)
+            ident(&constraint_name_on_pg(table, name))
         ),
         Op::SetStrict { .. } | Op::SetWithoutRowid { .. } => {
             notes.push(format!(
