@@ -884,3 +884,23 @@ fn over_long_default_names_are_postgresqls_own() {
     );
     assert_eq!(names(&mut c, "public").len(), 2);
 }
+
+#[test]
+fn an_untyped_foreign_key_column_takes_its_parents_type() {
+    let db = pg::database();
+    let mut c = db.client();
+    run(
+        &mut c,
+        "CREATE TABLE vals (id INTEGER PRIMARY KEY, v TEXT);
+         CREATE TABLE uses (val_id REFERENCES vals, other, flag INTEGER DEFAULT FALSE, on_ INT DEFAULT TRUE);",
+    );
+    assert_eq!(column_type(&mut c, "uses", "val_id"), "bigint");
+    assert_eq!(column_type(&mut c, "uses", "other"), "text");
+    c.batch_execute("INSERT INTO vals (id) VALUES (1); INSERT INTO uses (val_id) VALUES (1)")
+        .unwrap();
+    assert_eq!(
+        rows(&mut c, "SELECT flag::text, on_::text FROM uses"),
+        [["0", "1"]],
+        "SQLite's FALSE and TRUE are 0 and 1"
+    );
+}

@@ -501,6 +501,8 @@ struct Expr<'a> {
     notes: &'a mut Vec<String>,
     /// Set when `COLLATE NOCASE` was translated.
     nocase: &'a mut bool,
+    /// A default: `"x"` is SQLite's fallback string literal, never a column.
+    in_default: bool,
 }
 
 impl Expr<'_> {
@@ -647,6 +649,7 @@ fn rewrite_token(
     let next = toks.get(i + 1);
     let next_is = |p: &str| next.is_some_and(|n| n.is_punct(src, p));
     Ok(match t.kind {
+        Tok::Quoted if string_fallback(src, toks, i, cx) => (Some(quote_str(&unquote(text))), 1),
         Tok::Quoted => (Some(ident(&unquote(text))), 1),
         Tok::Blob => {
             let hex = &text[2..text.len() - 1];
@@ -681,6 +684,24 @@ fn rewrite_token(
         Tok::Word => word(src, toks, i, casts, cx)?,
         _ => (None, 1),
     })
+}
+
+/// True when the `"x"` at `i` is what SQLite makes of a double-quoted name that names no
+/// column: a string literal. So in a default (which cannot name columns), and where the
+/// columns in scope are known and `x` is none of them (and not qualified: `"t".c`).
+fn string_fallback(src: &str, toks: &[Token], i: usize, cx: &Expr) -> bool {
+    let t = &toks[i];
+    if !t.text(src).starts_with('"') {
+        return false;
+    }
+    let dotted = toks.get(i + 1).is_some_and(|n| n.is_punct(src, "."))
+        || (i > 0 && toks[i - 1].is_punct(src, "."));
+    if dotted {
+        return false;
+    }
+    let name = unquote(t.text(src));
+    cx.in_default
+        || (!cx.columns.is_empty() && !cx.columns.iter().any(|c| c.eq_ignore_ascii_case(&name)))
 }
 
 /// A word followed by `(`: a function call (or CAST).
@@ -745,6 +766,9 @@ fn word(
                 format!("the {} operator is SQLite's", text.to_uppercase()),
                 "on PostgreSQL use LIKE, SIMILAR TO or ~",
             ))
+        }
+        "not" if next_kw(1, "null") && !(i > 0 && toks[i - 1].is_kw(src, "is")) => {
+            (Some("IS NOT NULL".into()), 2) // SQLite's postfix `x NOT NULL`
         }
         "is" if next_kw(1, "not") && !plain_after_is(2) => (Some("IS DISTINCT FROM".into()), 2),
         "is" if !next_kw(1, "not") && !plain_after_is(1) => {
@@ -854,6 +878,13 @@ fn default_value(default: &str, pg_type: &str, cx: &mut Expr) -> Result<String> 
             if used == toks.len() {
                 return now_default(now, kind, pg_type, cx);
             }
+        }
+    }
+    if matches!(kind, Kind::Integer | Kind::Number) {
+        match inner.to_ascii_lowercase().as_str() {
+            "false" => return Ok("0".into()), // SQLite's FALSE and TRUE are 0 and 1
+            "true" => return Ok("1".into()),
+            _ => {}
         }
     }
     if kind == Kind::Boolean {
@@ -970,6 +1001,8 @@ fn column_list(cols: &[String]) -> String {
 /// Everything needed to translate a table's columns and constraints.
 struct TableCx<'a> {
     table: &'a Table,
+    /// The other tables, when known (an untyped foreign-key column takes its parent's type).
+    schema: Option<&'a Schema>,
     columns: Vec<String>,
     names: Vec<crate::schema::NamedConstraint>,
     notes: Vec<String>,
@@ -980,6 +1013,7 @@ impl<'a> TableCx<'a> {
     fn new(table: &'a Table) -> Self {
         TableCx {
             table,
+            schema: None,
             columns: table.columns.iter().map(|c| c.name.clone()).collect(),
             names: table.named_constraints(),
             notes: Vec::new(),
@@ -993,6 +1027,7 @@ impl<'a> TableCx<'a> {
             columns: &self.columns,
             notes: &mut self.notes,
             nocase: &mut self.nocase,
+            in_default: false,
         }
     }
 
@@ -1011,6 +1046,15 @@ fn column_type(cx: &mut TableCx, ci: usize) -> Result<String> {
     if let Some(t) = type_override(cx.table, ci)? {
         return Ok(t);
     }
+    if col.type_text.trim().is_empty() {
+        if let Some(t) = parent_type(cx.table, cx.schema, ci)? {
+            cx.notes.push(format!(
+                "{}: no declared type: {t}, the type of the column its foreign key references",
+                column_object(&cx.table.name, &col.name)
+            ));
+            return Ok(t);
+        }
+    }
     let pg = map_type(&col.type_text)
         .map_err(|e| retarget(e, &column_object(&cx.table.name, &col.name)))?;
     if let Some(n) = pg.note {
@@ -1018,6 +1062,39 @@ fn column_type(cx: &mut TableCx, ci: usize) -> Result<String> {
             .push(format!("{}: {n}", column_object(&cx.table.name, &col.name)));
     }
     Ok(pg.name)
+}
+
+/// The PostgreSQL type of the parent column a foreign key on column `ci` references, when the
+/// parent is known (this table or one in `schema`).
+fn parent_type(table: &Table, schema: Option<&Schema>, ci: usize) -> Result<Option<String>> {
+    let name = &table.columns[ci].name;
+    for (cols, r) in table.foreign_keys() {
+        let Some(pos) = cols.iter().position(|c| c.eq_ignore_ascii_case(name)) else {
+            continue;
+        };
+        let parent = if r.table.eq_ignore_ascii_case(&table.name) {
+            Some(table)
+        } else {
+            schema.and_then(|s| s.table(&r.table))
+        };
+        let Some(parent) = parent else { continue };
+        let parent_cols = if r.columns.is_empty() {
+            parent.primary_key()
+        } else {
+            r.columns.clone()
+        };
+        let Some((pi, pc)) = parent_cols.get(pos).and_then(|c| parent.column(c)) else {
+            continue;
+        };
+        if pc.type_text.trim().is_empty() && std::ptr::eq(parent, table) && pi == ci {
+            continue;
+        }
+        if let Some(o) = type_override(parent, pi)? {
+            return Ok(Some(o));
+        }
+        return Ok(Some(map_type(&pc.type_text)?.name));
+    }
+    Ok(None)
 }
 
 /// Names `object` in a translation error that named a type.
@@ -1197,10 +1274,9 @@ fn column_constraint(
         }
         ColumnConstraintKind::Default(d) => {
             let what = format!("default of {object}");
-            format!(
-                "DEFAULT {}",
-                default_value(d, pg_type, &mut cx.expr(&what))?
-            )
+            let mut ex = cx.expr(&what);
+            ex.in_default = true;
+            format!("DEFAULT {}", default_value(d, pg_type, &mut ex)?)
         }
         ColumnConstraintKind::Collate(c) => {
             let what = object.to_string();
@@ -1268,7 +1344,15 @@ fn table_head(table: &Table) -> Result<String> {
 /// Translates a table of kit's model to `CREATE TABLE` for PostgreSQL (preceded by the
 /// `kit_nocase` collation when a column uses `COLLATE NOCASE`).
 pub fn create_table(table: &Table) -> Result<Translation> {
+    create_table_in(table, None)
+}
+
+/// [`create_table`] with the other tables of the schema known: a foreign-key column without a
+/// declared type then takes the type of the column it references (PostgreSQL requires equal
+/// types).
+pub fn create_table_in(table: &Table, schema: Option<&Schema>) -> Result<Translation> {
     let mut cx = TableCx::new(table);
+    cx.schema = schema;
     let mut items = Vec::new();
     for ci in 0..table.columns.len() {
         items.push(column_def(&mut cx, ci)?);
@@ -1450,6 +1534,7 @@ fn alter_action(
                 columns: &columns,
                 notes,
                 nocase,
+                in_default: false,
             };
             alter_type(
                 table,
@@ -1469,6 +1554,7 @@ fn alter_action(
                 columns: &[],
                 notes,
                 nocase,
+                in_default: true,
             };
             let value = match known_type(table, column)? {
                 Some(t) => default_value(expr, &t, &mut cx)?,
@@ -1679,6 +1765,7 @@ pub fn create_index(sql: &str, table: Option<&Table>) -> Result<Translation> {
         columns: &columns,
         notes: &mut notes,
         nocase: &mut nocase,
+        in_default: false,
     };
     let head = index_head(sql, &toks[..on], &object)?;
     let keys = split_top(sql, &toks, open + 1, close)
@@ -1788,6 +1875,7 @@ pub fn create_view(sql: &str) -> Result<Translation> {
         columns: &[],
         notes: &mut notes,
         nocase: &mut nocase,
+        in_default: false,
     };
     let body = rewrite(sql, &mut cx)?;
     let mut statements = Vec::new();
@@ -1820,7 +1908,7 @@ pub fn statement(text: &str, schema: Option<&Schema>) -> Result<Translation> {
     match (first.as_str(), second.as_str()) {
         ("create", "table") if is_create_as(text, &toks) => create_view(text),
         ("create", "table") => match parse_create_table(text) {
-            Ok(t) => create_table(&t),
+            Ok(t) => create_table_in(&t, schema),
             Err(e) => Err(Error::untranslatable(
                 format!("table {}", quote_ident(&object_name(text, &toks))),
                 e.message,
@@ -1910,6 +1998,7 @@ pub fn expression(object: &str, expr: &str, columns: &[String]) -> Result<(Strin
         columns,
         notes: &mut notes,
         nocase: &mut nocase,
+        in_default: false,
     };
     let out = rewrite(expr, &mut cx)?;
     Ok((out, notes))
@@ -2010,6 +2099,15 @@ mod tests {
             assert!(e(bad).is_err(), "{bad}");
         }
         assert_eq!(e("max(a)").unwrap(), "max(\"a\")");
+        assert_eq!(
+            e("a NOT NULL AND a IS NOT NULL").unwrap(),
+            "\"a\" IS NOT NULL AND \"a\" IS NOT NULL"
+        );
+        assert_eq!(
+            e("\"a\" <> \"none\"").unwrap(),
+            "\"a\" <> 'none'",
+            "SQLite's string fallback"
+        );
     }
 
     #[test]
