@@ -3,6 +3,16 @@
 //!
 //! Paths in the file are relative to the file itself, so a config works from any directory.
 //! Unknown keys and wrong types are errors that name the key.
+//!
+//! `database` is a SQLite file path or a PostgreSQL URL (`postgres://...`,
+//! `postgresql://...`, see [`crate::postgres::connect`]); a URL is kept as written, never
+//! resolved against the file's directory.
+//!
+//! Every string value may name environment variables, so no password has to live in the file:
+//! `${NAME}` is replaced by the variable's value, `${NAME:-fallback}` by the fallback when the
+//! variable is unset or empty, and `$${` writes a literal `${`. A bare `$NAME` is not expanded
+//! (a `$` in a path or a password stays as written). An unset variable without a fallback is an
+//! error naming the key and the variable; the value itself is never printed.
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
@@ -11,7 +21,8 @@ use std::path::{Path, PathBuf};
 /// The template `kit config-create` writes; `{database}` is replaced by the database path.
 pub const TEMPLATE: &str = r#"# kit configuration. Paths are relative to this file.
 
-# The SQLite database file kit works on.
+# The database kit works on: a SQLite file, or a PostgreSQL URL. Values may name
+# environment variables, so no password lives here: database = "${DATABASE_URL}".
 database = "{database}"
 
 # The target schema: CREATE statements, the source of truth that `kit diff`,
@@ -95,6 +106,49 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+impl RawConfig {
+    /// The config with `${VAR}` expanded in every string value.
+    fn expanded(
+        self,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> std::result::Result<RawConfig, String> {
+        let seed = self
+            .throwaway
+            .seed
+            .iter()
+            .enumerate()
+            .map(|(i, s)| expand_vars(&format!("throwaway.seed[{i}]"), s, lookup))
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(RawConfig {
+            database: match &self.database {
+                Some(d) => Some(expand_vars("database", d, lookup)?),
+                None => None,
+            },
+            schema: expand_vars("schema", &self.schema, lookup)?,
+            migrations: expand_vars("migrations", &self.migrations, lookup)?,
+            throwaway: RawThrowaway {
+                seed,
+                from: self.throwaway.from,
+            },
+            log: self.log,
+        })
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("file", &self.file)
+            .field("database", &self.database_display())
+            .field("schema", &self.schema)
+            .field("migrations", &self.migrations)
+            .field("seed", &self.seed)
+            .field("from", &self.from)
+            .field("log_sql", &self.log_sql)
+            .finish()
+    }
+}
+
 fn default_schema() -> String {
     "schema.sql".into()
 }
@@ -103,8 +157,72 @@ fn default_migrations() -> String {
     "migrations".into()
 }
 
+/// Replaces `${NAME}` / `${NAME:-fallback}` in `value` (the value of config key `key`) with
+/// environment variables, looked up through `lookup`; `$${` is a literal `${`.
+pub fn expand_vars(
+    key: &str,
+    value: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(p) = rest.find('$') {
+        out.push_str(&rest[..p]);
+        let after = &rest[p..];
+        if let Some(literal) = after.strip_prefix("$${") {
+            out.push_str("${");
+            rest = literal;
+        } else if let Some(body) = after.strip_prefix("${") {
+            let end = body.find('}').ok_or_else(|| {
+                format!(
+                    "key `{key}`: `${{` without a closing `}}` (write `$${{` for a literal `${{`)"
+                )
+            })?;
+            out.push_str(&expand_one(key, &body[..end], &lookup)?);
+            rest = &body[end + 1..];
+        } else {
+            out.push('$');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The value of one `${...}` body: `NAME` or `NAME:-fallback`.
+fn expand_one(
+    key: &str,
+    body: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let (name, fallback) = match body.split_once(":-") {
+        Some((n, f)) => (n, Some(f)),
+        None => (body, None),
+    };
+    let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "key `{key}`: `${{{name}}}` is not an environment variable name (letters, digits, `_`)"
+        ));
+    }
+    match (lookup(name).filter(|v| !v.is_empty() || fallback.is_none()), fallback) {
+        (Some(v), _) => Ok(v),
+        (None, Some(f)) => Ok(f.to_string()),
+        (None, None) => Err(format!(
+            "key `{key}`: environment variable {name} is not set (set it, or write `${{{name}:-fallback}}`)"
+        )),
+    }
+}
+
+/// The process environment, as [`expand_vars`] looks variables up.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 /// A loaded configuration, with every path resolved against the file's directory.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// The config file itself (`None` when built from `--db` alone).
     pub file: Option<PathBuf>,
@@ -142,10 +260,15 @@ impl Config {
                 None => format!("invalid config: {}", e.to_string().trim_end()),
             },
         })?;
+        let raw = raw.expanded(&env_var).map_err(|message| Error::Database {
+            path: shown.clone(),
+            message: format!("invalid config: {message}"),
+        })?;
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let resolve = |p: &str| base.join(p);
         let database = match (database, raw.database) {
             (Some(d), _) => d.to_path_buf(),
+            (None, Some(d)) if crate::postgres::is_postgres_url(&d) => PathBuf::from(d),
             (None, Some(d)) => resolve(&d),
             (None, None) => {
                 return Err(Error::Database {
@@ -179,6 +302,21 @@ impl Config {
         }
     }
 
+    /// The PostgreSQL URL in `database`, when it is one (else it is a SQLite file).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database
+            .to_str()
+            .filter(|d| crate::postgres::is_postgres_url(d))
+    }
+
+    /// `database` as it may be printed: a PostgreSQL URL without its password, or the path.
+    pub fn database_display(&self) -> String {
+        match self.database_url() {
+            Some(url) => crate::postgres::redact(url),
+            None => self.database.display().to_string(),
+        }
+    }
+
     /// The template text for a new config file pointing at `database`.
     pub fn template(database: &str) -> String {
         let escaped = database.replace('\\', "\\\\").replace('"', "\\\"");
@@ -205,6 +343,84 @@ mod tests {
         assert_eq!(c.schema, dir.path().join("schema.sql"));
         assert_eq!(c.from, From::Schema);
         assert!(!c.log_sql);
+    }
+
+    fn vars(name: &str) -> Option<String> {
+        match name {
+            "DATABASE_URL" => Some("postgresql://app:pw@db/app".into()),
+            "EMPTY" => Some(String::new()),
+            "DIR" => Some("sub".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn expands_environment_variables() {
+        assert_eq!(
+            expand_vars("database", "${DATABASE_URL}", vars).unwrap(),
+            "postgresql://app:pw@db/app"
+        );
+        assert_eq!(
+            expand_vars("k", "${DIR}/x-${DIR}", vars).unwrap(),
+            "sub/x-sub"
+        );
+        assert_eq!(expand_vars("k", "${NOPE:-dev.db}", vars).unwrap(), "dev.db");
+        assert_eq!(expand_vars("k", "${EMPTY:-d}", vars).unwrap(), "d");
+        assert_eq!(expand_vars("k", "${EMPTY}", vars).unwrap(), "");
+        assert_eq!(
+            expand_vars("k", "a$b$$c $${DIR}", vars).unwrap(),
+            "a$b$$c ${DIR}"
+        );
+        assert_eq!(expand_vars("k", "$DIR", vars).unwrap(), "$DIR");
+    }
+
+    #[test]
+    fn an_unset_variable_names_key_and_variable() {
+        let e = expand_vars("database", "${PG_MISSING}", vars).unwrap_err();
+        assert!(
+            e.contains("`database`") && e.contains("PG_MISSING is not set"),
+            "{e}"
+        );
+        let e = expand_vars("schema", "${x y}", vars).unwrap_err();
+        assert!(e.contains("`schema`"), "{e}");
+        let e = expand_vars("schema", "${OPEN", vars).unwrap_err();
+        assert!(e.contains("closing"), "{e}");
+    }
+
+    #[test]
+    fn load_expands_every_string_and_keeps_urls_whole() {
+        std::env::set_var("KIT_CFG_TEST_URL", "postgresql://u:s3cret@h:5432/app");
+        std::env::set_var("KIT_CFG_TEST_DIR", "db");
+        let (dir, p) = write(
+            "database = \"${KIT_CFG_TEST_URL}\"\nschema = \"${KIT_CFG_TEST_DIR}/schema.sql\"\n\
+             migrations = \"${KIT_CFG_TEST_DIR}/m\"\n[throwaway]\nseed = [\"${KIT_CFG_TEST_DIR}/s.sql\"]\n",
+        );
+        let c = Config::load(&p, None).unwrap();
+        assert_eq!(c.database_url(), Some("postgresql://u:s3cret@h:5432/app"));
+        assert_eq!(c.schema, dir.path().join("db/schema.sql"));
+        assert_eq!(c.migrations, dir.path().join("db/m"));
+        assert_eq!(c.seed, vec![dir.path().join("db/s.sql")]);
+        assert_eq!(c.database_display(), "postgresql://u:***@h:5432/app");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let (_d, p) = write("database = \"${KIT_CFG_TEST_UNSET_VAR}\"\n");
+        let e = Config::load(&p, None).unwrap_err().to_string();
+        assert!(
+            e.contains("key `database`") && e.contains("KIT_CFG_TEST_UNSET_VAR"),
+            "{e}"
+        );
+        let (_d, p) = write(
+            "database = \"x.db\"\n[throwaway]\nseed = [\"a.sql\", \"${KIT_CFG_TEST_UNSET_VAR}\"]\n",
+        );
+        let e = Config::load(&p, None).unwrap_err().to_string();
+        assert!(e.contains("key `throwaway.seed[1]`"), "{e}");
+    }
+
+    #[test]
+    fn sqlite_paths_stay_paths() {
+        let (dir, p) = write("database = \"app.db\"\n");
+        let c = Config::load(&p, None).unwrap();
+        assert_eq!(c.database, dir.path().join("app.db"));
+        assert_eq!(c.database_url(), None);
     }
 
     #[test]

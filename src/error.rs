@@ -79,6 +79,12 @@ pub enum Error {
         /// The error, what is not known, and what to run.
         message: String,
     },
+    /// PostgreSQL could not be reached, refused the login, or refused a statement.
+    #[error("{0}")]
+    Postgres(Box<PgError>),
+    /// Something in SQLite's dialect that has no PostgreSQL translation.
+    #[error("{0}")]
+    Untranslatable(Box<Untranslatable>),
     /// Reading a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -135,7 +141,139 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// What went wrong with PostgreSQL, in the terms a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgErrorKind {
+    /// The connection string cannot be used (syntax, an unsupported option).
+    BadUrl,
+    /// No server answered at the host/socket and port.
+    Unreachable,
+    /// The server refused the login (wrong password, no such role, pg_hba.conf).
+    LoginRefused,
+    /// The server has no such database.
+    NoDatabase,
+    /// TLS was required, which kit does not support yet.
+    Tls,
+    /// A statement failed.
+    Statement,
+    /// Anything else the server or the client reported.
+    Other,
+}
+
+/// A PostgreSQL failure: what kit was doing, where, PostgreSQL's own report and the fix.
+/// Never holds a password: the server is described by [`PgError::server`] (redacted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgError {
+    /// The kind of failure.
+    pub kind: PgErrorKind,
+    /// What kit was doing, e.g. `cannot connect to PostgreSQL`.
+    pub context: String,
+    /// The server: host or socket directory, port, database and user; never the password.
+    pub server: String,
+    /// PostgreSQL's (or the client library's) message.
+    pub message: String,
+    /// The SQLSTATE code, when the server sent one.
+    pub sqlstate: Option<String>,
+    /// PostgreSQL's DETAIL, if any.
+    pub detail: Option<String>,
+    /// How to fix it (PostgreSQL's HINT, or kit's).
+    pub hint: String,
+    /// The failing statement, if any.
+    pub statement: Option<String>,
+    /// 1-based character position in `statement` PostgreSQL pointed at, if any.
+    pub position: Option<usize>,
+    /// Where the statement came from, e.g. `migrations/0002_x.sql, line 7, column 12`.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for PgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(l) = &self.location {
+            write!(f, "{l}: ")?;
+        }
+        write!(f, "{}: {}", self.context, self.message)?;
+        if let Some(code) = &self.sqlstate {
+            write!(f, " (SQLSTATE {code})")?;
+        }
+        if !self.server.is_empty() {
+            write!(f, "\n  server: {}", self.server)?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, "\n  detail: {d}")?;
+        }
+        if let Some(s) = &self.statement {
+            write!(f, "\n  in: {s}")?;
+        }
+        if !self.hint.is_empty() {
+            write!(f, "\n  hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// A piece of SQLite's dialect that kit refuses to translate for PostgreSQL, found at plan
+/// time before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untranslatable {
+    /// The object, e.g. `column "users"."created"` or `trigger "users_touch"`.
+    pub object: String,
+    /// What cannot be translated and why.
+    pub reason: String,
+    /// The fix (usually a `-- kit:only` dialect block).
+    pub hint: String,
+    /// Where it was written, e.g. `schema.sql, line 4`; filled in by the caller.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for Untranslatable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(l) = &self.location {
+            write!(f, "{l}: ")?;
+        }
+        write!(
+            f,
+            "{} cannot be translated to PostgreSQL: {}",
+            self.object, self.reason
+        )?;
+        if !self.hint.is_empty() {
+            write!(f, "\n  hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
 impl Error {
+    /// A refusal to translate `object` for PostgreSQL.
+    pub fn untranslatable(
+        object: impl Into<String>,
+        reason: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error::Untranslatable(Box::new(Untranslatable {
+            object: object.into(),
+            reason: reason.into(),
+            hint: hint.into(),
+            location: None,
+        }))
+    }
+
+    /// Sets where the failing SQL was written (`origin`, `line`), for PostgreSQL and
+    /// translation errors; other errors are returned unchanged.
+    pub fn at(self, origin: &str, line: usize) -> Self {
+        let place = format!("{origin}, line {line}");
+        match self {
+            Error::Untranslatable(mut u) => {
+                u.location.get_or_insert(place);
+                Error::Untranslatable(u)
+            }
+            Error::Postgres(mut p) => {
+                p.location.get_or_insert(place);
+                Error::Postgres(p)
+            }
+            other => other,
+        }
+    }
+
     /// Wraps a SQLite error with what kit was doing.
     pub fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> Self {
         Error::Sqlite {

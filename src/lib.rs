@@ -33,10 +33,12 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod dialect;
 pub mod diff;
 pub mod error;
 pub mod migrate;
 pub mod ops;
+pub mod postgres;
 pub mod report;
 pub mod schema;
 pub mod sql;
