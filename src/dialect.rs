@@ -130,6 +130,12 @@ fn ends_statement(line: &str) -> bool {
 /// numbers into `src` stay valid. An unknown dialect name or a
 /// malformed marker is a syntax error naming the line.
 pub fn select(src: &str, dialect: Dialect) -> Result<String> {
+    keep_lines(src, |block| block.is_none_or(|d| d == dialect))
+}
+
+/// The text of `src` with only the lines of the blocks `keep` accepts (`None`: lines outside
+/// any `-- kit:only` block), every other line and the markers blanked as [`select`] does.
+fn keep_lines(src: &str, keep: impl Fn(Option<Dialect>) -> bool) -> Result<String> {
     let mut out = String::with_capacity(src.len());
     let mut active: Option<Dialect> = None; // None: every dialect
     let mut last_code: Option<(usize, &str)> = None; // last non-blank, non-comment line
@@ -154,7 +160,7 @@ pub fn select(src: &str, dialect: Dialect) -> Result<String> {
                 if !line.trim().is_empty() && comment_of(line).is_none() {
                     last_code = Some((i, line));
                 }
-                if active.is_none_or(|d| d == dialect) {
+                if keep(active) {
                     out.push_str(raw);
                 } else {
                     blank(&mut out, raw, line);
@@ -214,6 +220,54 @@ pub fn statements(src: &str, dialect: Dialect) -> Result<Vec<Piece>> {
             statement: text[e.offset..].lines().next().unwrap_or("").to_string(),
         }
     })
+}
+
+/// A statement of a text, and whether it was written in a `-- kit:only` block (then it is in
+/// that database's own dialect, to run as written) or outside one (kit's portable statements).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The statement; its offset is into the whole text.
+    pub piece: Piece,
+    /// True when it comes from a `-- kit:only` block for this dialect.
+    pub only: bool,
+}
+
+/// The statements of `src` that `dialect` runs, in order: portable ones split by kit's
+/// (SQLite's) rules, those of `-- kit:only <dialect>` blocks by that dialect's own rules (for
+/// PostgreSQL: dollar quotes). Offsets are into `src`.
+pub fn blocks(src: &str, dialect: Dialect) -> Result<Vec<Block>> {
+    let portable = keep_lines(src, |b| b.is_none())?;
+    let own = keep_lines(src, |b| b == Some(dialect))?;
+    let syntax = |text: &str, e: LexError| {
+        let (line, column) = crate::sql::line_col(text, e.offset);
+        Error::Syntax {
+            message: e.message,
+            line,
+            column,
+            statement: text[e.offset.min(text.len())..]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        }
+    };
+    let mut out: Vec<Block> = crate::sql::split_statements(&portable)
+        .map_err(|e| syntax(&portable, e))?
+        .into_iter()
+        .map(|piece| Block { piece, only: false })
+        .collect();
+    let own_split = match dialect {
+        Dialect::Sqlite => crate::sql::split_statements(&own),
+        Dialect::Postgres => split_postgres(&own),
+    };
+    out.extend(
+        own_split
+            .map_err(|e| syntax(&own, e))?
+            .into_iter()
+            .map(|piece| Block { piece, only: true }),
+    );
+    out.sort_by_key(|b| b.piece.offset);
+    Ok(out)
 }
 
 /// PostgreSQL's lexical scanner, just far enough to find statement ends.

@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod db;
 pub mod dialect;
 pub mod diff;
 pub mod error;

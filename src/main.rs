@@ -304,6 +304,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     let mut observer = kit::Observer {
         on_statement: if a.echo { Some(&mut echo) } else { None },
         on_progress: (!a.quiet && std::io::stderr().is_terminal()).then(progress_bar),
+        on_note: None,
     };
     let summary = kit::apply_observed(&mut conn, &plan, &mut observer)?;
     if !a.quiet {

@@ -91,4 +91,7 @@ pub struct Observer<'a> {
     pub on_statement: Option<&'a mut dyn FnMut(&str)>,
     /// Called about every few hundred thousand SQLite VM steps during a table copy.
     pub on_progress: Option<ProgressFn>,
+    /// Called with each note a change gives on the way (what a translation to PostgreSQL
+    /// changed or skipped).
+    pub on_note: Option<&'a mut dyn FnMut(&str)>,
 }

@@ -177,6 +177,7 @@ fn build(
             let mut observer = Observer {
                 on_statement: Some(&mut on_statement),
                 on_progress: None,
+                on_note: None,
             };
             migrate::run(
                 &mut conn,

@@ -220,6 +220,7 @@ fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &st
     let mut observer = kit::Observer {
         on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
         on_progress: None,
+        on_note: None,
     };
     let started = Instant::now();
     let mut begun = 0;

@@ -30,6 +30,7 @@ fn observer_sees_every_statement_and_the_copy_progress() {
         on_progress: Some(Arc::new(move |p: &kit::Progress| {
             sink.lock().unwrap().push(p.clone())
         })),
+        on_note: None,
     };
     let summary = kit::apply_observed(&mut conn, &plan, &mut observer).unwrap();
     assert_eq!(summary.rows_copied(), 3000);

@@ -279,6 +279,7 @@ fn a_run_stops_when_the_history_changes_while_it_switches_foreign_keys() {
     let mut observer = kit::Observer {
         on_statement: Some(&mut on_statement),
         on_progress: None,
+        on_note: None,
     };
     let e = kit::migrate::run(
         &mut conn,

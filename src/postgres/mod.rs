@@ -7,6 +7,8 @@
 //! DDL is transactional on PostgreSQL, so a failed statement rolls back the whole run.
 
 pub mod connect;
+pub mod migrate;
+pub mod plan;
 pub mod translate;
 
 pub use connect::{connect, is_postgres_url, redact};

@@ -178,9 +178,24 @@ fn bindir() -> Option<PathBuf> {
         .filter(|o| o.status.success())
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
     let has_tools = |d: &Path| d.join("initdb").is_file() && d.join("pg_ctl").is_file();
+    // Debian keeps the server binaries off PATH, under /usr/lib/postgresql/<major>/bin.
+    let debian = || {
+        let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let major = e.file_name().to_str()?.parse().ok()?;
+                Some((major, e.path().join("bin")))
+            })
+            .filter(|(_, d)| has_tools(d))
+            .collect();
+        dirs.sort();
+        dirs.pop().map(|(_, d)| d)
+    };
     from_pg_config
         .filter(|d| has_tools(d))
         .or_else(|| std::env::split_paths(&std::env::var_os("PATH")?).find(|d| has_tools(d)))
+        .or_else(debian)
 }
 
 fn is_root() -> bool {

@@ -1,0 +1,197 @@
+//! kit's statements -> the PostgreSQL statements that run them natively.
+//!
+//! A text (a migration part, a change, a schema or seed file) is cut into its statements for
+//! PostgreSQL ([`crate::dialect::blocks`]): the portable ones are translated from kit's model
+//! ([`super::translate::statement`]), those of `-- kit:only postgresql` blocks run as written.
+//! Translation needs the tables as they stand before each statement (column types for a type
+//! change's `USING`, a boolean column's default, the names unnamed constraints have): a
+//! [`Model`] gives them and is moved forward statement by statement, with the SQLite side of
+//! the same text (portable statements and `-- kit:only sqlite` blocks), so one file means the
+//! same on both databases.
+//!
+//! The result is a plain list of statements ([`PgPlan`]), computed before anything runs: the
+//! same value is what `--dry-run` and `--sql` print and what a run executes.
+
+use super::translate;
+use super::Sql;
+use crate::dialect::{self, Dialect};
+use crate::error::{Error, Result};
+use crate::schema::Schema;
+use crate::sql::line_col;
+
+/// The tables as they stand before each statement of a text, kept in step by [`plan_text`].
+pub trait Model {
+    /// The schema as it is now.
+    fn schema(&mut self) -> Result<Schema>;
+    /// Moves the model past one statement, as SQLite runs it.
+    fn advance(&mut self, statement: &str) -> Result<()>;
+}
+
+/// A model that knows no tables and never changes: translation then works without column
+/// types (no `USING` added, defaults kept as written).
+pub struct NoModel;
+
+impl Model for NoModel {
+    fn schema(&mut self) -> Result<Schema> {
+        Ok(Schema::default())
+    }
+    fn advance(&mut self, _statement: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The PostgreSQL statements for a text, and what the translation changed or dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PgPlan {
+    /// The statements, in order, each with where it was written.
+    pub statements: Vec<Sql>,
+    /// Notes of the translation (a skipped `SET STRICT`, a `VIRTUAL` column made `STORED`).
+    pub notes: Vec<String>,
+    /// True when the text inserts rows (identities may need moving past explicit ids).
+    pub inserts: bool,
+}
+
+impl PgPlan {
+    /// The statements as `--dry-run` prints them: one per line, `;`-terminated, notes as
+    /// comments.
+    pub fn script(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .notes
+            .iter()
+            .map(|n| crate::sql::comment(&format!("note: {n}")))
+            .collect();
+        out.extend(self.statements.iter().map(|s| format!("{};", s.text)));
+        out
+    }
+}
+
+/// One statement of the text for one of the databases, in text order.
+struct Item {
+    offset: usize,
+    text: String,
+    /// Runs on PostgreSQL (translated unless `raw`).
+    postgres: bool,
+    /// Written in a `-- kit:only postgresql` block: runs as written.
+    raw: bool,
+    /// Moves the SQLite model.
+    sqlite: bool,
+}
+
+/// The statements of `text` for both databases, in order: portable ones once (for both),
+/// dialect-block ones for their database.
+fn items(text: &str) -> Result<Vec<Item>> {
+    let mut out: Vec<Item> = dialect::blocks(text, Dialect::Postgres)?
+        .into_iter()
+        .map(|b| Item {
+            offset: b.piece.offset,
+            text: b.piece.text,
+            postgres: true,
+            raw: b.only,
+            sqlite: !b.only,
+        })
+        .collect();
+    out.extend(
+        dialect::blocks(text, Dialect::Sqlite)?
+            .into_iter()
+            .filter(|b| b.only)
+            .map(|b| Item {
+                offset: b.piece.offset,
+                text: b.piece.text,
+                postgres: false,
+                raw: false,
+                sqlite: true,
+            }),
+    );
+    out.sort_by_key(|i| i.offset);
+    Ok(out)
+}
+
+/// Plans `text` (written in `origin`) for PostgreSQL, moving `model` along with it.
+pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPlan> {
+    let mut plan = PgPlan::default();
+    for item in items(text).map_err(|e| located(e, origin, 0, text))? {
+        let (line, column) = line_col(text, item.offset);
+        if item.postgres {
+            if item.raw {
+                plan.statements
+                    .push(Sql::at(item.text.clone(), origin, line, column));
+            } else {
+                let schema = model.schema()?;
+                let t = translate::statement(&item.text, Some(&schema))
+                    .map_err(|e| located(e, origin, item.offset, text))?;
+                for n in t.notes {
+                    plan.notes.push(format!("{origin}, line {line}: {n}"));
+                }
+                for s in t.statements {
+                    let translated = s != item.text;
+                    plan.statements.push(Sql {
+                        text: s,
+                        origin: origin.to_string(),
+                        line,
+                        column,
+                        translated,
+                    });
+                }
+            }
+            plan.inserts |= writes_rows(&item.text);
+        }
+        if item.sqlite {
+            model
+                .advance(&item.text)
+                .map_err(|e| located(e, origin, item.offset, text))?;
+        }
+    }
+    Ok(plan)
+}
+
+/// True for statements that insert rows (`INSERT`, `COPY`, `WITH ... INSERT`).
+fn writes_rows(text: &str) -> bool {
+    crate::sql::lex(text).is_ok_and(|toks| {
+        toks.iter()
+            .any(|t| t.is_kw(text, "insert") || t.is_kw(text, "copy"))
+    })
+}
+
+/// Puts the file and the line of the statement at `offset` of `text` on an error.
+fn located(e: Error, origin: &str, offset: usize, text: &str) -> Error {
+    let (line, _) = line_col(text, offset);
+    match e {
+        Error::Syntax {
+            message,
+            line: l,
+            column,
+            statement,
+        } => Error::Syntax {
+            message: format!("{origin}: {message}"),
+            line: if offset == 0 { l } else { line + l - 1 },
+            column,
+            statement,
+        },
+        Error::Script { .. } => e,
+        other => other.at(origin, line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portable_statements_are_translated_and_blocks_run_as_written() {
+        let text = "CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN DEFAULT 0);\n\
+                    -- kit:only postgresql\n\
+                    CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$;\n\
+                    -- kit:only sqlite\n\
+                    CREATE TRIGGER g AFTER INSERT ON t BEGIN SELECT 1; END;\n\
+                    -- kit:all\n\
+                    INSERT INTO t (id) VALUES (5);\n";
+        let p = plan_text(text, "m.sql", &mut NoModel).unwrap();
+        assert_eq!(p.statements.len(), 3, "{:?}", p.statements);
+        assert!(p.statements[0].text.contains("GENERATED BY DEFAULT AS IDENTITY"));
+        assert!(p.statements[0].text.contains("DEFAULT false"));
+        assert!(p.statements[1].text.starts_with("CREATE FUNCTION f()"));
+        assert!(!p.statements[1].translated);
+        assert_eq!(p.statements[2].line, 7);
+        assert!(p.inserts);
+    }
+}
