@@ -1,5 +1,6 @@
-//! SQL text helpers: a lexer that follows SQLite's tokenizer, identifier quoting, statement
-//! splitting, and positions (line:column) for error messages.
+//! SQL text helpers: decoding SQL files (UTF-8, no NUL), a lexer that follows SQLite's
+//! tokenizer, identifier quoting, statement splitting, and positions (line:column) for error
+//! messages.
 //!
 //! kit never prints a user's expression back through a parser's printer: every piece of SQL it
 //! reuses (a CHECK, a default, a view body) is sliced from the original text by byte span. The
@@ -269,7 +270,8 @@ fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
 }
 
-/// Splits `src` into tokens, skipping whitespace and comments.
+/// Splits `src` into tokens, skipping whitespace and comments. A NUL byte anywhere, an
+/// unterminated quote, or a number running into a word (`5NOT`) is an error at its offset.
 pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
@@ -520,7 +522,7 @@ fn comment_spans(gap: &str) -> Vec<(usize, usize)> {
 
 /// True when `gap` (whitespace and comments) ends inside a `--` comment, so a newline must
 /// follow before any more SQL.
-pub fn ends_in_line_comment(gap: &str) -> bool {
+pub(crate) fn ends_in_line_comment(gap: &str) -> bool {
     comment_spans(gap)
         .last()
         .is_some_and(|&(s, e)| gap[s..].starts_with("--") && e == gap.len())
@@ -529,7 +531,7 @@ pub fn ends_in_line_comment(gap: &str) -> bool {
 /// When `gap` (the whitespace and comments after a comma) holds a comment before its first
 /// newline, and that newline is not inside a comment: the newline's offset. That comment
 /// belongs to the item before the comma.
-pub fn same_line_comment(gap: &str) -> Option<usize> {
+pub(crate) fn same_line_comment(gap: &str) -> Option<usize> {
     let nl = gap.find('\n')?;
     let spans = comment_spans(gap);
     let before = spans.iter().any(|&(s, _)| s < nl);
@@ -539,7 +541,7 @@ pub fn same_line_comment(gap: &str) -> Option<usize> {
 
 /// True when `left` directly followed by `right` would lex differently from the two apart
 /// (`INT` + `NOT`, `'a'` + `'b'`, `-` + `-`), so a space must go between them.
-pub fn needs_space(left: &str, right: &str) -> bool {
+pub(crate) fn needs_space(left: &str, right: &str) -> bool {
     let joined = format!("{left}{right}");
     let (Ok(l), Ok(r), Ok(j)) = (lex(left), lex(right), lex(&joined)) else {
         return true;

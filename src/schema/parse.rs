@@ -188,36 +188,8 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         without_rowid: false,
     };
     let mut prev_end = toks[open].end;
-    for (a, b) in split_commas(src, &toks, open + 1, close) {
-        if a >= b {
-            return Err(perr(
-                "empty item in CREATE TABLE: remove the extra ','",
-                toks[a.min(close)].start,
-            ));
-        }
-        let leading = src[prev_end..toks[a].start].to_string();
-        let leading = attach_comment(&mut table, leading);
-        prev_end = toks[b].end; // after the comma (or the closing paren)
-                                // Text between the item's last token and its comma (the last item's is `trailing`).
-        let precomma = if b < close {
-            src[toks[b - 1].end..toks[b].start].to_string()
-        } else {
-            String::new()
-        };
-        if starts_table_constraint(src, &toks[a]) {
-            table_constraints(src, &toks, (a, b), &mut table, leading, precomma)?;
-        } else {
-            if !table.constraints.is_empty() {
-                return Err(perr(
-                    "column definition after a table constraint: columns come first",
-                    toks[a].start,
-                ));
-            }
-            let mut c = column_def(src, &toks[a..b])?;
-            c.leading = leading;
-            c.precomma = precomma;
-            table.columns.push(c);
-        }
+    for item in split_commas(src, &toks, open + 1, close) {
+        prev_end = add_item(src, &toks, item, close, prev_end, &mut table)?;
     }
     for t in &toks[close + 1..] {
         if t.is_kw(src, "strict") {
@@ -227,6 +199,53 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         }
     }
     Ok(table)
+}
+
+/// Parses item `toks[a..b]` of the list that `toks[close]` closes (a column definition, or
+/// table constraints) into `table`; `prev_end` is where the previous item's comma ended.
+/// Returns where this item's comma (or the closing parenthesis) ends.
+fn add_item(
+    src: &str,
+    toks: &[Token],
+    (a, b): (usize, usize),
+    close: usize,
+    prev_end: usize,
+    table: &mut Table,
+) -> Result<usize, ParseError> {
+    if a >= b {
+        return Err(perr(
+            "empty item in CREATE TABLE: remove the extra ','",
+            toks[a.min(close)].start,
+        ));
+    }
+    let leading = attach_comment(table, src[prev_end..toks[a].start].to_string());
+    // Text between the item's last token and its comma (the last item's is `trailing`).
+    let precomma = if b < close {
+        src[toks[b - 1].end..toks[b].start].to_string()
+    } else {
+        String::new()
+    };
+    if starts_table_constraint(src, &toks[a]) {
+        if table.columns.is_empty() {
+            return Err(perr(
+                "a table constraint before any column: define the columns first",
+                toks[a].start,
+            ));
+        }
+        table_constraints(src, toks, (a, b), table, leading, precomma)?;
+    } else {
+        if !table.constraints.is_empty() {
+            return Err(perr(
+                "column definition after a table constraint: columns come first",
+                toks[a].start,
+            ));
+        }
+        let mut c = column_def(src, &toks[a..b])?;
+        c.leading = leading;
+        c.precomma = precomma;
+        table.columns.push(c);
+    }
+    Ok(toks[b].end)
 }
 
 /// A comment on the same line as the previous item's comma belongs to that item: moves it from
@@ -804,6 +823,7 @@ mod tests {
             "CREATE TABLE t(a",
             "CREATE TABLE t(a,)",
             "CREATE TABLE t(CHECK (1), a)",
+            "CREATE TABLE t(CHECK (1))",
         ] {
             assert!(parse_create_table(bad).is_err(), "{bad}");
         }
