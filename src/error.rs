@@ -31,6 +31,21 @@ pub enum Error {
         /// The statement.
         statement: String,
     },
+    /// SQL input that is not text kit can read: invalid UTF-8, or a NUL byte (where SQLite
+    /// would silently stop reading the statement).
+    #[error("{origin}:{line}:{column}: {message}")]
+    Input {
+        /// The file (or other source) of the input.
+        origin: String,
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// 1-based column (in characters) of the first bad byte.
+        column: usize,
+        /// Byte offset of the first bad byte.
+        offset: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A statement kind or form kit does not handle.
     #[error("unsupported statement: {what}\n  in: {statement}\n  hint: {hint}")]
     Unsupported {

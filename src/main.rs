@@ -251,10 +251,13 @@ fn report_preview(p: &kit::plan::Preview) {
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     let sql = match (&a.sql, &a.file) {
         (Some(s), _) => s.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| kit::Error::Io {
-            path: f.display().to_string(),
-            source: e,
-        })?,
+        (None, Some(f)) => kit::sql::decode(
+            &std::fs::read(f).map_err(|e| kit::Error::Io {
+                path: f.display().to_string(),
+                source: e,
+            })?,
+            &f.display().to_string(),
+        )?,
         (None, None) => {
             let to =
                 a.to.as_deref()

@@ -147,7 +147,7 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
     let number = version
         .parse::<u64>()
         .map_err(|_| bad("version number too large".into()))?;
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("file is not UTF-8".into()))?;
+    let text = &crate::sql::decode(bytes, &shown)?;
     let mut message = rest.replace('_', " ");
     // The text of each part; `None` until its marker line is seen.
     let mut up: Option<String> = None;
@@ -922,7 +922,7 @@ pub fn now_utc() -> String {
 
 /// Reads a schema file and loads it into memory: (schema, rename markers).
 pub fn load_schema_file(path: &Path) -> Result<(Schema, Renames)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Database {
+    let bytes = std::fs::read(path).map_err(|e| Error::Database {
         path: path.display().to_string(),
         message: if e.kind() == std::io::ErrorKind::NotFound {
             "no such schema file".into()
@@ -931,6 +931,7 @@ pub fn load_schema_file(path: &Path) -> Result<(Schema, Renames)> {
         },
     })?;
     let origin = path.display().to_string();
+    let text = crate::sql::decode(&bytes, &origin)?;
     let (_conn, schema) = load_schema(&text, &origin)?;
     Ok((schema, Renames::from_sql(&text)?))
 }

@@ -1,5 +1,6 @@
-//! SQL text helpers: a lexer that follows SQLite's tokenizer, identifier quoting, statement
-//! splitting, and positions (line:column) for error messages.
+//! SQL text helpers: decoding SQL files (UTF-8, no NUL), a lexer that follows SQLite's
+//! tokenizer, identifier quoting, statement splitting, and positions (line:column) for error
+//! messages.
 //!
 //! kit never prints a user's expression back through a parser's printer: every piece of SQL it
 //! reuses (a CHECK, a default, a view body) is sliced from the original text by byte span. The
@@ -301,7 +302,8 @@ fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
 }
 
-/// Splits `src` into tokens, skipping whitespace and comments.
+/// Splits `src` into tokens, skipping whitespace and comments. A NUL byte anywhere, an
+/// unterminated quote, or a number running into a word (`5NOT`) is an error at its offset.
 pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
@@ -310,6 +312,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         message: m.to_string(),
         offset: o,
     };
+    // Anywhere, strings and comments included: SQLite would stop reading at a NUL.
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Err(err(NUL_MESSAGE, nul));
+    }
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
@@ -368,7 +374,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 Tok::Blob
             }
             b'0'..=b'9' | b'.' if c != b'.' || bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                if c == b'0' && matches!(bytes.get(i + 1), Some(b'x') | Some(b'X')) {
+                let hex = bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+                if c == b'0' && matches!(bytes.get(i + 1), Some(b'x') | Some(b'X')) && hex {
                     i += 2;
                     while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
                         i += 1;
@@ -391,6 +398,19 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                             }
                         }
                     }
+                }
+                // As in SQLite, a number running into a word is one unrecognized token.
+                if src[i..].chars().next().is_some_and(ident_char) {
+                    let word_end = src[i..]
+                        .find(|ch: char| !ident_char(ch))
+                        .map_or(src.len(), |p| i + p);
+                    return Err(LexError {
+                        message: format!(
+                            "unrecognized token {:?}: put a space between the number and the word",
+                            &src[start..word_end]
+                        ),
+                        offset: start,
+                    });
                 }
                 Tok::Number
             }
@@ -445,15 +465,125 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
     Ok(out)
 }
 
-/// 1-based line and column of a byte offset, for error messages.
+/// 1-based line and column (in characters) of a byte offset, for error messages. An offset
+/// past the end or inside a character counts as the position of that character.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before
         .rfind('\n')
         .map_or(before.chars().count(), |p| before[p + 1..].chars().count())
         + 1;
     (line, col)
+}
+
+/// What a NUL byte in SQL text is, and what to do about it.
+const NUL_MESSAGE: &str =
+    "NUL byte (0x00) in SQL text: SQLite stops reading a statement at a NUL, \
+                           so the rest would be silently dropped; remove it";
+
+/// Turns the bytes of an SQL file into text, refusing invalid UTF-8 and NUL bytes with the
+/// line, column and byte offset of the first bad byte (`origin` names the file in the error).
+/// A leading UTF-8 byte order mark is dropped.
+pub fn decode(bytes: &[u8], origin: &str) -> Result<String, crate::Error> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let skip = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &bytes[skip..];
+    let (valid, bad) = match std::str::from_utf8(body) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let offset = e.valid_up_to();
+            let valid = std::str::from_utf8(&body[..offset]).unwrap_or_default();
+            (valid, Some(offset))
+        }
+    };
+    let (offset, message) = match (valid.find('\0'), bad) {
+        (Some(nul), _) => (nul, NUL_MESSAGE.to_string()),
+        (None, Some(at)) => (
+            at,
+            format!(
+                "invalid UTF-8 (byte 0x{:02X} at byte offset {}): kit reads SQL as UTF-8; \
+                 re-save the file as UTF-8",
+                body[at],
+                skip + at
+            ),
+        ),
+        (None, None) => return Ok(valid.to_string()),
+    };
+    let (line, column) = line_col(valid, offset);
+    Err(crate::Error::Input {
+        origin: origin.to_string(),
+        line,
+        column,
+        offset: skip + offset,
+        message,
+    })
+}
+
+/// The byte ranges of the comments in `gap` (the whitespace and comments between two tokens);
+/// a `--` comment's range stops before its newline.
+fn comment_spans(gap: &str) -> Vec<(usize, usize)> {
+    let b = gap.as_bytes();
+    let find = |from: usize, pat: &[u8]| {
+        b[from.min(b.len())..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|p| from + p)
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"--") {
+            let end = find(i, b"\n").unwrap_or(b.len());
+            out.push((i, end));
+            i = end;
+        } else if b[i..].starts_with(b"/*") {
+            let end = find(i + 2, b"*/").map_or(b.len(), |p| p + 2);
+            out.push((i, end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// True when `gap` (whitespace and comments) ends inside a `--` comment, so a newline must
+/// follow before any more SQL.
+pub(crate) fn ends_in_line_comment(gap: &str) -> bool {
+    comment_spans(gap)
+        .last()
+        .is_some_and(|&(s, e)| gap[s..].starts_with("--") && e == gap.len())
+}
+
+/// When `gap` (the whitespace and comments after a comma) holds a comment before its first
+/// newline, and that newline is not inside a comment: the newline's offset. That comment
+/// belongs to the item before the comma.
+pub(crate) fn same_line_comment(gap: &str) -> Option<usize> {
+    let nl = gap.find('\n')?;
+    let spans = comment_spans(gap);
+    let before = spans.iter().any(|&(s, _)| s < nl);
+    let inside = spans.iter().any(|&(s, e)| s < nl && nl < e);
+    (before && !inside).then_some(nl)
+}
+
+/// True when `left` directly followed by `right` would lex differently from the two apart
+/// (`INT` + `NOT`, `'a'` + `'b'`, `-` + `-`), so a space must go between them.
+pub(crate) fn needs_space(left: &str, right: &str) -> bool {
+    let joined = format!("{left}{right}");
+    let (Ok(l), Ok(r), Ok(j)) = (lex(left), lex(right), lex(&joined)) else {
+        return true;
+    };
+    let shifted = r.iter().map(|t| Token {
+        start: t.start + left.len(),
+        end: t.end + left.len(),
+        ..*t
+    });
+    !j.iter().copied().eq(l.iter().copied().chain(shifted))
 }
 
 /// A statement cut out of a script: its text (without the terminating `;`) and where it starts.
@@ -624,5 +754,124 @@ mod tests {
     #[test]
     fn positions() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        // Columns count characters: tabs and multi-byte characters are one each; CRLF lines.
+        assert_eq!(line_col("a\r\n\té€x", 8), (2, 3));
+        // Inside a character or past the end: no panic, the character's (or end's) position.
+        assert_eq!(line_col("é", 1), (1, 1));
+        assert_eq!(line_col("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn nul_is_an_error_anywhere() {
+        for (src, at) in [
+            ("ALTER TABLE t ADD c INT\0EGER", 23),
+            ("SELECT 'a\0b'", 9),
+            ("SELECT 1 -- c\0\n", 13),
+            ("/* \0 */ SELECT 1", 3),
+            ("\0", 0),
+        ] {
+            let e = lex(src).unwrap_err();
+            assert_eq!(e.offset, at, "{src:?}");
+            assert!(e.message.contains("NUL"), "{}", e.message);
+            assert_eq!(split_statements(src).unwrap_err().offset, at);
+        }
+    }
+
+    #[test]
+    fn numbers_running_into_words_are_one_bad_token() {
+        for bad in ["5NOT", "DEFAULT 1e", "0x", "0xfg", "1_0abc", "2é"] {
+            let e = lex(bad).unwrap_err();
+            assert!(
+                e.message.contains("unrecognized token"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        for good in [
+            "0x1F", "1e10", "1.5e-3", ".5", "1_000", "5 NOT", "5)", "x'00'",
+        ] {
+            assert!(lex(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn decodes_utf8_and_refuses_nul_and_bad_bytes() {
+        assert_eq!(
+            decode("SELECT 'é'".as_bytes(), "f.sql").unwrap(),
+            "SELECT 'é'"
+        );
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFSELECT 1", "f.sql").unwrap(),
+            "SELECT 1"
+        );
+        let pos = |bytes: &[u8]| match decode(bytes, "f.sql").unwrap_err() {
+            crate::Error::Input {
+                origin,
+                line,
+                column,
+                offset,
+                message,
+            } => {
+                assert_eq!(origin, "f.sql");
+                (line, column, offset, message)
+            }
+            other => panic!("{other}"),
+        };
+        let (line, column, offset, message) = pos(b"ALTER TABLE t\n  ADD c INT\0EGER");
+        assert_eq!((line, column, offset), (2, 12, 25));
+        assert!(message.contains("NUL"), "{message}");
+        let (line, column, offset, message) = pos("-- é\r\nSELECT '\t"
+            .as_bytes()
+            .iter()
+            .copied()
+            .chain([0xff, b'\''])
+            .collect::<Vec<_>>()
+            .as_slice());
+        assert_eq!((line, column, offset), (2, 10, 16));
+        assert!(
+            message.contains("invalid UTF-8") && message.contains("0xFF"),
+            "{message}"
+        );
+        // The first bad byte wins, whichever kind it is.
+        assert!(pos(b"a\xff\0").3.contains("UTF-8"));
+        assert!(pos(b"a\0\xff").3.contains("NUL"));
+        // A truncated multi-byte character at the end.
+        assert_eq!(pos(b"SELECT \xc3").0, 1);
+    }
+
+    #[test]
+    fn spaces_only_where_tokens_would_run_together() {
+        for (l, r) in [
+            ("INT", "NOT"),
+            ("'a'", "'b'"),
+            ("-", "-1"),
+            ("x", "'00'"),
+            ("5", "NOT"),
+            ("a /", "* b"),
+        ] {
+            assert!(needs_space(l, r), "{l:?} {r:?}");
+        }
+        for (l, r) in [
+            (")", "NOT"),
+            ("a", "\"b\""),
+            ("\"a\"", "INT"),
+            ("INT(5)", "NOT NULL"),
+            ("", "x"),
+        ] {
+            assert!(!needs_space(l, r), "{l:?} {r:?}");
+        }
+    }
+
+    #[test]
+    fn finds_line_comments_only_outside_block_comments() {
+        assert!(ends_in_line_comment(" -- c"));
+        assert!(!ends_in_line_comment(" -- c\n"));
+        assert!(!ends_in_line_comment(" /* -- */ "));
+        assert!(ends_in_line_comment(" /* x */ -- c"));
+        assert_eq!(same_line_comment(" -- c\n  "), Some(5));
+        assert_eq!(same_line_comment(" /* a */\n"), Some(8));
+        assert_eq!(same_line_comment(" /* a\n b */ "), None);
+        assert_eq!(same_line_comment("\n -- c\n"), None);
+        assert_eq!(same_line_comment(" "), None);
     }
 }

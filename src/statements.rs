@@ -80,15 +80,18 @@ fn relocate(e: Error, src: &str, base: usize) -> Error {
     }
 }
 
+/// The byte offset of a 1-based line and column (in characters) in `s`: the inverse of
+/// `line_col`. Positions past a line's end or past the text clamp to them.
 fn offset_of(s: &str, line: usize, column: usize) -> usize {
     let mut off = 0;
     for (i, l) in s.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            return off
-                + l.chars()
-                    .take(column - 1)
-                    .map(char::len_utf8)
-                    .sum::<usize>();
+            let in_line: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return off + in_line;
         }
         off += l.len();
     }
@@ -207,7 +210,10 @@ impl<'a> Cur<'a> {
     }
     fn done(&self) -> Result<()> {
         if self.i < self.end {
-            return Err(self.err(format!("unexpected {}", self.toks[self.i].text(self.src))));
+            return Err(self.err(format!(
+                "unexpected '{}' after the action: end it here, or separate actions with ','",
+                self.toks[self.i].text(self.src)
+            )));
         }
         Ok(())
     }
@@ -244,6 +250,7 @@ fn parse_alter(src: &str, toks: &[Token]) -> Result<AlterTable> {
     if c.i >= c.end {
         return Err(c.err("expected an action after the table name"));
     }
+    check_parens(src, &toks[c.i..])?;
     // Actions separated by top-level commas.
     let mut ops = Vec::new();
     let mut depth = 0;
@@ -277,6 +284,27 @@ fn parse_alter(src: &str, toks: &[Token]) -> Result<AlterTable> {
         }
     }
     Ok(AlterTable { table, ops })
+}
+
+/// Every `(` in `toks` has its `)`, and every `)` its `(`.
+fn check_parens(src: &str, toks: &[Token]) -> Result<()> {
+    let mut open = Vec::new();
+    for t in toks {
+        if t.is_punct(src, "(") {
+            open.push(t.start);
+        } else if t.is_punct(src, ")") && open.pop().is_none() {
+            return Err(syntax(src, t.start, "')' without a matching '('", src));
+        }
+    }
+    match open.first() {
+        Some(&o) => Err(syntax(
+            src,
+            o,
+            "'(' is never closed: add the missing ')'",
+            src,
+        )),
+        None => Ok(()),
+    }
 }
 
 fn parse_action(c: &mut Cur) -> Result<Op> {
@@ -415,9 +443,11 @@ fn parse_action(c: &mut Cur) -> Result<Op> {
         }
         return Err(c.err("expected TYPE, SET or DROP after ALTER COLUMN"));
     }
-    let found = c.toks[c.i].text(c.src).to_string();
+    let found = c.toks[c.i..c.end]
+        .first()
+        .map_or("end of statement", |t| t.text(c.src));
     Err(c.err(format!(
-        "expected ADD, DROP, RENAME or ALTER, found {found}"
+        "expected ADD, DROP, RENAME, ALTER or SET, found {found}"
     )))
 }
 
@@ -431,12 +461,7 @@ fn parse_type(c: &mut Cur, column: String) -> Result<Op> {
     }
     let type_text = c.src[c.toks[start].start..c.toks[c.i - 1].end].to_string();
     let collate = if c.eat_kw("collate") {
-        if c.i >= c.end {
-            return Err(c.err("expected a collation name after COLLATE"));
-        }
-        let name = c.toks[c.i].ident(c.src).unwrap_or_default();
-        c.i += 1;
-        Some(name)
+        Some(c.ident("a collation name after COLLATE")?)
     } else {
         None
     };
@@ -447,6 +472,7 @@ fn parse_type(c: &mut Cur, column: String) -> Result<Op> {
         }
         Some(u)
     } else {
+        c.done()?;
         None
     };
     Ok(Op::AlterType {
@@ -490,12 +516,79 @@ mod tests {
         );
     }
 
-    #[test]
-    fn reports_positions() {
-        let e = parse_script("ALTER TABLE t DROP COLUMN a;\nALTER TABLE t FROB x").unwrap_err();
-        match e {
-            Error::Syntax { line, column, .. } => assert_eq!((line, column), (2, 15)),
+    /// The (line, column) and message of a script's syntax error.
+    fn at(src: &str) -> (usize, usize, String) {
+        match parse_script(src).unwrap_err() {
+            Error::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => (line, column, message),
             other => panic!("{other}"),
         }
+    }
+
+    #[test]
+    fn reports_positions() {
+        let (line, column, _) = at("ALTER TABLE t DROP COLUMN a;\nALTER TABLE t FROB x");
+        assert_eq!((line, column), (2, 15));
+    }
+
+    #[test]
+    fn positions_deep_in_multi_line_scripts() {
+        // Each error points at its own token, relative to the whole script, whatever comes
+        // before: other statements, comments, CRLF line ends, tabs, multi-byte characters.
+        let head =
+            "INSERT INTO \"é\" VALUES ('ü');\r\n-- é comment\r\nALTER TABLE t DROP COLUMN a;\r\n";
+        for (body, want) in [
+            (
+                "ALTER TABLE \"é\"\r\n\tADD COLUMN b INT,\r\n\tADD COLUMN c TEXT NOT\r\n",
+                (6, 23),
+            ),
+            ("ALTER TABLE t\r\n  ADD x INT,\r\n  FROB y", (6, 3)),
+            (
+                "ALTER TABLE t\n  ADD CONSTRAINT c\n    UNIQUE (a) junk",
+                (6, 16),
+            ),
+            ("ALTER TABLE t\n  ADD c INT\n    DEFAULT", (6, 12)),
+            (
+                "ALTER TABLE t\n\tALTER COLUMN é TYPE TEXT COLLATE NOCASE junk",
+                (5, 42),
+            ),
+            ("ALTER TABLE t\n  ADD a INT) NOT NULL", (5, 12)),
+            ("ALTER TABLE t\n  ADD CHECK (a > (0)", (5, 13)),
+            ("ALTER TABLE t ADD c INT\0EGER", (4, 24)),
+        ] {
+            let (line, column, message) = at(&format!("{head}{body}"));
+            assert_eq!((line, column), want, "{body:?}: {message}");
+        }
+        // On the same line as an earlier statement: columns count from the line's start.
+        let (line, column, _) = at("INSERT INTO é VALUES ('ü'); ALTER TABLE t ADD n NOT");
+        assert_eq!((line, column), (1, 52));
+    }
+
+    #[test]
+    fn alter_type_checks_collate_and_the_end() {
+        let (_, _, m) = at("ALTER TABLE t ALTER a TYPE TEXT COLLATE");
+        assert!(m.contains("expected a collation name"), "{m}");
+        let (_, _, m) = at("ALTER TABLE t ALTER a TYPE TEXT COLLATE 5");
+        assert!(m.contains("expected a collation name"), "{m}");
+        let (_, _, m) = at("ALTER TABLE t ALTER a TYPE TEXT COLLATE NOCASE junk");
+        assert!(m.contains("unexpected 'junk'"), "{m}");
+        let s =
+            parse_script("ALTER TABLE t ALTER a TYPE TEXT COLLATE NOCASE USING a || ''").unwrap();
+        let Statement::Alter { alter, .. } = &s[0] else {
+            panic!()
+        };
+        assert!(matches!(&alter.ops[0], Op::AlterType { collate: Some(c), .. } if c == "NOCASE"));
+    }
+
+    #[test]
+    fn offsets_of_odd_positions_do_not_panic() {
+        assert_eq!(offset_of("ab\ncd", 2, 2), 4);
+        assert_eq!(offset_of("ab\ncd", 1, 0), 0);
+        assert_eq!(offset_of("ab\ncd", 9, 9), 5);
+        assert_eq!(offset_of("é\nx", 1, 2), 2);
     }
 }

@@ -158,10 +158,11 @@ fn build(
     .map_err(ctx)?;
     let source = match cfg.from {
         From::Schema => {
-            let text = std::fs::read_to_string(&cfg.schema).map_err(|e| Error::Database {
+            let text = std::fs::read(&cfg.schema).map_err(|e| Error::Database {
                 path: cfg.schema.display().to_string(),
                 message: format!("cannot read the schema file: {e}"),
             })?;
+            let text = crate::sql::decode(&text, &cfg.schema.display().to_string())?;
             conn.execute_batch("BEGIN").map_err(ctx)?;
             echo_each(&mut echo, &text);
             run_script(&mut conn, &text, &cfg.schema.display().to_string())?;
@@ -193,10 +194,11 @@ fn build(
     conn.execute_batch("BEGIN; PRAGMA defer_foreign_keys = ON")
         .map_err(ctx)?;
     for seed in &cfg.seed {
-        let text = std::fs::read_to_string(seed).map_err(|e| Error::Database {
+        let text = std::fs::read(seed).map_err(|e| Error::Database {
             path: seed.display().to_string(),
             message: format!("cannot read the seed file: {e}"),
         })?;
+        let text = crate::sql::decode(&text, &seed.display().to_string())?;
         echo_each(&mut echo, &text);
         run_script(&mut conn, &text, &seed.display().to_string())?;
     }

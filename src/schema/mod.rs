@@ -12,7 +12,7 @@ mod parse;
 
 pub use parse::{parse_column_def, parse_create_table, parse_table_constraint};
 
-use crate::sql::quote_ident;
+use crate::sql::{ends_in_line_comment, needs_space, quote_ident};
 use indexmap::IndexMap;
 
 /// A whole database schema, in creation order.
@@ -210,6 +210,9 @@ pub struct TableConstraint {
     pub text: String,
     /// Whitespace and comments after the constraint, before its comma.
     pub precomma: String,
+    /// Written right after the previous table constraint without a comma (SQLite accepts
+    /// that), and rendered so while a table constraint precedes it.
+    pub no_comma: bool,
 }
 
 /// The kinds of table constraint.
@@ -323,18 +326,20 @@ impl Column {
             .clone()
             .unwrap_or_else(|| quote_ident(&self.name));
         if !self.type_text.is_empty() {
-            s.push_str(if self.type_gap.is_empty() {
-                " "
-            } else {
-                &self.type_gap
-            });
-            s.push_str(&self.type_text);
+            push_spaced(&mut s, &self.type_gap, &self.type_text);
         }
         for c in &self.constraints {
-            s.push_str(if c.gap.is_empty() { " " } else { &c.gap });
-            s.push_str(&c.text);
+            push_spaced(&mut s, &c.gap, &c.text);
         }
         s
+    }
+
+    /// Sets the declared type (with a space before it when the column had none).
+    pub fn set_type(&mut self, type_text: &str) {
+        if self.type_gap.is_empty() {
+            self.type_gap = " ".into();
+        }
+        self.type_text = type_text.to_string();
     }
 
     /// Adds a constraint at the end of the definition.
@@ -348,12 +353,15 @@ impl Column {
     }
 }
 
-/// True when `piece` (whitespace and comments) ends inside a `--` comment, so a newline must
-/// follow before any more SQL.
-fn ends_in_line_comment(piece: &str) -> bool {
-    piece
-        .rfind("--")
-        .is_some_and(|p| !piece[p..].contains('\n'))
+/// Appends `gap` and `text` to `s`. An empty gap stays empty (as parsed from `INT(5)NOT NULL`)
+/// unless the two sides would then run together, as after an edit (`INT` + `NOT`).
+fn push_spaced(s: &mut String, gap: &str, text: &str) {
+    if !gap.is_empty() {
+        s.push_str(gap);
+    } else if needs_space(s, text) {
+        s.push(' ');
+    }
+    s.push_str(text);
 }
 
 impl Table {
@@ -368,29 +376,35 @@ impl Table {
     /// The `CREATE TABLE` statement for the current definition.
     pub fn render(&self) -> String {
         let mut s = self.head.clone();
-        let items = self
-            .columns
-            .iter()
-            .map(|c| {
-                (
-                    c.leading.as_str(),
-                    c.render(),
-                    c.precomma.as_str(),
-                    c.comment.as_str(),
-                )
-            })
-            .chain(self.constraints.iter().map(|c| {
-                (
-                    c.leading.as_str(),
-                    c.text.clone(),
-                    c.precomma.as_str(),
-                    c.comment.as_str(),
-                )
-            }));
+        let columns = self.columns.iter().map(|c| {
+            let text = c.render();
+            (
+                c.leading.as_str(),
+                text,
+                c.precomma.as_str(),
+                c.comment.as_str(),
+                false,
+            )
+        });
+        let constraints = self.constraints.iter().map(|c| {
+            let text = c.text.clone();
+            (
+                c.leading.as_str(),
+                text,
+                c.precomma.as_str(),
+                c.comment.as_str(),
+                c.no_comma,
+            )
+        });
         let mut prev_comment = "";
-        for (i, (leading, text, precomma, comment)) in items.enumerate() {
+        for (i, (leading, text, precomma, comment, no_comma)) in
+            columns.chain(constraints).enumerate()
+        {
             if i > 0 {
-                s.push(',');
+                // Without its comma only after another table constraint, never after a column.
+                if !(no_comma && i > self.columns.len()) {
+                    s.push(',');
+                }
                 s.push_str(prev_comment);
                 if ends_in_line_comment(prev_comment) && !leading.starts_with('\n') {
                     s.push('\n');

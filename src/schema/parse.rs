@@ -29,20 +29,68 @@ const CONSTRAINT_START: &[&str] = &[
     "as",
 ];
 
+/// Byte offset where token `i` starts, or the end of the last token when `i` is past the end
+/// (where "expected X" errors point when the text stops early).
+fn at(toks: &[Token], i: usize) -> usize {
+    match toks.get(i) {
+        Some(t) => t.start,
+        None => toks.last().map_or(0, |t| t.end),
+    }
+}
+
+/// Requires the bare keyword `kw` at `toks[i]`; `after` names what came before, for the error.
+fn expect_kw(src: &str, toks: &[Token], i: usize, kw: &str, after: &str) -> Result<(), ParseError> {
+    match toks.get(i) {
+        Some(t) if t.is_kw(src, kw) => Ok(()),
+        found => Err(perr(
+            format!(
+                "expected {} after {after}{}",
+                kw.to_uppercase(),
+                found_text(src, found)
+            ),
+            at(toks, i),
+        )),
+    }
+}
+
+/// `, found 'x'` for an error message, or nothing when the text ended.
+fn found_text(src: &str, found: Option<&Token>) -> String {
+    found.map_or(String::new(), |t| format!(", found '{}'", t.text(src)))
+}
+
+/// Requires `(` at `toks[i]` and returns its index and the index of its closing `)`.
+fn paren_at(
+    src: &str,
+    toks: &[Token],
+    i: usize,
+    after: &str,
+) -> Result<(usize, usize), ParseError> {
+    match toks.get(i) {
+        Some(t) if t.is_punct(src, "(") => Ok((i, close_paren(src, toks, i)?)),
+        found => Err(perr(
+            format!("expected '(' after {after}{}", found_text(src, found)),
+            at(toks, i),
+        )),
+    }
+}
+
 /// Index of the token closing the parenthesis opened at `open`.
 fn close_paren(src: &str, toks: &[Token], open: usize) -> Result<usize, ParseError> {
-    let mut depth = 0;
+    let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate().skip(open) {
         if t.is_punct(src, "(") {
             depth += 1;
         } else if t.is_punct(src, ")") {
-            depth -= 1;
+            depth = depth.saturating_sub(1);
             if depth == 0 {
                 return Ok(i);
             }
         }
     }
-    Err(perr("unbalanced parentheses", toks[open].start))
+    Err(perr(
+        "'(' is never closed: add the missing ')'",
+        at(toks, open),
+    ))
 }
 
 /// Splits tokens `toks[from..to]` at top-level commas; returns index ranges.
@@ -64,8 +112,9 @@ fn split_commas(src: &str, toks: &[Token], from: usize, to: usize) -> Vec<(usize
     out
 }
 
-/// Text of tokens `toks[a..b]` (inclusive span from first to last token).
+/// Text of tokens `toks[a..b]` (from the first token's start to the last one's end).
 fn span(src: &str, toks: &[Token], a: usize, b: usize) -> String {
+    let b = b.min(toks.len());
     if a >= b {
         return String::new();
     }
@@ -85,9 +134,37 @@ fn name_list(
             toks.get(a)
                 .filter(|_| a < close)
                 .and_then(|t| t.ident(src))
-                .ok_or_else(|| perr("expected a column name", toks[open].start))
+                .ok_or_else(|| perr("expected a column name", at(toks, a)))
         })
         .collect()
+}
+
+/// Checks `CREATE [TEMP|TEMPORARY] TABLE [IF NOT EXISTS] [schema.]name (`, with the `(` at
+/// `open`, and returns the name.
+fn table_name(src: &str, toks: &[Token], open: usize) -> Result<String, ParseError> {
+    let head = "expected CREATE TABLE name ( ... )";
+    if !toks.first().is_some_and(|t| t.is_kw(src, "create")) {
+        return Err(perr(head, 0));
+    }
+    let mut i = 1;
+    if toks[i].is_kw(src, "temp") || toks[i].is_kw(src, "temporary") {
+        i += 1;
+    }
+    expect_kw(src, toks, i, "table", "CREATE")?;
+    i += 1;
+    if toks[i].is_kw(src, "if") && i + 1 != open {
+        expect_kw(src, toks, i + 1, "not", "IF")?;
+        expect_kw(src, toks, i + 2, "exists", "IF NOT")?;
+        i += 3;
+    }
+    if i + 2 < open && toks[i + 1].is_punct(src, ".") {
+        i += 2; // schema-qualified: main.t
+    }
+    let name = toks[i]
+        .ident(src)
+        .filter(|_| i + 1 == open)
+        .ok_or_else(|| perr(format!("{head}: expected the table name"), toks[i].start))?;
+    Ok(name)
 }
 
 /// Parses `CREATE TABLE name (items) options`.
@@ -97,13 +174,7 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         .iter()
         .position(|t| t.is_punct(src, "("))
         .ok_or_else(|| perr("expected '(' in CREATE TABLE", src.len()))?;
-    if open < 3 || !toks[0].is_kw(src, "create") {
-        return Err(perr("expected CREATE TABLE name (", 0));
-    }
-    let name_tok = &toks[open - 1];
-    let name = name_tok
-        .ident(src)
-        .ok_or_else(|| perr("expected a table name", name_tok.start))?;
+    let name = table_name(src, &toks, open)?;
     let close = close_paren(src, &toks, open)?;
     let mut table = Table {
         name,
@@ -117,80 +188,8 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         without_rowid: false,
     };
     let mut prev_end = toks[open].end;
-    for (a, b) in split_commas(src, &toks, open + 1, close) {
-        if a >= b {
-            return Err(perr("empty item in CREATE TABLE", toks[a.min(close)].start));
-        }
-        let mut leading = src[prev_end..toks[a].start].to_string();
-        // A comment on the same line as the previous item's comma belongs to that item.
-        if let Some(nl) = leading.find('\n') {
-            if leading[..nl].contains("--") || leading[..nl].contains("/*") {
-                let comment = leading[..nl].to_string();
-                if let Some(c) = table.constraints.last_mut() {
-                    c.comment = comment;
-                    leading = leading[nl..].to_string();
-                } else if let Some(c) = table.columns.last_mut() {
-                    c.comment = comment;
-                    leading = leading[nl..].to_string();
-                }
-            }
-        }
-        prev_end = toks[b].end; // after the comma (or the closing paren)
-                                // Text between the item's last token and its comma (the last item's is `trailing`).
-        let precomma = if b < close {
-            src[toks[b - 1].end..toks[b].start].to_string()
-        } else {
-            String::new()
-        };
-        let first = &toks[a];
-        let is_constraint = ["constraint", "primary", "unique", "check", "foreign"]
-            .iter()
-            .any(|k| first.is_kw(src, k));
-        if is_constraint {
-            // SQLite accepts table constraints without a separating comma: split them.
-            let mut starts = vec![a];
-            let mut depth = 0;
-            for j in a + 1..b {
-                let t = &toks[j];
-                if t.is_punct(src, "(") {
-                    depth += 1;
-                } else if t.is_punct(src, ")") {
-                    depth -= 1;
-                } else if depth == 0
-                    && ["constraint", "primary", "unique", "check", "foreign"]
-                        .iter()
-                        .any(|k| t.is_kw(src, k))
-                    && !(j >= a + 2 && toks[j - 2].is_kw(src, "constraint"))
-                {
-                    starts.push(j);
-                }
-            }
-            starts.push(b);
-            let parts = starts.len() - 1;
-            for (n, w) in starts.windows(2).enumerate() {
-                let mut c = table_constraint(src, &toks[w[0]..w[1]])?;
-                c.leading = if n == 0 {
-                    leading.clone()
-                } else {
-                    src[toks[w[0] - 1].end..toks[w[0]].start].to_string()
-                };
-                if n + 1 == parts {
-                    c.precomma = precomma.clone();
-                }
-                table.constraints.push(c);
-            }
-        } else {
-            if !table.constraints.is_empty() {
-                return Err(perr(
-                    "column definition after a table constraint",
-                    first.start,
-                ));
-            }
-            let mut c = column_def(src, &toks[a..b])?;
-            c.leading = leading;
-            c.precomma = precomma;
-            table.columns.push(c);
-        }
+    for item in split_commas(src, &toks, open + 1, close) {
+        prev_end = add_item(src, &toks, item, close, prev_end, &mut table)?;
     }
     for t in &toks[close + 1..] {
         if t.is_kw(src, "strict") {
@@ -200,6 +199,121 @@ pub fn parse_create_table(src: &str) -> Result<Table, ParseError> {
         }
     }
     Ok(table)
+}
+
+/// Parses item `toks[a..b]` of the list that `toks[close]` closes (a column definition, or
+/// table constraints) into `table`; `prev_end` is where the previous item's comma ended.
+/// Returns where this item's comma (or the closing parenthesis) ends.
+fn add_item(
+    src: &str,
+    toks: &[Token],
+    (a, b): (usize, usize),
+    close: usize,
+    prev_end: usize,
+    table: &mut Table,
+) -> Result<usize, ParseError> {
+    if a >= b {
+        return Err(perr(
+            "empty item in CREATE TABLE: remove the extra ','",
+            toks[a.min(close)].start,
+        ));
+    }
+    let leading = attach_comment(table, src[prev_end..toks[a].start].to_string());
+    // Text between the item's last token and its comma (the last item's is `trailing`).
+    let precomma = if b < close {
+        src[toks[b - 1].end..toks[b].start].to_string()
+    } else {
+        String::new()
+    };
+    if starts_table_constraint(src, &toks[a]) {
+        if table.columns.is_empty() {
+            return Err(perr(
+                "a table constraint before any column: define the columns first",
+                toks[a].start,
+            ));
+        }
+        table_constraints(src, toks, (a, b), table, leading, precomma)?;
+    } else {
+        if !table.constraints.is_empty() {
+            return Err(perr(
+                "column definition after a table constraint: columns come first",
+                toks[a].start,
+            ));
+        }
+        let mut c = column_def(src, &toks[a..b])?;
+        c.leading = leading;
+        c.precomma = precomma;
+        table.columns.push(c);
+    }
+    Ok(toks[b].end)
+}
+
+/// A comment on the same line as the previous item's comma belongs to that item: moves it from
+/// `leading` (the text before the next item) to the previous item and returns the rest.
+fn attach_comment(table: &mut Table, leading: String) -> String {
+    let Some(nl) = crate::sql::same_line_comment(&leading) else {
+        return leading;
+    };
+    let comment = leading[..nl].to_string();
+    if let Some(c) = table.constraints.last_mut() {
+        c.comment = comment;
+    } else if let Some(c) = table.columns.last_mut() {
+        c.comment = comment;
+    } else {
+        return leading;
+    }
+    leading[nl..].to_string()
+}
+
+/// Words that begin a table constraint.
+const TABLE_CONSTRAINT_START: [&str; 5] = ["constraint", "primary", "unique", "check", "foreign"];
+
+/// True when the token begins a table constraint.
+fn starts_table_constraint(src: &str, t: &Token) -> bool {
+    TABLE_CONSTRAINT_START.iter().any(|k| t.is_kw(src, k))
+}
+
+/// Parses the table constraints of item `toks[a..b]` into `table`. SQLite accepts table
+/// constraints without a separating comma, so one item may hold several.
+fn table_constraints(
+    src: &str,
+    toks: &[Token],
+    (a, b): (usize, usize),
+    table: &mut Table,
+    leading: String,
+    precomma: String,
+) -> Result<(), ParseError> {
+    let mut starts = vec![a];
+    let mut depth = 0;
+    for j in a + 1..b {
+        let t = &toks[j];
+        if t.is_punct(src, "(") {
+            depth += 1;
+        } else if t.is_punct(src, ")") {
+            depth -= 1;
+        } else if depth == 0
+            && starts_table_constraint(src, t)
+            && !(j >= a + 2 && toks[j - 2].is_kw(src, "constraint"))
+        {
+            starts.push(j);
+        }
+    }
+    starts.push(b);
+    let parts = starts.len() - 1;
+    for (n, w) in starts.windows(2).enumerate() {
+        let mut c = table_constraint(src, &toks[w[0]..w[1]])?;
+        if n == 0 {
+            c.leading = leading.clone();
+        } else {
+            c.leading = src[toks[w[0] - 1].end..toks[w[0]].start].to_string();
+            c.no_comma = true;
+        }
+        if n + 1 == parts {
+            c.precomma = precomma.clone();
+        }
+        table.constraints.push(c);
+    }
+    Ok(())
 }
 
 /// Parses one column definition, e.g. `age INTEGER NOT NULL DEFAULT 0`.
@@ -220,6 +334,7 @@ pub fn parse_table_constraint(src: &str) -> Result<TableConstraint, ParseError> 
     table_constraint(src, &toks)
 }
 
+/// True when `toks[i]` begins a column constraint (not a word of a REFERENCES clause).
 fn is_constraint_start(src: &str, toks: &[Token], i: usize) -> bool {
     let t = &toks[i];
     if !CONSTRAINT_START.iter().any(|k| t.is_kw(src, k)) {
@@ -239,24 +354,39 @@ fn is_constraint_start(src: &str, toks: &[Token], i: usize) -> bool {
     true
 }
 
-fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
-    let name = toks[0]
-        .ident(src)
-        .ok_or_else(|| perr("expected a column name", toks[0].start))?;
-    // The type: tokens up to the first constraint keyword at depth 0.
-    let mut i = 1;
-    let mut depth = 0;
-    while i < toks.len() {
-        let t = &toks[i];
+/// Index of the first token from `from` on that begins a column constraint outside
+/// parentheses (or `toks.len()`). A `)` without its `(`, or a `(` never closed, is an error.
+fn next_constraint(src: &str, toks: &[Token], from: usize) -> Result<usize, ParseError> {
+    let mut open = Vec::new();
+    for (j, t) in toks.iter().enumerate().skip(from) {
         if t.is_punct(src, "(") {
-            depth += 1;
+            open.push(j);
         } else if t.is_punct(src, ")") {
-            depth -= 1;
-        } else if depth == 0 && is_constraint_start(src, toks, i) {
-            break;
+            if open.pop().is_none() {
+                return Err(perr("')' without a matching '('", t.start));
+            }
+        } else if open.is_empty() && is_constraint_start(src, toks, j) {
+            return Ok(j);
         }
-        i += 1;
     }
+    match open.first() {
+        Some(&o) => Err(perr(
+            "'(' is never closed: add the missing ')'",
+            toks[o].start,
+        )),
+        None => Ok(toks.len()),
+    }
+}
+
+fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
+    let name = toks[0].ident(src).ok_or_else(|| {
+        perr(
+            format!("expected a column name, found '{}'", toks[0].text(src)),
+            toks[0].start,
+        )
+    })?;
+    // The type: tokens up to the first constraint keyword outside parentheses.
+    let mut i = next_constraint(src, toks, 1)?;
     let type_text = span(src, toks, 1, i);
     let type_gap = if i > 1 {
         src[toks[0].end..toks[1].start].to_string()
@@ -265,139 +395,8 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
     };
     let mut constraints = Vec::new();
     while i < toks.len() {
-        let start = i;
-        let gap = src[toks[start - 1].end..toks[start].start].to_string();
-        let mut cname = None;
-        if toks[i].is_kw(src, "constraint") {
-            cname = toks.get(i + 1).and_then(|t| t.ident(src));
-            if cname.is_none() {
-                return Err(perr("expected a constraint name", toks[i].start));
-            }
-            i += 2;
-        }
-        let Some(t) = toks.get(i) else {
-            return Err(perr(
-                "expected a constraint after its name",
-                toks[start].start,
-            ));
-        };
-        let kw = t.text(src).to_ascii_lowercase();
-        let next_start = |from: usize| -> usize {
-            let mut j = from;
-            let mut depth = 0;
-            while j < toks.len() {
-                if toks[j].is_punct(src, "(") {
-                    depth += 1;
-                } else if toks[j].is_punct(src, ")") {
-                    depth -= 1;
-                } else if depth == 0 && is_constraint_start(src, toks, j) {
-                    break;
-                }
-                j += 1;
-            }
-            j
-        };
-        let (kind, end) = match kw.as_str() {
-            "primary" => {
-                let end = next_start(i + 1);
-                let words: Vec<String> = toks[i..end]
-                    .iter()
-                    .map(|t| t.text(src).to_ascii_lowercase())
-                    .collect();
-                (
-                    ColumnConstraintKind::PrimaryKey {
-                        autoincrement: words.iter().any(|w| w == "autoincrement"),
-                        desc: words.iter().any(|w| w == "desc"),
-                    },
-                    end,
-                )
-            }
-            "not" => (ColumnConstraintKind::NotNull, next_start(i + 2)),
-            "null" => (ColumnConstraintKind::Null, next_start(i + 1)),
-            "unique" => (ColumnConstraintKind::Unique, next_start(i + 1)),
-            "check" => {
-                let open = i + 1;
-                if !toks.get(open).is_some_and(|t| t.is_punct(src, "(")) {
-                    return Err(perr("expected '(' after CHECK", t.end));
-                }
-                let close = close_paren(src, toks, open)?;
-                (
-                    ColumnConstraintKind::Check(span(src, toks, open + 1, close)),
-                    close + 1,
-                )
-            }
-            "default" => {
-                let mut j = i + 1;
-                if toks
-                    .get(j)
-                    .is_some_and(|t| t.is_punct(src, "-") || t.is_punct(src, "+"))
-                {
-                    j += 1;
-                }
-                let Some(v) = toks.get(j) else {
-                    return Err(perr("expected a value after DEFAULT", t.end));
-                };
-                let end = if v.is_punct(src, "(") {
-                    close_paren(src, toks, j)? + 1
-                } else {
-                    j + 1
-                };
-                (
-                    ColumnConstraintKind::Default(span(src, toks, i + 1, end)),
-                    end,
-                )
-            }
-            "collate" => {
-                let v = toks
-                    .get(i + 1)
-                    .and_then(|t| t.ident(src))
-                    .ok_or_else(|| perr("expected a collation name", t.end))?;
-                (ColumnConstraintKind::Collate(v), i + 2)
-            }
-            "references" => {
-                let (r, _) = references(src, toks, i)?;
-                (ColumnConstraintKind::References(r), next_start(i + 1))
-            }
-            "generated" | "as" => {
-                let mut j = i;
-                while j < toks.len() && !toks[j].is_punct(src, "(") {
-                    j += 1;
-                }
-                if j >= toks.len() {
-                    return Err(perr("expected '(' in generated column", t.start));
-                }
-                let close = close_paren(src, toks, j)?;
-                let mut end = close + 1;
-                let mut stored = false;
-                if let Some(w) = toks.get(end) {
-                    if w.is_kw(src, "stored") {
-                        stored = true;
-                        end += 1;
-                    } else if w.is_kw(src, "virtual") {
-                        end += 1;
-                    }
-                }
-                (
-                    ColumnConstraintKind::Generated {
-                        expr: span(src, toks, j + 1, close),
-                        stored,
-                    },
-                    end,
-                )
-            }
-            _ => {
-                return Err(perr(
-                    format!("unexpected '{}' in column definition", t.text(src)),
-                    t.start,
-                ))
-            }
-        };
-        constraints.push(ColumnConstraint {
-            gap,
-            name: cname,
-            kind,
-            text: span(src, toks, start, end),
-        });
+        let (c, end) = column_constraint(src, toks, i)?;
+        constraints.push(c);
         i = end;
     }
     Ok(Column {
@@ -412,15 +411,188 @@ fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
     })
 }
 
+/// `CONSTRAINT name` at `toks[i]`, if written: the name and the index after it.
+fn constraint_name(
+    src: &str,
+    toks: &[Token],
+    i: usize,
+) -> Result<(Option<String>, usize), ParseError> {
+    if !toks[i].is_kw(src, "constraint") {
+        return Ok((None, i));
+    }
+    let name = toks.get(i + 1).and_then(|t| t.ident(src)).ok_or_else(|| {
+        perr(
+            "expected a constraint name after CONSTRAINT",
+            at(toks, i + 1),
+        )
+    })?;
+    if i + 2 >= toks.len() {
+        return Err(perr(
+            "expected a constraint after its name (CONSTRAINT name CHECK (...), ...)",
+            at(toks, i + 2),
+        ));
+    }
+    Ok((Some(name), i + 2))
+}
+
+/// Parses the column constraint starting at `toks[start]`; returns it and the index after it.
+fn column_constraint(
+    src: &str,
+    toks: &[Token],
+    start: usize,
+) -> Result<(ColumnConstraint, usize), ParseError> {
+    let gap = src[toks[start - 1].end..toks[start].start].to_string();
+    let (name, i) = constraint_name(src, toks, start)?;
+    let (kind, end) = column_constraint_kind(src, toks, i)?;
+    let c = ColumnConstraint {
+        gap,
+        name,
+        kind,
+        text: span(src, toks, start, end),
+    };
+    Ok((c, end))
+}
+
+/// The constraint whose keyword is at `toks[i]` (after any `CONSTRAINT name`) and the index
+/// after it.
+fn column_constraint_kind(
+    src: &str,
+    toks: &[Token],
+    i: usize,
+) -> Result<(ColumnConstraintKind, usize), ParseError> {
+    let t = &toks[i];
+    let kw = if t.kind == Tok::Word {
+        t.text(src).to_ascii_lowercase()
+    } else {
+        String::new()
+    };
+    Ok(match kw.as_str() {
+        "primary" => {
+            expect_kw(src, toks, i + 1, "key", "PRIMARY")?;
+            let end = next_constraint(src, toks, i + 2)?;
+            let has = |w: &str| toks[i..end].iter().any(|t| t.is_kw(src, w));
+            let kind = ColumnConstraintKind::PrimaryKey {
+                autoincrement: has("autoincrement"),
+                desc: has("desc"),
+            };
+            (kind, end)
+        }
+        "not" => {
+            expect_kw(src, toks, i + 1, "null", "NOT")?;
+            (
+                ColumnConstraintKind::NotNull,
+                next_constraint(src, toks, i + 2)?,
+            )
+        }
+        "null" => (
+            ColumnConstraintKind::Null,
+            next_constraint(src, toks, i + 1)?,
+        ),
+        "unique" => (
+            ColumnConstraintKind::Unique,
+            next_constraint(src, toks, i + 1)?,
+        ),
+        "check" => {
+            let (open, close) = paren_at(src, toks, i + 1, "CHECK")?;
+            let expr = span(src, toks, open + 1, close);
+            (ColumnConstraintKind::Check(expr), close + 1)
+        }
+        "default" => default_value(src, toks, i)?,
+        "collate" => {
+            let v = toks
+                .get(i + 1)
+                .and_then(|t| t.ident(src))
+                .ok_or_else(|| perr("expected a collation name after COLLATE", at(toks, i + 1)))?;
+            (ColumnConstraintKind::Collate(v), i + 2)
+        }
+        "references" => {
+            let (r, after) = references(src, toks, i)?;
+            (
+                ColumnConstraintKind::References(r),
+                next_constraint(src, toks, after)?,
+            )
+        }
+        "generated" | "as" => generated(src, toks, i)?,
+        _ => {
+            return Err(perr(
+                format!(
+                    "unexpected '{}' in column definition: expected a constraint (PRIMARY KEY, \
+                     NOT NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED ALWAYS AS)",
+                    t.text(src)
+                ),
+                t.start,
+            ))
+        }
+    })
+}
+
+/// `DEFAULT [+|-] value` or `DEFAULT (expr)` at `toks[i]`.
+fn default_value(
+    src: &str,
+    toks: &[Token],
+    i: usize,
+) -> Result<(ColumnConstraintKind, usize), ParseError> {
+    let mut j = i + 1;
+    if toks
+        .get(j)
+        .is_some_and(|t| t.is_punct(src, "-") || t.is_punct(src, "+"))
+    {
+        j += 1;
+    }
+    let Some(v) = toks.get(j) else {
+        return Err(perr("expected a value after DEFAULT", at(toks, j)));
+    };
+    let end = if v.is_punct(src, "(") {
+        close_paren(src, toks, j)? + 1
+    } else if v.kind == Tok::Punct {
+        return Err(perr(
+            format!(
+                "expected a value after DEFAULT, found '{}' (write an expression in parentheses)",
+                v.text(src)
+            ),
+            v.start,
+        ));
+    } else {
+        j + 1
+    };
+    let text = span(src, toks, i + 1, end);
+    Ok((ColumnConstraintKind::Default(text), end))
+}
+
+/// `[GENERATED ALWAYS] AS (expr) [STORED|VIRTUAL]` at `toks[i]`.
+fn generated(
+    src: &str,
+    toks: &[Token],
+    i: usize,
+) -> Result<(ColumnConstraintKind, usize), ParseError> {
+    let mut j = i;
+    if toks[i].is_kw(src, "generated") {
+        expect_kw(src, toks, i + 1, "always", "GENERATED")?;
+        expect_kw(src, toks, i + 2, "as", "GENERATED ALWAYS")?;
+        j = i + 2;
+    }
+    let (open, close) = paren_at(src, toks, j + 1, "AS")?;
+    let mut end = close + 1;
+    let mut stored = false;
+    if let Some(w) = toks.get(end) {
+        if w.is_kw(src, "stored") {
+            stored = true;
+            end += 1;
+        } else if w.is_kw(src, "virtual") {
+            end += 1;
+        }
+    }
+    let expr = span(src, toks, open + 1, close);
+    Ok((ColumnConstraintKind::Generated { expr, stored }, end))
+}
+
 /// Parses `REFERENCES t [(cols)] ...` starting at `toks[i]`; returns the reference and the index
 /// after the column list.
 fn references(src: &str, toks: &[Token], i: usize) -> Result<(ForeignKeyRef, usize), ParseError> {
-    let t = toks
+    let table = toks
         .get(i + 1)
-        .ok_or_else(|| perr("expected a table after REFERENCES", toks[i].end))?;
-    let table = t
-        .ident(src)
-        .ok_or_else(|| perr("expected a table name", t.start))?;
+        .and_then(|t| t.ident(src))
+        .ok_or_else(|| perr("expected a table name after REFERENCES", at(toks, i + 1)))?;
     let mut columns = vec![];
     let mut end = i + 2;
     if toks.get(end).is_some_and(|t| t.is_punct(src, "(")) {
@@ -431,53 +603,70 @@ fn references(src: &str, toks: &[Token], i: usize) -> Result<(ForeignKeyRef, usi
     Ok((ForeignKeyRef { table, columns }, end))
 }
 
-fn table_constraint(src: &str, toks: &[Token]) -> Result<TableConstraint, ParseError> {
-    let mut i = 0;
-    let mut name = None;
-    if toks[0].is_kw(src, "constraint") {
-        name = toks.get(1).and_then(|t| t.ident(src));
-        if name.is_none() {
-            return Err(perr("expected a constraint name", toks[0].end));
+/// After a PRIMARY KEY, UNIQUE or CHECK table constraint's `)` at `toks[i - 1]`: only
+/// `ON CONFLICT algorithm` may follow.
+fn on_conflict_only(src: &str, toks: &[Token], i: usize) -> Result<(), ParseError> {
+    let mut j = i;
+    if toks.get(j).is_some_and(|t| t.is_kw(src, "on")) {
+        expect_kw(src, toks, j + 1, "conflict", "ON")?;
+        if j + 2 >= toks.len() {
+            return Err(perr(
+                "expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE after ON CONFLICT",
+                at(toks, j + 2),
+            ));
         }
-        i = 2;
+        j += 3;
     }
-    let t = toks
-        .get(i)
-        .ok_or_else(|| perr("expected a constraint after its name", toks[0].start))?;
-    let paren_after = |j: usize| -> Result<(usize, usize), ParseError> {
-        let open = (j..toks.len())
-            .find(|&k| toks[k].is_punct(src, "("))
-            .ok_or_else(|| perr("expected '('", t.end))?;
-        Ok((open, close_paren(src, toks, open)?))
-    };
+    match toks.get(j) {
+        None => Ok(()),
+        Some(t) => Err(perr(
+            format!(
+                "unexpected '{}' after the constraint: end it here or start the next one with a ','",
+                t.text(src)
+            ),
+            t.start,
+        )),
+    }
+}
+
+fn table_constraint(src: &str, toks: &[Token]) -> Result<TableConstraint, ParseError> {
+    let (name, i) = constraint_name(src, toks, 0)?;
+    let t = &toks[i];
     let kind = if t.is_kw(src, "primary") {
-        let (o, c) = paren_after(i)?;
+        expect_kw(src, toks, i + 1, "key", "PRIMARY")?;
+        let (o, c) = paren_at(src, toks, i + 2, "PRIMARY KEY")?;
+        on_conflict_only(src, toks, c + 1)?;
         TableConstraintKind::PrimaryKey(name_list(src, toks, o, c)?)
     } else if t.is_kw(src, "unique") {
-        let (o, c) = paren_after(i)?;
+        let (o, c) = paren_at(src, toks, i + 1, "UNIQUE")?;
+        on_conflict_only(src, toks, c + 1)?;
         TableConstraintKind::Unique(name_list(src, toks, o, c)?)
     } else if t.is_kw(src, "check") {
-        let (o, c) = paren_after(i)?;
+        let (o, c) = paren_at(src, toks, i + 1, "CHECK")?;
+        on_conflict_only(src, toks, c + 1)?;
         TableConstraintKind::Check(span(src, toks, o + 1, c))
     } else if t.is_kw(src, "foreign") {
-        let (o, c) = paren_after(i)?;
+        expect_kw(src, toks, i + 1, "key", "FOREIGN")?;
+        let (o, c) = paren_at(src, toks, i + 2, "FOREIGN KEY")?;
         let columns = name_list(src, toks, o, c)?;
-        let r = (c + 1..toks.len())
-            .find(|&k| toks[k].is_kw(src, "references"))
-            .ok_or_else(|| perr("expected REFERENCES", toks[c].end))?;
-        let (refs, _) = references(src, toks, r)?;
+        expect_kw(src, toks, c + 1, "references", "FOREIGN KEY (...)")?;
+        let (refs, _) = references(src, toks, c + 1)?;
         TableConstraintKind::ForeignKey { columns, refs }
     } else {
         return Err(perr(
-            format!("unexpected '{}' in table constraint", t.text(src)),
+            format!(
+                "unexpected '{}' in table constraint: expected PRIMARY KEY, UNIQUE, CHECK or \
+                 FOREIGN KEY",
+                t.text(src)
+            ),
             t.start,
         ));
     };
-    let _ = Tok::Word;
     Ok(TableConstraint {
         leading: String::new(),
         comment: String::new(),
         precomma: String::new(),
+        no_comma: false,
         name,
         kind,
         text: span(src, toks, 0, toks.len()),
@@ -518,6 +707,163 @@ mod tests {
         assert_eq!(t.columns[2].type_text, "");
         assert_eq!(t.columns[2].default(), Some("NULL"));
         assert_eq!(t.columns[3].type_text, "VARCHAR(10, 2)");
+    }
+
+    /// The error's message and byte offset.
+    fn err(r: Result<impl std::fmt::Debug, ParseError>) -> (String, usize) {
+        let e = r.unwrap_err();
+        (e.message, e.offset)
+    }
+
+    #[test]
+    fn not_must_be_followed_by_null() {
+        // Issue 8, item 6: a definition ending in NOT indexed past the tokens.
+        let (m, at) = err(parse_column_def("n NOT"));
+        assert!(m.contains("expected NULL after NOT"), "{m}");
+        assert_eq!(at, 5);
+        let (m, at) = err(parse_column_def("n INT NOT UNIQUE"));
+        assert!(m.contains("found 'UNIQUE'"), "{m}");
+        assert_eq!(at, 10);
+        assert!(parse_create_table("CREATE TABLE t(a NOT)").is_err());
+        assert!(parse_create_table("CREATE TABLE NOT").is_err());
+        let c = parse_column_def("n INT NOT NULL ON CONFLICT REPLACE").unwrap();
+        assert!(c.not_null());
+    }
+
+    #[test]
+    fn every_prefix_is_parsed_or_refused_without_panic() {
+        let col = "c INTEGER CONSTRAINT k PRIMARY KEY DESC AUTOINCREMENT NOT NULL DEFAULT -1 COLLATE NOCASE CHECK (c > 0) REFERENCES p (id) ON DELETE SET NULL GENERATED ALWAYS AS (c + 1) STORED";
+        let tc = "CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p (x, y) ON UPDATE CASCADE";
+        for src in [col, tc] {
+            let toks = lex(src).unwrap();
+            for t in &toks {
+                let prefix = &src[..t.end];
+                let _ = parse_column_def(prefix);
+                let _ = parse_table_constraint(prefix);
+                let _ = parse_create_table(&format!("CREATE TABLE t({prefix})"));
+            }
+        }
+    }
+
+    #[test]
+    fn keyword_sequences_are_checked() {
+        for (src, want) in [
+            ("a PRIMARY", "expected KEY after PRIMARY"),
+            (
+                "a INT PRIMARY UNIQUE",
+                "expected KEY after PRIMARY, found 'UNIQUE'",
+            ),
+            ("a GENERATED AS (1)", "expected ALWAYS after GENERATED"),
+            ("a AS 1", "expected '(' after AS"),
+            ("a CHECK", "expected '(' after CHECK"),
+            ("a DEFAULT", "expected a value after DEFAULT"),
+            ("a DEFAULT )", "expected a value after DEFAULT"),
+            ("a COLLATE", "expected a collation name"),
+            ("a REFERENCES", "expected a table name after REFERENCES"),
+            ("a CONSTRAINT", "expected a constraint name"),
+            ("a CONSTRAINT k", "expected a constraint after its name"),
+            ("a INT) NOT NULL", "')' without a matching '('"),
+            ("a VARCHAR(10 NOT NULL", "'(' is never closed"),
+            ("a CHECK (a > 0", "'(' is never closed"),
+            ("1 INT", "expected a column name"),
+            (
+                "a INT CHECK (a) foo",
+                "unexpected 'foo' in column definition",
+            ),
+        ] {
+            let (m, _) = err(parse_column_def(src));
+            assert!(m.contains(want), "{src}: {m}");
+        }
+        for (src, want) in [
+            ("PRIMARY (a)", "expected KEY after PRIMARY"),
+            ("PRIMARY KEY a", "expected '(' after PRIMARY KEY"),
+            ("UNIQUE (a) junk", "unexpected 'junk' after the constraint"),
+            ("UNIQUE (a) ON CONFLICT", "expected ROLLBACK, ABORT"),
+            ("CHECK (a) ON", "expected CONFLICT after ON"),
+            (
+                "FOREIGN KEY (a) p (b)",
+                "expected REFERENCES after FOREIGN KEY (...), found 'p'",
+            ),
+            ("FOREIGN (a) REFERENCES p", "expected KEY after FOREIGN"),
+            ("UNIQUE ()", "expected a column name"),
+            ("CONSTRAINT", "expected a constraint name"),
+            ("NOT NULL", "unexpected 'NOT' in table constraint"),
+        ] {
+            let (m, _) = err(parse_table_constraint(src));
+            assert!(m.contains(want), "{src}: {m}");
+        }
+        for ok in [
+            "PRIMARY KEY (a DESC, b) ON CONFLICT REPLACE",
+            "UNIQUE (a COLLATE NOCASE)",
+            "CHECK (a > 0)",
+            "CONSTRAINT f FOREIGN KEY (a) REFERENCES p ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED",
+        ] {
+            assert_eq!(parse_table_constraint(ok).unwrap().text, ok);
+        }
+    }
+
+    #[test]
+    fn table_heads() {
+        for (src, name) in [
+            ("CREATE TABLE main.t(a)", "t"),
+            ("CREATE TEMP TABLE IF NOT EXISTS \"x y\" (a)", "x y"),
+            ("create temporary table [t](a)", "t"),
+            ("CREATE TABLE if(a)", "if"),
+        ] {
+            let t = parse_create_table(src).unwrap();
+            assert_eq!(t.name, name);
+            assert_eq!(t.render(), src);
+        }
+        for bad in [
+            "CREATE TABLE t AS SELECT (1)",
+            "CREATE VIEW v(a)",
+            "CREATE TABLE (a)",
+            "CREATE TABLE IF EXISTS t(a)",
+            "TABLE t(a)",
+            "CREATE TABLE t(a",
+            "CREATE TABLE t(a,)",
+            "CREATE TABLE t(CHECK (1), a)",
+            "CREATE TABLE t(CHECK (1))",
+        ] {
+            assert!(parse_create_table(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unusual_spacing_round_trips() {
+        for sql in [
+            // No space between a `)` or a quote and the next word.
+            "CREATE TABLE t(a INT(5)NOT NULL, \"b\"TEXT, c INT CHECK(c>0)DEFAULT 1, [d]\"e\")",
+            // Table constraints without a comma between them (SQLite accepts that).
+            "CREATE TABLE t(a, b, CHECK (a > 0) CONSTRAINT u UNIQUE (a)\n  PRIMARY KEY (b))",
+            // `--` inside a block comment is no line comment.
+            "CREATE TABLE t(a INT /* -- */, b INT /* -- */)",
+            // A multi-line block comment after a comma.
+            "CREATE TABLE t(a INT, /* one\n two */ b INT, -- c\n c INT)",
+        ] {
+            assert_eq!(parse_create_table(sql).unwrap().render(), sql);
+        }
+    }
+
+    #[test]
+    fn edits_keep_items_apart() {
+        // Removing the constraint after `INT` keeps a space before the next one.
+        let mut t = parse_create_table("CREATE TABLE t(a INT CHECK(a>0)NOT NULL)").unwrap();
+        t.columns[0].constraints.remove(0);
+        assert_eq!(t.render(), "CREATE TABLE t(a INT NOT NULL)");
+        // A typeless column that gets a type.
+        let mut t = parse_create_table("CREATE TABLE t(\"a\", b)").unwrap();
+        t.columns[0].set_type("TEXT");
+        assert_eq!(t.render(), "CREATE TABLE t(\"a\" TEXT, b)");
+        // A comment spanning lines after a comma stays in one piece when an item goes.
+        let mut t = parse_create_table("CREATE TABLE t(a INT, /* x\n y */ b INT, c INT)").unwrap();
+        t.columns.remove(1);
+        let back = parse_create_table(&t.render()).unwrap();
+        assert_eq!(back.columns.len(), 2);
+        // A comma-less table constraint after a dropped one gets a comma after a column.
+        let mut t = parse_create_table("CREATE TABLE t(a, CHECK (a) UNIQUE (a))").unwrap();
+        t.constraints.remove(0);
+        assert_eq!(t.render(), "CREATE TABLE t(a, UNIQUE (a))");
     }
 
     #[test]

@@ -360,7 +360,7 @@ impl Planner {
                 let was_alias = t
                     .rowid_alias()
                     .is_some_and(|a| a.name.eq_ignore_ascii_case(column));
-                t.columns[i].type_text = type_text.clone();
+                t.columns[i].set_type(type_text);
                 if let Some(name) = collate {
                     let col = &mut t.columns[i];
                     col.constraints
