@@ -111,6 +111,7 @@ fn without_binaries_the_tests_fail_with_install_instructions() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "child_asks_for_a_server"])
         .env("PATH", "")
+        .env("KIT_TEST_PG_BINDIR", "/nonexistent")
         .env_remove("KIT_TEST_PG_URL")
         .output()
         .unwrap();

@@ -168,8 +168,13 @@ fn external(url: &str) -> Server {
     }
 }
 
-/// The directory holding `initdb` and `pg_ctl`.
+/// The directory holding `initdb` and `pg_ctl`: `KIT_TEST_PG_BINDIR` when set, else from
+/// `pg_config --bindir`, `PATH`, or Debian's `/usr/lib/postgresql/<major>/bin`.
 fn bindir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("KIT_TEST_PG_BINDIR") {
+        let dir = PathBuf::from(dir);
+        return (dir.join("initdb").is_file() && dir.join("pg_ctl").is_file()).then_some(dir);
+    }
     let from_pg_config = Command::new("pg_config")
         .arg("--bindir")
         .stderr(Stdio::null())
