@@ -41,6 +41,10 @@ from = "schema"
 [log]
 # Echo every executed statement to stderr.
 sql = false
+
+[postgresql]
+# How long a statement may wait for a lock on a busy table before the run fails (PostgreSQL).
+lock_timeout = "10s"
 "#;
 
 /// How `throwaway-reset` builds the database.
@@ -66,6 +70,14 @@ struct RawConfig {
     throwaway: RawThrowaway,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    postgresql: RawPostgres,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPostgres {
+    lock_timeout: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,6 +143,7 @@ impl RawConfig {
                 from: self.throwaway.from,
             },
             log: self.log,
+            postgresql: self.postgresql,
         })
     }
 }
@@ -145,6 +158,7 @@ impl std::fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("from", &self.from)
             .field("log_sql", &self.log_sql)
+            .field("lock_timeout", &self.lock_timeout)
             .finish()
     }
 }
@@ -216,6 +230,20 @@ fn expand_one(
     }
 }
 
+/// A duration written as `10s`, `500ms`, `2min` (or a bare number of seconds).
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..digits].parse().ok()?;
+    let ms = match t[digits..].trim() {
+        "" | "s" => n.checked_mul(1000)?,
+        "ms" => n,
+        "min" => n.checked_mul(60_000)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(ms))
+}
+
 /// The process environment, as [`expand_vars`] looks variables up.
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -238,6 +266,8 @@ pub struct Config {
     pub from: From,
     /// Echo every executed statement.
     pub log_sql: bool,
+    /// PostgreSQL: how long a statement may wait for a lock on a table (`lock_timeout`).
+    pub lock_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -277,7 +307,15 @@ impl Config {
                 })
             }
         };
+        let lock_timeout = match &raw.postgresql.lock_timeout {
+            None => crate::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
+            Some(t) => parse_duration(t).ok_or_else(|| Error::Database {
+                path: shown.clone(),
+                message: format!("invalid config: key `postgresql.lock_timeout`: `{t}` is not a duration; write e.g. \"10s\", \"500ms\" or \"2min\""),
+            })?,
+        };
         Ok(Config {
+            lock_timeout,
             file: Some(path.to_path_buf()),
             database,
             schema: resolve(&raw.schema),
@@ -299,6 +337,7 @@ impl Config {
             seed: Vec::new(),
             from: From::Schema,
             log_sql: false,
+            lock_timeout: crate::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
         }
     }
 

@@ -58,3 +58,123 @@ pub struct DryRun {
     /// Notes for the user (checks not evaluated, translation notes).
     pub notes: Vec<String>,
 }
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::postgres::migrate::{ModelFactory, PgDatabase};
+use crate::postgres::plan::Model;
+use crate::schema::Schema;
+
+/// Opens the config's database for changes: a SQLite file that must exist, or a PostgreSQL
+/// server (connected to).
+pub fn open(cfg: &Config) -> Result<Box<dyn Database>> {
+    match cfg.database_url() {
+        Some(url) => Ok(Box::new(PgDatabase::connect(
+            url,
+            cfg.lock_timeout,
+            sqlite_models(),
+        )?)),
+        None => Ok(Box::new(crate::sqlite::apply::open(&cfg.database)?)),
+    }
+}
+
+/// Opens the config's database for reading: a SQLite file read-only (`None` when it does not
+/// exist), or a PostgreSQL server.
+pub fn open_existing(cfg: &Config) -> Result<Option<Box<dyn Database>>> {
+    match cfg.database_url() {
+        Some(_) => open(cfg).map(Some),
+        None if cfg.database.exists() => Ok(Some(Box::new(crate::sqlite::apply::open_read_only(
+            &cfg.database,
+        )?))),
+        None => Ok(None),
+    }
+}
+
+/// Builds PostgreSQL's translation models from the SQLite side of the migrations: they are
+/// replayed, schema only, into an in-memory SQLite database that moves along with the run.
+pub fn sqlite_models() -> ModelFactory {
+    Box::new(|applied: &[&Migration]| {
+        let conn = crate::sqlite::migrate::replay(applied).map_err(|e| Error::Database {
+            path: "migrations".into(),
+            message: format!(
+                "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
+            ),
+        })?;
+        Ok(Box::new(SqliteModel::new(conn)) as Box<dyn Model>)
+    })
+}
+
+/// An in-memory SQLite database holding the tables as they stand, for translation.
+pub struct SqliteModel {
+    conn: rusqlite::Connection,
+    schema: Option<Schema>,
+}
+
+impl SqliteModel {
+    /// A model of the tables on `conn`.
+    pub fn new(conn: rusqlite::Connection) -> SqliteModel {
+        SqliteModel { conn, schema: None }
+    }
+
+    /// An empty model (a fresh in-memory database).
+    pub fn empty() -> Result<SqliteModel> {
+        let conn = rusqlite::Connection::open_in_memory()
+            .map_err(|e| Error::sqlite("opening memory", e))?;
+        crate::sqlite::apply::register_functions(&conn)?;
+        Ok(SqliteModel::new(conn))
+    }
+}
+
+impl Model for SqliteModel {
+    fn schema(&mut self) -> Result<Schema> {
+        let previous = self.schema.take().unwrap_or_default();
+        let now = crate::sqlite::read::refresh_schema(&self.conn, previous)?;
+        self.schema = Some(now.clone());
+        Ok(now)
+    }
+
+    fn advance(&mut self, statement: &str) -> Result<()> {
+        crate::run_sql(&mut self.conn, statement).map(|_| ())
+    }
+}
+
+/// The SQL an offline (`--sql`) run on PostgreSQL prints: for each migration a header
+/// comment and its statements in a transaction, each translated against the tables the
+/// earlier migrations leave (`start`: those applied where the run starts).
+pub fn postgres_offline_sql(
+    start: &[&Migration],
+    todo: &[&Migration],
+    dir: Direction,
+) -> Result<String> {
+    let mut model = (sqlite_models())(start)?;
+    let mut out = String::new();
+    for m in todo {
+        let origin = m.path.display().to_string();
+        let part = crate::postgres::migrate::part(m, dir)?;
+        let plan = crate::postgres::plan::plan_text(part, &origin, model.as_mut())
+            .map_err(|e| crate::migrate::in_file(e, m))?;
+        let label = match dir {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        out.push_str(&crate::sql::comment(&format!(
+            "{label} {} ({})",
+            m.name, m.message
+        )));
+        out.push_str("\nBEGIN;\n");
+        for line in plan.script() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if plan.inserts {
+            out.push_str(crate::postgres::RESYNC_IDENTITIES);
+            out.push_str(";\n");
+        }
+        for q in crate::postgres::migrate::bookkeeping(m, dir) {
+            out.push_str(&q);
+            out.push_str(";\n");
+        }
+        out.push_str("COMMIT;\n\n");
+    }
+    Ok(out)
+}

@@ -74,7 +74,7 @@ impl Target {
 
 #[derive(Args)]
 struct RebuildArgs {
-    /// The SQLite database file to change.
+    /// The database to change: a SQLite file, or a PostgreSQL URL (`postgresql://...`).
     #[arg(long)]
     db: PathBuf,
     /// The statements, `;`-separated (may start with `-`, e.g. a `--` comment).
@@ -131,6 +131,10 @@ struct MoveArgs {
     /// Print the SQL instead of running it (needs no database).
     #[arg(long)]
     sql: bool,
+    /// With --sql: print the SQL of this database kind (`sqlite`, `postgresql`) instead of the
+    /// configured database's; needs no database at all.
+    #[arg(long, requires = "sql", value_parser = parse_dialect)]
+    dialect: Option<kit::dialect::Dialect>,
     /// Echo every executed statement to stderr.
     #[arg(long)]
     echo: bool,
@@ -165,6 +169,11 @@ struct ConfigCreateArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     force: bool,
+}
+
+fn parse_dialect(s: &str) -> Result<kit::dialect::Dialect, String> {
+    kit::dialect::Dialect::from_marker(s)
+        .ok_or_else(|| format!("`{s}`: write `sqlite` or `postgresql`"))
 }
 
 fn main() -> ExitCode {
@@ -222,48 +231,30 @@ fn progress_bar() -> kit::ProgressFn {
     })
 }
 
-/// The largest database `--dry-run` copies into memory to evaluate checks that depend on the
-/// change's own statements.
-const DRY_RUN_COPY_LIMIT: u64 = 512 << 20;
-
-/// Says on stderr which preflight checks a dry run evaluated, and which it could not.
-fn report_preview(p: &kit::plan::Preview) {
-    if p.not_run.is_empty() {
-        return;
-    }
-    if p.on_copy {
-        say!(
-            "kit: dry run: {} check(s) depend on statements of this change; they were evaluated on an in-memory copy of the database with the whole change applied, and pass",
-            p.not_run.len()
-        );
-        return;
-    }
-    say!(
-        "kit: dry run: {} check(s) NOT evaluated (the database is larger than {} MiB, too large to copy into memory); the real run may still refuse:",
-        p.not_run.len(),
-        DRY_RUN_COPY_LIMIT >> 20
-    );
-    for (c, why) in &p.not_run {
-        say!("kit:   {} ({why})", c.reason);
-    }
-}
-
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
-    let sql = match (&a.sql, &a.file) {
-        (Some(s), _) => s.clone(),
+    let cfg = Config::for_database(&a.db);
+    let (sql, origin) = match (&a.sql, &a.file) {
+        (Some(s), _) => (s.clone(), String::new()),
         (None, Some(f)) => kit::sql::decode(
             &std::fs::read(f).map_err(|e| kit::Error::Io {
                 path: f.display().to_string(),
                 source: e,
             })?,
             &f.display().to_string(),
-        )?,
+        )
+        .map(|t| (t, f.display().to_string()))?,
         (None, None) => {
             let to =
                 a.to.as_deref()
                     .expect("clap requires --sql, --file or --to");
+            if let Some(url) = cfg.database_url() {
+                return Err(kit::Error::Database {
+                    path: kit::postgres::redact(url),
+                    message: "`kit rebuild --to` reads the live schema, which kit does not read from PostgreSQL yet; run the migrations with `kit upgrade` instead".into(),
+                });
+            }
             let conn = kit::open_read_only(&a.db)?;
-            let d = kit::migrate::diff_to_file(&conn, to)?;
+            let d = kit::sqlite::migrate::diff_to_file(&conn, to)?;
             for n in &d.notes {
                 say!("kit: note: {n}");
             }
@@ -288,28 +279,32 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
                 }
                 return Ok(());
             }
-            d.script()
+            (d.script(), to.display().to_string())
         }
     };
     if a.dry_run {
-        let conn = kit::open_read_only(&a.db)?;
-        let plan = kit::plan_sql(&conn, &sql)?;
-        for line in plan.script() {
+        let mut db: Box<dyn kit::db::Database> = match cfg.database_url() {
+            Some(_) => kit::db::open(&cfg)?,
+            None => Box::new(kit::open_read_only(&a.db)?),
+        };
+        let dry = db.dry_run(&sql, &origin)?;
+        for line in &dry.script {
             show_sql!("{line}\n");
         }
-        let preview = plan.dry_run(&conn, DRY_RUN_COPY_LIMIT)?;
-        report_preview(&preview);
+        for n in &dry.notes {
+            say!("kit: dry run: {n}");
+        }
         return Ok(());
     }
-    let mut conn = kit::open(&a.db)?;
-    let plan = kit::plan_sql(&conn, &sql)?;
+    let mut db = kit::db::open(&cfg)?;
     let mut echo = |sql: &str| say!("{sql};");
+    let mut notes = |n: &str| say!("kit: note: {n}");
     let mut observer = kit::Observer {
         on_statement: if a.echo { Some(&mut echo) } else { None },
         on_progress: (!a.quiet && std::io::stderr().is_terminal()).then(progress_bar),
-        on_note: None,
+        on_note: Some(&mut notes),
     };
-    let summary = kit::apply_observed(&mut conn, &plan, &mut observer)?;
+    let summary = db.apply_change(&sql, &origin, &mut observer)?;
     if !a.quiet {
         for s in &summary.steps {
             if s.path == kit::Path::Statement {

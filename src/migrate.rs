@@ -1,26 +1,17 @@
 //! Migration files, the version table, and moving a database between versions.
 //!
 //! A migration is `migrations/<version>_<slug>.sql`: a zero-padded version number, then an
-//! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. A run ([`run`]) holds
-//! the database's write lock from reading the history through its last migration; each
-//! migration runs through the engine ([`mod@crate::sqlite::plan`] then
-//! [`mod@crate::sqlite::apply`]) in a savepoint of its own, which also records it in the
-//! `kit_migrations` table with the file's SHA-256 and the time, so a migration is either
-//! applied and recorded or neither.
-//!
-//! Offline (`--sql`) runs need no database: the starting schema of each step is computed by
-//! replaying the earlier migrations into an in-memory database.
+//! `-- kit:up` part and a `-- kit:down` part of ordinary kit statements. A run ([`run`]) talks
+//! to a database through [`Database`]: it holds the database's write lock from reading the
+//! history through its last migration, and each migration runs in a savepoint of its own,
+//! which also records it in the `kit_migrations` table with the file's SHA-256 and the time, so
+//! a migration is either applied and recorded or neither. What each database does to run one
+//! is its side's business: [`crate::sqlite::migrate`], [`crate::postgres::migrate`].
 
-use crate::diff::{diff, Diff, Renames};
+use crate::db::Database;
+use crate::diff::Diff;
 use crate::error::{Error, Result};
-use crate::schema::Schema;
-use crate::sql::quote_str;
-use crate::sqlite::apply::{apply_observed, register_functions, Observer, Summary, Writer};
-use crate::sqlite::load::load_schema;
-use crate::sqlite::plan::{plan, Plan};
-use crate::sqlite::read::read_schema;
-use crate::statements::parse_script;
-use rusqlite::Connection;
+use crate::report::{Observer, Summary};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -368,41 +359,6 @@ pub fn load(dir: &Path) -> Result<Vec<Migration>> {
     Ok(all)
 }
 
-/// The rows of the version table, oldest version first (empty when the table is missing).
-pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
-    let exists: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [VERSION_TABLE],
-            |r| r.get(0),
-        )
-        .map_err(|e| Error::sqlite("reading the version table", e))?;
-    if !exists {
-        return Ok(Vec::new());
-    }
-    let mut st = conn
-        .prepare("SELECT version, name, checksum, applied_at FROM kit_migrations")
-        .map_err(|e| Error::sqlite("reading the version table", e))?;
-    let mut rows: Vec<Applied> = st
-        .query_map([], |r| {
-            Ok(Applied {
-                version: r.get(0)?,
-                name: r.get(1)?,
-                checksum: r.get(2)?,
-                applied_at: r.get(3)?,
-            })
-        })
-        .and_then(|r| r.collect())
-        .map_err(|e| Error::sqlite("reading the version table", e))?;
-    rows.sort_by_key(|a| {
-        (
-            a.version.parse::<u64>().unwrap_or(u64::MAX),
-            a.version.clone(),
-        )
-    });
-    Ok(rows)
-}
-
 /// Where a database stands against the migration files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
@@ -414,10 +370,10 @@ pub struct Status {
 
 impl Status {
     /// Reads the files and the version table.
-    pub fn read(conn: &Connection, dir: &Path) -> Result<Status> {
+    pub fn read(db: &mut dyn Database, dir: &Path) -> Result<Status> {
         Ok(Status {
             migrations: load(dir)?,
-            applied: applied(conn)?,
+            applied: db.applied()?,
         })
     }
 
@@ -507,37 +463,8 @@ pub enum Direction {
     Down,
 }
 
-/// Plans one migration on `conn` with its bookkeeping in the same transaction.
-pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Result<Plan> {
-    let text = match dir {
-        Direction::Up => m.up.as_str(),
-        Direction::Down => m.down.as_deref().ok_or_else(|| Error::Database {
-            path: m.path.display().to_string(),
-            message: format!("the migration says `{NO_DOWN}`, so it cannot be downgraded"),
-        })?,
-    };
-    let statements = parse_script(text).map_err(|e| in_file(e, m))?;
-    let mut p = plan(conn, &statements).map_err(|e| in_file(e, m))?;
-    p.finish = match dir {
-        Direction::Up => vec![
-            CREATE_VERSION_TABLE.to_string(),
-            format!(
-                "INSERT INTO kit_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                quote_str(&m.version),
-                quote_str(&m.name),
-                quote_str(&m.checksum)
-            ),
-        ],
-        Direction::Down => vec![format!(
-            "DELETE FROM kit_migrations WHERE version = {}",
-            quote_str(&m.version)
-        )],
-    };
-    Ok(p)
-}
-
 /// Puts the migration file's name in front of an error's message.
-fn in_file(e: Error, m: &Migration) -> Error {
+pub fn in_file(e: Error, m: &Migration) -> Error {
     let file = m.path.display().to_string();
     match e {
         Error::Syntax {
@@ -645,122 +572,50 @@ pub fn steps<'a>(status: &'a Status, dir: Direction, target: &str) -> Result<Vec
     }
 }
 
-/// Moves the database on `conn` to `target` (see [`steps`]) with `migrations` (every migration
-/// file, as [`load`] returns them), holding the write lock from reading the history through the
-/// last migration: `BEGIN IMMEDIATE` waits up to the busy timeout for another kit or process,
-/// the history is read inside the transaction, and each migration is planned and applied (with
-/// its bookkeeping) in a savepoint. A failing migration is rolled back whole; the earlier ones
-/// of the run are committed. Where a migration needs foreign keys switched (rebuilds need them
-/// off, and SQLite cannot switch them inside a transaction) the run commits, switches, locks
-/// again and refuses to go on unless the history is exactly what it left. `before_each` sees
-/// each migration before it runs. Returns one summary per migration applied.
+/// Moves the database to `target` (see [`steps`]) with `migrations` (every migration file, as
+/// [`load`] returns them), holding the database's write lock from reading the history through
+/// the last migration ([`Database::begin_run`]). Each migration runs in a savepoint with its
+/// bookkeeping; a failing one is rolled back whole and the earlier ones of the run are
+/// committed. `before_each` sees each migration before it runs. Returns one summary per
+/// migration applied.
 pub fn run(
-    conn: &mut Connection,
+    db: &mut dyn Database,
     migrations: &[Migration],
     dir: Direction,
     target: &str,
     observer: &mut Observer,
     mut before_each: impl FnMut(&Migration),
 ) -> Result<Vec<Summary>> {
-    let mut w = Writer::begin(conn, observer, false)?;
-    let status = match applied(w.conn()) {
+    let mut session = db.begin_run(observer)?;
+    let status = match session.applied() {
         Ok(applied) => Status {
             migrations: migrations.to_vec(),
             applied,
         },
-        Err(e) => return Err(w.fail(e)),
+        Err(e) => return Err(session.stop(e)),
     };
     let todo: Vec<Migration> = match steps(&status, dir, target) {
         Ok(t) => t.into_iter().cloned().collect(),
-        Err(e) => return Err(w.fail(e)),
+        Err(e) => return Err(session.stop(e)),
     };
-    let mut history = history_key(&status.applied);
     let mut out = Vec::new();
     for m in &todo {
         before_each(m);
-        let p = match plan_on(&mut w, m, dir, &history, observer) {
-            Ok(p) => p,
-            Err(e) => return Err(stop(w, e)),
-        };
-        match w.apply(&p, observer) {
+        match session.apply(m, dir, &status, observer) {
             Ok(s) => out.push(s),
-            Err(e) => return Err(stop(w, in_file(e, m))),
-        }
-        match dir {
-            Direction::Up => {
-                history.insert((m.number, m.checksum.clone()));
-            }
-            Direction::Down => history.retain(|(n, _)| *n != m.number),
+            Err(e) => return Err(session.stop(in_file(e, m))),
         }
     }
-    w.commit()?;
+    session.commit()?;
     Ok(out)
 }
 
-/// (version number, checksum) of each applied migration: what a run compares after it had to
-/// let go of the lock.
-fn history_key(applied: &[Applied]) -> std::collections::BTreeSet<(u64, String)> {
-    applied
-        .iter()
-        .map(|a| (a.version.parse().unwrap_or(u64::MAX), a.checksum.clone()))
-        .collect()
-}
-
-/// Plans `m` inside the run's transaction. When its plan needs foreign keys switched, commits,
-/// switches, locks again, checks that the history is still `history`, and plans again.
-fn plan_on(
-    w: &mut Writer,
-    m: &Migration,
-    dir: Direction,
-    history: &std::collections::BTreeSet<(u64, String)>,
-    observer: &mut Observer,
-) -> Result<Plan> {
-    let p = plan_migration(w.conn(), m, dir)?;
-    let off = p.needs_foreign_keys_off();
-    if w.fits(off) {
-        return Ok(p);
-    }
-    w.set_foreign_keys_off(off, observer)?;
-    let now = history_key(&applied(w.conn())?);
-    if &now != history {
-        let list = |h: &std::collections::BTreeSet<(u64, String)>| {
-            let v: Vec<String> = h.iter().map(|(n, _)| n.to_string()).collect();
-            format!("[{}]", v.join(", "))
-        };
-        return Err(Error::Database {
-            path: m.path.display().to_string(),
-            message: format!(
-                "another kit or process changed the migration history while this run switched foreign keys before {} (SQLite can switch them only between transactions, so the run had to commit): it left versions {}, found {}. The migrations before {} are committed; nothing of {} was applied. Run `kit history`, then retry",
-                m.name,
-                list(history),
-                list(&now),
-                m.name,
-                m.name
-            ),
-        });
-    }
-    plan_migration(w.conn(), m, dir)
-}
-
-/// Ends a run after `e`: commits the migrations before the failing one when the transaction is
-/// still sound, else rolls back and verifies (see [`Writer::fail`]).
-fn stop(w: Writer, e: Error) -> Error {
-    if w.can_commit_after(&e) {
-        match w.commit() {
-            Ok(()) => e,
-            Err(c) => c,
-        }
-    } else {
-        w.fail(e)
-    }
-}
-
-/// Upgrades the database on `conn` to `target` (`head` or a version) with the migrations of
-/// `dir`; returns what each applied migration did.
-pub fn upgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
+/// Upgrades the database to `target` (`head` or a version) with the migrations of `dir`;
+/// returns what each applied migration did.
+pub fn upgrade(db: &mut dyn Database, dir: &Path, target: &str) -> Result<Vec<Summary>> {
     let migrations = load(dir)?;
     run(
-        conn,
+        db,
         &migrations,
         Direction::Up,
         target,
@@ -769,67 +624,17 @@ pub fn upgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Su
     )
 }
 
-/// Downgrades the database on `conn` to `target` (`-N`, a version, or `base`).
-pub fn downgrade(conn: &mut Connection, dir: &Path, target: &str) -> Result<Vec<Summary>> {
+/// Downgrades the database to `target` (`-N`, a version, or `base`).
+pub fn downgrade(db: &mut dyn Database, dir: &Path, target: &str) -> Result<Vec<Summary>> {
     let migrations = load(dir)?;
     run(
-        conn,
+        db,
         &migrations,
         Direction::Down,
         target,
         &mut Observer::default(),
         |_| {},
     )
-}
-
-/// A fresh in-memory database with `migrations`' up parts applied, in order.
-pub fn replay(migrations: &[&Migration]) -> Result<Connection> {
-    let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
-    register_functions(&conn)?;
-    let all: Vec<Migration> = migrations.iter().map(|m| (*m).clone()).collect();
-    run(
-        &mut conn,
-        &all,
-        Direction::Up,
-        "head",
-        &mut Observer::default(),
-        |_| {},
-    )?;
-    Ok(conn)
-}
-
-/// The SQL an offline (`--sql`) run prints: for each migration, a header comment and its
-/// plan's script, each planned against the schema the earlier ones leave. `start` holds the
-/// migrations already applied where the run starts.
-pub fn offline_sql(
-    start: &[&Migration],
-    migrations: &[&Migration],
-    dir: Direction,
-) -> Result<String> {
-    let mut conn = replay(start)?;
-    let mut out = String::new();
-    for m in migrations {
-        let p = plan_migration(&conn, m, dir)?;
-        out.push_str(&format!(
-            "{}\n",
-            crate::sql::comment(&format!(
-                "{} {} ({})",
-                match dir {
-                    Direction::Up => "upgrade",
-                    Direction::Down => "downgrade",
-                },
-                m.name,
-                m.message
-            ))
-        ));
-        for line in p.script() {
-            out.push_str(&line);
-            out.push('\n');
-        }
-        out.push('\n');
-        apply_observed(&mut conn, &p, &mut Observer::default()).map_err(|e| in_file(e, m))?;
-    }
-    Ok(out)
 }
 
 /// The next version for `migrations`: one more than the highest, zero-padded to at least 4.
@@ -909,39 +714,34 @@ fn note_line(note: &str) -> String {
     format!("{}\n", crate::sql::comment(&format!("NOTE: {note}")))
 }
 
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (from SQLite, so no clock crate is needed).
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now_utc() -> String {
-    Connection::open_in_memory()
-        .and_then(|c| {
-            c.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
-                r.get(0)
-            })
-        })
-        .unwrap_or_default()
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
-/// Reads a schema file and loads it into memory: (schema, rename markers).
-pub fn load_schema_file(path: &Path) -> Result<(Schema, Renames)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Database {
-        path: path.display().to_string(),
-        message: if e.kind() == std::io::ErrorKind::NotFound {
-            "no such schema file".into()
-        } else {
-            format!("cannot read the schema file: {e}")
-        },
-    })?;
-    let origin = path.display().to_string();
-    let text = crate::sql::decode(&bytes, &origin)?;
-    let (_conn, schema) = load_schema(&text, &origin)?;
-    Ok((schema, Renames::from_sql(&text)?))
-}
-
-/// The diff from the database on `conn` to the schema file `path`.
-pub fn diff_to_file(conn: &Connection, path: &Path) -> Result<Diff> {
-    let live = read_schema(conn)?;
-    let (target, renames) = load_schema_file(path)?;
-    diff(&live, &target, &renames)
-}
+/// How `kit check` replays migrations: into a scratch database of the database's kind, then
+/// diffed against the schema file. The inner `Err` is a replay that failed (a problem to
+/// report); the outer one an error that stops the check.
+pub type Judge<'a> = dyn Fn(&[&Migration]) -> Result<std::result::Result<Diff, Error>> + 'a;
 
 /// One problem `kit check` found.
 #[derive(Debug, Clone, PartialEq)]
@@ -950,7 +750,12 @@ pub struct Problem(pub String);
 /// Everything `kit check` verifies: duplicate versions, applied files edited or removed, a
 /// database behind head or with gaps, and that replaying every migration gives the schema file.
 /// `conn` is `None` when the database does not exist.
-pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Result<Vec<Problem>> {
+pub fn check(
+    applied: Option<Vec<Applied>>,
+    dir: &Path,
+    schema_file: &Path,
+    judge: &Judge<'_>,
+) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     let all = scan(dir)?;
     for s in skipped(dir) {
@@ -966,15 +771,15 @@ pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Resul
             names.join(", ")
         )));
     }
-    match conn {
+    match applied {
         None if all.is_empty() => {}
         None => problems.push(Problem(
             "the database does not exist, so it is behind head; run `kit upgrade head`".into(),
         )),
-        Some(conn) => {
+        Some(applied) => {
             let status = Status {
                 migrations: all.clone(),
-                applied: applied(conn)?,
+                applied,
             };
             for a in &status.applied {
                 match all.iter().find(|m| same_version(&a.version, m)) {
@@ -1010,12 +815,11 @@ pub fn check(conn: Option<&Connection>, dir: &Path, schema_file: &Path) -> Resul
     }
     if duplicates(&all).is_empty() {
         let refs: Vec<&Migration> = all.iter().collect();
-        match replay(&refs) {
+        match judge(&refs)? {
             Err(e) => problems.push(Problem(format!(
                 "replaying the migrations into an empty database fails: {e}"
             ))),
-            Ok(mem) => {
-                let d = diff_to_file(&mem, schema_file)?;
+            Ok(d) => {
                 if !d.is_empty() {
                     problems.push(Problem(format!(
                         "replaying the migrations does not match {}; the migrations lack:\n{}",

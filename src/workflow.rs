@@ -3,7 +3,9 @@
 
 use crate::{ConfigCreateArgs, DiffArgs, MoveArgs, ResetArgs, RevisionArgs, Target};
 use kit::config::Config;
+use kit::db::Database;
 use kit::migrate::{self, Direction, Status};
+use kit::sqlite::migrate as sqlite_migrate;
 use kit::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
@@ -17,12 +19,21 @@ fn db_error(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-/// Opens the config's database read-only, or `None` when the file does not exist.
-fn open_existing(cfg: &Config) -> Result<Option<Connection>> {
-    if cfg.database.exists() {
-        kit::open_read_only(&cfg.database).map(Some)
-    } else {
-        Ok(None)
+/// The config's database as it may be printed (a URL without its password).
+fn shown(cfg: &Config) -> String {
+    cfg.database_display()
+}
+
+/// Refuses a command that works on SQLite only so far, for a PostgreSQL database.
+fn sqlite_only(cfg: &Config, what: &str) -> Result<()> {
+    match cfg.database_url() {
+        Some(url) => Err(Error::Database {
+            path: kit::postgres::redact(url),
+            message: format!(
+                "{what} reads the live schema, which kit does not read from PostgreSQL yet; run it against a SQLite development database (the same migrations run on PostgreSQL with `kit upgrade`)"
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -41,9 +52,10 @@ fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
 /// `kit diff`.
 pub fn diff(a: DiffArgs) -> Result<()> {
     let cfg = a.target.load()?;
+    sqlite_only(&cfg, "`kit diff`")?;
     let to = a.to.unwrap_or(cfg.schema.clone());
     let conn = kit::open_read_only(&cfg.database)?;
-    let d = migrate::diff_to_file(&conn, &to)?;
+    let d = sqlite_migrate::diff_to_file(&conn, &to)?;
     for n in &d.notes {
         say!("kit: note: {n}");
     }
@@ -63,17 +75,19 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
     let migrations = migrate::load(&cfg.migrations)?;
     let version = migrate::next_version(&migrations);
     let d = if a.autogenerate {
-        let d = match open_existing(&cfg)? {
-            Some(conn) => {
-                Status::read(&conn, &cfg.migrations)?.require_head()?;
-                migrate::diff_to_file(&conn, &cfg.schema)?
+        sqlite_only(&cfg, "`kit revision --autogenerate`")?;
+        let d = match cfg.database.exists() {
+            true => {
+                let mut conn = kit::open_read_only(&cfg.database)?;
+                Status::read(&mut conn, &cfg.migrations)?.require_head()?;
+                sqlite_migrate::diff_to_file(&conn, &cfg.schema)?
             }
-            None if migrations.is_empty() => {
+            false if migrations.is_empty() => {
                 let empty = Connection::open_in_memory()
                     .map_err(|e| Error::sqlite("opening memory", e))?;
-                migrate::diff_to_file(&empty, &cfg.schema)?
+                sqlite_migrate::diff_to_file(&empty, &cfg.schema)?
             }
-            None => {
+            false => {
                 return Err(db_error(
                     &cfg.database,
                     "target database is not up to date: it does not exist; run `kit upgrade head` to create it",
@@ -138,7 +152,7 @@ pub fn migrate(a: MoveArgs, dir: Direction) -> Result<()> {
                     )
                 })?,
                 dir,
-                a.sql,
+                a.sql.then_some(a.dialect),
                 a.echo || cfg.log_sql,
             )
         }
@@ -147,35 +161,70 @@ pub fn migrate(a: MoveArgs, dir: Direction) -> Result<()> {
         &cfg,
         a.to.as_deref().unwrap_or(default),
         dir,
-        a.sql,
+        a.sql.then_some(a.dialect),
         a.echo || cfg.log_sql,
     )
 }
 
-fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool) -> Result<()> {
+/// The dialect of the config's database.
+fn dialect_of(cfg: &Config) -> kit::dialect::Dialect {
+    if cfg.database_url().is_some() {
+        kit::dialect::Dialect::Postgres
+    } else {
+        kit::dialect::Dialect::Sqlite
+    }
+}
+
+/// Prints the SQL an offline run would execute, for `dialect` (default: the database's).
+fn offline(
+    cfg: &Config,
+    to: &str,
+    dir: Direction,
+    dialect: Option<kit::dialect::Dialect>,
+) -> Result<()> {
+    let migrations = migrate::load(&cfg.migrations)?;
+    let dialect = dialect.unwrap_or_else(|| dialect_of(cfg));
+    // With no database at all (`--dialect` and a missing file), the run starts at base.
+    let applied = match (cfg.database_url(), cfg.database.exists()) {
+        (Some(_), _) => kit::db::open(cfg)?.applied()?,
+        (None, true) => kit::open_read_only(&cfg.database)?.applied()?,
+        (None, false) => Vec::new(),
+    };
+    let status = Status {
+        migrations,
+        applied,
+    };
+    let start: Vec<&migrate::Migration> = status
+        .migrations
+        .iter()
+        .filter(|m| status.is_applied(m))
+        .collect();
+    let todo = migrate::steps(&status, dir, to)?;
+    let sql = match dialect {
+        kit::dialect::Dialect::Sqlite => sqlite_migrate::offline_sql(&start, &todo, dir)?,
+        kit::dialect::Dialect::Postgres => kit::db::postgres_offline_sql(&start, &todo, dir)?,
+    };
+    show_sql!("{sql}");
+    Ok(())
+}
+
+fn migrate_to(
+    cfg: &Config,
+    to: &str,
+    dir: Direction,
+    offline_dialect: Option<Option<kit::dialect::Dialect>>,
+    echo: bool,
+) -> Result<()> {
     note_skipped(cfg);
     let label = match dir {
         Direction::Up => "upgrade",
         Direction::Down => "downgrade",
     };
-    if offline {
-        let migrations = migrate::load(&cfg.migrations)?;
-        let applied = match open_existing(cfg)? {
-            Some(conn) => migrate::applied(&conn)?,
-            None => Vec::new(),
-        };
-        let status = Status {
-            migrations,
-            applied,
-        };
-        let start: Vec<&migrate::Migration> = status
-            .migrations
-            .iter()
-            .filter(|m| status.is_applied(m))
-            .collect();
-        let todo = migrate::steps(&status, dir, to)?;
-        show_sql!("{}", migrate::offline_sql(&start, &todo, dir)?);
-        return Ok(());
+    if let Some(dialect) = offline_dialect {
+        return offline(cfg, to, dir, dialect);
+    }
+    if cfg.database_url().is_some() {
+        return run_migrations(cfg, to, dir, echo, label);
     }
     let created = !cfg.database.exists();
     if created {
@@ -215,22 +264,23 @@ fn migrate_to(cfg: &Config, to: &str, dir: Direction, offline: bool, echo: bool)
 /// database ends up.
 fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &str) -> Result<()> {
     let migrations = migrate::load(&cfg.migrations)?;
-    let mut conn = kit::open(&cfg.database)?;
+    let mut db = kit::db::open(cfg)?;
     let mut printer = echo_fn(echo);
+    let mut notes = |n: &str| say!("kit: note: {n}");
     let mut observer = kit::Observer {
         on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
         on_progress: None,
-        on_note: None,
+        on_note: Some(&mut notes),
     };
     let started = Instant::now();
     let mut begun = 0;
     // The run reads the history under the write lock and picks the migrations from it.
-    let result = migrate::run(&mut conn, &migrations, dir, to, &mut observer, |m| {
+    let result = migrate::run(db.as_mut(), &migrations, dir, to, &mut observer, |m| {
         begun += 1;
         say!("kit: {label} {} ({})", m.name, m.message)
     });
     drop(observer);
-    let status = migrate::applied(&conn).map(|applied| Status {
+    let status = db.applied().map(|applied| Status {
         migrations,
         applied,
     });
@@ -284,10 +334,10 @@ pub fn current(t: Target) -> Result<()> {
     let cfg = t.load()?;
     note_skipped(&cfg);
     let migrations = migrate::load(&cfg.migrations)?;
-    let applied = match open_existing(&cfg)? {
-        Some(conn) => migrate::applied(&conn)?,
+    let applied = match kit::db::open_existing(&cfg)? {
+        Some(mut db) => db.applied()?,
         None => {
-            show!("base (no database at {})", cfg.database.display());
+            show!("base (no database at {})", shown(&cfg));
             return Ok(());
         }
     };
@@ -304,8 +354,8 @@ pub fn history(t: Target) -> Result<()> {
     let cfg = t.load()?;
     note_skipped(&cfg);
     let migrations = migrate::scan(&cfg.migrations)?;
-    let applied = match open_existing(&cfg)? {
-        Some(conn) => migrate::applied(&conn)?,
+    let applied = match kit::db::open_existing(&cfg)? {
+        Some(mut db) => db.applied()?,
         None => Vec::new(),
     };
     let status = Status {
@@ -345,8 +395,12 @@ pub fn history(t: Target) -> Result<()> {
 /// `kit check`.
 pub fn check(t: Target) -> Result<()> {
     let cfg = t.load()?;
-    let conn = open_existing(&cfg)?;
-    let problems = migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?;
+    sqlite_only(&cfg, "`kit check`")?;
+    let conn = match cfg.database.exists() {
+        true => Some(kit::open_read_only(&cfg.database)?),
+        false => None,
+    };
+    let problems = sqlite_migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?;
     if problems.is_empty() {
         let n = migrate::scan(&cfg.migrations)?.len();
         show!(

@@ -148,7 +148,7 @@ fn migrations_through_the_library() {
     let mut conn = kit::open(&path).unwrap();
     let done = kit::migrate::upgrade(&mut conn, &migrations, "head").unwrap();
     assert_eq!(done.len(), 2);
-    let versions: Vec<String> = kit::migrate::applied(&conn)
+    let versions: Vec<String> = kit::sqlite::migrate::applied(&conn)
         .unwrap()
         .into_iter()
         .map(|a| a.version)
@@ -175,9 +175,9 @@ fn migrations_through_the_library() {
         )
         .unwrap();
     assert_eq!(n, 1);
-    assert_eq!(kit::migrate::applied(&conn).unwrap().len(), 1);
+    assert_eq!(kit::sqlite::migrate::applied(&conn).unwrap().len(), 1);
     // Unknown targets are errors naming the revision, and change nothing.
     let e = kit::migrate::upgrade(&mut conn, &migrations, "0009").unwrap_err();
     assert!(e.to_string().contains("0009"), "{e}");
-    assert_eq!(kit::migrate::applied(&conn).unwrap().len(), 1);
+    assert_eq!(kit::sqlite::migrate::applied(&conn).unwrap().len(), 1);
 }

@@ -44,14 +44,15 @@ fn run_loop(name: &str, schema: &str) -> Result<(), String> {
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).unwrap();
     let empty = rusqlite::Connection::open_in_memory().unwrap();
-    let d = kit::migrate::diff_to_file(&empty, &schema_file).map_err(|e| format!("diff: {e}"))?;
+    let d = kit::sqlite::migrate::diff_to_file(&empty, &schema_file)
+        .map_err(|e| format!("diff: {e}"))?;
     let text = kit::migrate::revision_text("0001", "init", "now", Some(&d));
     std::fs::write(migrations.join("0001_init.sql"), text).unwrap();
     let db = dir.path().join("dev.db");
     rusqlite::Connection::open(&db).unwrap();
     let mut conn = kit::open(&db).unwrap();
     kit::migrate::upgrade(&mut conn, &migrations, "head").map_err(|e| format!("upgrade: {e}"))?;
-    let problems = kit::migrate::check(Some(&conn), &migrations, &schema_file)
+    let problems = kit::sqlite::migrate::check(Some(&conn), &migrations, &schema_file)
         .map_err(|e| format!("check: {e}"))?;
     if !problems.is_empty() {
         return Err(format!("{name}: check: {problems:?}"));

@@ -198,11 +198,10 @@ pub fn identity_columns(client: &mut impl GenericClient) -> Result<Vec<(String, 
 /// Moves every identity in the current schema past the largest value in its column (after
 /// rows were inserted with explicit ids), so the next generated id does not collide.
 pub fn resync_identities(client: &mut impl GenericClient) -> Result<()> {
-    for (table, column) in identity_columns(client)? {
-        execute(
-            client,
-            &Sql::new(translate::identity_resync_sql_exact(&table, &column)),
-        )?;
-    }
-    Ok(())
+    execute(client, &Sql::new(RESYNC_IDENTITIES))
 }
+
+/// One statement that moves every identity column of the current schema past the largest
+/// value in it (what a run executes after statements that insert rows, and what `--sql`
+/// prints for them).
+pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), greatest(coalesce(max(%I), 0), 0) + 1, false) FROM %I', quote_ident(r.table_name), r.column_name, r.column_name, r.table_name); END LOOP; END $kit$";

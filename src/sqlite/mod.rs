@@ -9,5 +9,6 @@ pub mod affinity;
 pub mod apply;
 pub mod guard;
 pub mod load;
+pub mod migrate;
 pub mod plan;
 pub mod read;
