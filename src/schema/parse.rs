@@ -378,6 +378,7 @@ fn next_constraint(src: &str, toks: &[Token], from: usize) -> Result<usize, Pars
     }
 }
 
+/// Parses the column definition `toks` (name, type, constraints).
 fn column_def(src: &str, toks: &[Token]) -> Result<Column, ParseError> {
     let name = toks[0].ident(src).ok_or_else(|| {
         perr(
@@ -629,6 +630,8 @@ fn on_conflict_only(src: &str, toks: &[Token], i: usize) -> Result<(), ParseErro
     }
 }
 
+/// Parses the table constraint `toks` (`[CONSTRAINT name] PRIMARY KEY | UNIQUE | CHECK |
+/// FOREIGN KEY ...`).
 fn table_constraint(src: &str, toks: &[Token]) -> Result<TableConstraint, ParseError> {
     let (name, i) = constraint_name(src, toks, 0)?;
     let t = &toks[i];
