@@ -61,7 +61,7 @@ pub struct DryRun {
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::postgres::migrate::{ModelFactory, PgDatabase};
+use crate::postgres::migrate::{ModelFactory, ModelSeed, PgDatabase};
 use crate::postgres::plan::Model;
 use crate::schema::Schema;
 
@@ -93,13 +93,22 @@ pub fn open_existing(cfg: &Config) -> Result<Option<Box<dyn Database>>> {
 /// Builds PostgreSQL's translation models from the SQLite side of the migrations: they are
 /// replayed, schema only, into an in-memory SQLite database that moves along with the run.
 pub fn sqlite_models() -> ModelFactory {
-    Box::new(|applied: &[&Migration]| {
-        let conn = crate::sqlite::migrate::replay(applied).map_err(|e| Error::Database {
-            path: "migrations".into(),
-            message: format!(
-                "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
-            ),
-        })?;
+    Box::new(|seed: ModelSeed<'_>| {
+        let conn = match seed {
+            ModelSeed::Migrations(applied) => {
+                crate::sqlite::migrate::replay(applied).map_err(|e| Error::Database {
+                    path: "migrations".into(),
+                    message: format!(
+                        "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
+                    ),
+                })?
+            }
+            ModelSeed::Tables(ddl) => {
+                let mut conn = SqliteModel::empty()?.conn;
+                crate::sqlite::load::run_script(&mut conn, &ddl.join(";\n"), "the PostgreSQL catalog")?;
+                conn
+            }
+        };
         Ok(Box::new(SqliteModel::new(conn)) as Box<dyn Model>)
     })
 }
@@ -146,7 +155,7 @@ pub fn postgres_offline_sql(
     todo: &[&Migration],
     dir: Direction,
 ) -> Result<String> {
-    let mut model = (sqlite_models())(start)?;
+    let mut model = (sqlite_models())(ModelSeed::Migrations(start))?;
     let mut out = String::new();
     for m in todo {
         let origin = m.path.display().to_string();

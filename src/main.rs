@@ -234,7 +234,7 @@ fn progress_bar() -> kit::ProgressFn {
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     let cfg = Config::for_database(&a.db);
     let (sql, origin) = match (&a.sql, &a.file) {
-        (Some(s), _) => (s.clone(), String::new()),
+        (Some(s), _) => (s.clone(), "--sql".to_string()),
         (None, Some(f)) => kit::sql::decode(
             &std::fs::read(f).map_err(|e| kit::Error::Io {
                 path: f.display().to_string(),

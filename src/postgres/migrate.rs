@@ -10,7 +10,7 @@
 //! the SQLite side of the migrations applied so far, which a [`ModelFactory`] (given by the
 //! caller, so this side does not depend on SQLite's) builds once per run.
 
-use super::plan::{plan_text, Model, NoModel, PgPlan};
+use super::plan::{plan_text, Model, PgPlan};
 use super::{execute, statement_error, Sql, MIGRATION_LOCK_KEY};
 use crate::db::{Database, DryRun, Run};
 use crate::dialect::Dialect;
@@ -30,9 +30,17 @@ pub const RUN_WAIT: Duration = Duration::from_secs(60);
 /// The version table, as PostgreSQL creates it (the same columns as on SQLite).
 pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  version text PRIMARY KEY,\n  name text NOT NULL,\n  checksum text NOT NULL,\n  applied_at text NOT NULL\n)";
 
-/// Builds the model of the tables after `applied` (the migrations already applied, oldest
-/// first), for translating the next ones.
-pub type ModelFactory = Box<dyn Fn(&[&Migration]) -> Result<Box<dyn Model>>>;
+/// Where a translation model starts from.
+pub enum ModelSeed<'a> {
+    /// The tables the migrations already applied make (oldest first), replayed.
+    Migrations(&'a [&'a Migration]),
+    /// The live tables, as `CREATE TABLE` statements read from the catalog
+    /// ([`super::catalog::tables_ddl`]).
+    Tables(&'a [String]),
+}
+
+/// Builds the model of the tables a [`ModelSeed`] describes, for translating what comes next.
+pub type ModelFactory = Box<dyn Fn(ModelSeed<'_>) -> Result<Box<dyn Model>>>;
 
 /// A PostgreSQL database kit works on.
 pub struct PgDatabase {
@@ -58,9 +66,11 @@ impl PgDatabase {
         &mut self.client
     }
 
-    /// Plans `sql` without a migration history: the model is the live tables' names only.
+    /// Plans `sql` against the live tables (read from the catalog).
     fn plan_change(&mut self, sql: &str, origin: &str) -> Result<PgPlan> {
-        plan_text(sql, origin, &mut NoModel)
+        let ddl = super::catalog::tables_ddl(&mut self.client)?;
+        let mut model = (self.models)(ModelSeed::Tables(&ddl))?;
+        plan_text(sql, origin, model.as_mut())
     }
 }
 
@@ -293,7 +303,7 @@ impl Run for PgRun<'_> {
                 .iter()
                 .filter(|x| start.is_applied(x))
                 .collect();
-            self.model = Some((self.models)(&done)?);
+            self.model = Some((self.models)(ModelSeed::Migrations(&done))?);
         }
         let model = self.model.as_mut().expect("built above");
         let origin = m.path.display().to_string();

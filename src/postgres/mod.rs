@@ -6,6 +6,7 @@
 //! Everything here is synchronous (the `postgres` crate); the library has no async API.
 //! DDL is transactional on PostgreSQL, so a failed statement rolls back the whole run.
 
+pub mod catalog;
 pub mod connect;
 pub mod migrate;
 pub mod plan;

@@ -1,0 +1,161 @@
+//! Reading the live tables of a PostgreSQL database from `pg_catalog`, as a model kit's
+//! translation can use: for each table of the connection's current schema a `CREATE TABLE` in
+//! SQLite's dialect, with each column's exact PostgreSQL type kept as a
+//! `-- kit:postgresql-type` override and every constraint under the name PostgreSQL gave it.
+//!
+//! Translating an ad hoc change (`kit rebuild --db postgresql://... --sql`) needs the tables as
+//! they are: a type change's `USING`, a boolean column's default, the real names of the
+//! constraints a `DROP CONSTRAINT` addresses. The statements are loaded into a scratch model by
+//! the caller.
+
+use super::{statement_error, Sql};
+use crate::error::Result;
+use crate::sql::quote_ident;
+use postgres::GenericClient;
+
+/// The tables (name, columns) of the current schema, kit's own tables left out.
+const COLUMNS: &str =
+    "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+     ORDER BY c.relname, a.attnum";
+
+/// The constraints of those tables: table, name, definition.
+const CONSTRAINTS: &str = "SELECT c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) \
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND k.contype IN ('p', 'u', 'c', 'f') \
+     ORDER BY c.relname, k.contype = 'f', k.conname";
+
+/// One item of a `CREATE TABLE` (a column or a constraint) and the comment after its comma.
+type Item = (String, Option<String>);
+
+/// A SQLite type of the same affinity as a PostgreSQL type (the exact type rides along as the
+/// override).
+fn sqlite_type(pg: &str) -> &'static str {
+    let t = pg.to_ascii_lowercase();
+    if t.contains("int") {
+        "INTEGER"
+    } else if t.contains("char") || t.contains("text") || t.contains("json") || t == "uuid" {
+        "TEXT"
+    } else if t == "bytea" {
+        "BLOB"
+    } else if t.contains("double") || t == "real" || t.contains("float") {
+        "REAL"
+    } else if t == "boolean" {
+        "BOOLEAN"
+    } else {
+        "NUMERIC"
+    }
+}
+
+/// The `CREATE TABLE` statements (SQLite's dialect) of the current schema's tables, with
+/// PostgreSQL's exact column types as `-- kit:postgresql-type` overrides and every
+/// constraint named as PostgreSQL named it.
+pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
+    let cols = client
+        .query(COLUMNS, &[])
+        .map_err(|e| statement_error(&e, &Sql::new(COLUMNS)))?;
+    let cons = client
+        .query(CONSTRAINTS, &[])
+        .map_err(|e| statement_error(&e, &Sql::new(CONSTRAINTS)))?;
+    // Per table: its items (a column or a constraint) and the override comment of each.
+    let mut tables: Vec<(String, Vec<Item>)> = Vec::new();
+    for r in &cols {
+        let (table, column, pg_type, not_null): (String, String, String, bool) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        if crate::diff::KIT_TABLES.contains(&table.as_str()) {
+            continue;
+        }
+        let item = format!(
+            "{} {}{}",
+            quote_ident(&column),
+            sqlite_type(&pg_type),
+            if not_null { " NOT NULL" } else { "" }
+        );
+        let comment = Some(format!("kit:postgresql-type {pg_type}"));
+        match tables.last_mut() {
+            Some((t, items)) if *t == table => items.push((item, comment)),
+            _ => tables.push((table, vec![(item, comment)])),
+        }
+    }
+    for r in &cons {
+        let (table, name, mut def): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        // A CHECK in PostgreSQL's own syntax (casts) is kept by name only: the model needs the
+        // constraint's name, and SQLite must be able to read the definition.
+        if def.starts_with("CHECK") && def.contains("::") {
+            def = "CHECK (1)".into();
+        }
+        if let Some((_, items)) = tables.iter_mut().find(|(t, _)| *t == table) {
+            items.push((format!("CONSTRAINT {} {def}", quote_ident(&name)), None));
+        }
+    }
+    Ok(tables
+        .into_iter()
+        .map(|(t, items)| create_table(&t, &items))
+        .collect())
+}
+
+/// `CREATE TABLE t (items)`, each item on its line with its comment after its comma.
+fn create_table(table: &str, items: &[Item]) -> String {
+    let mut s = format!("CREATE TABLE {} (\n", quote_ident(table));
+    for (i, (item, comment)) in items.iter().enumerate() {
+        s.push_str("  ");
+        s.push_str(item);
+        if i + 1 < items.len() {
+            s.push(',');
+        }
+        if let Some(c) = comment {
+            s.push_str(" -- ");
+            s.push_str(c);
+        }
+        s.push('\n');
+    }
+    s.push(')');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affinity_of_postgresql_types() {
+        assert_eq!(sqlite_type("bigint"), "INTEGER");
+        assert_eq!(sqlite_type("character varying(20)"), "TEXT");
+        assert_eq!(sqlite_type("bytea"), "BLOB");
+        assert_eq!(sqlite_type("double precision"), "REAL");
+        assert_eq!(sqlite_type("timestamp without time zone"), "NUMERIC");
+    }
+
+    #[test]
+    fn overrides_stay_on_their_column() {
+        let sql = create_table(
+            "t",
+            &[
+                (
+                    "\"a\" INTEGER".into(),
+                    Some("kit:postgresql-type bigint".into()),
+                ),
+                (
+                    "\"b\" NUMERIC".into(),
+                    Some("kit:postgresql-type numeric(10,2)".into()),
+                ),
+            ],
+        );
+        let t = crate::schema::parse_create_table(&sql).unwrap();
+        assert_eq!(
+            crate::postgres::translate::type_override(&t, 0)
+                .unwrap()
+                .as_deref(),
+            Some("bigint")
+        );
+        assert_eq!(
+            crate::postgres::translate::type_override(&t, 1)
+                .unwrap()
+                .as_deref(),
+            Some("numeric(10,2)")
+        );
+    }
+}
