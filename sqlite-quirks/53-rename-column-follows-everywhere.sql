@@ -1,6 +1,7 @@
 -- note: RENAME COLUMN is native and SQLite rewrites the column's name in indexes, views,
 -- triggers, CHECKs and in other tables' REFERENCES (column lists), as PostgreSQL does. Done by
--- rebuild or with legacy_alter_table ON, those would keep the old name and break.
+-- rebuild or with legacy_alter_table ON, those would keep the old name and break. The view
+-- keeps its output column name `mail`, as on PostgreSQL (see 87): one more native step.
 -- setup:
 CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT UNIQUE CHECK (mail LIKE '%@%'), age INT);
 CREATE TABLE logins (id INTEGER PRIMARY KEY, user_mail TEXT REFERENCES users (mail));
@@ -13,6 +14,9 @@ INSERT INTO logins VALUES (1, 'a@x');
 ALTER TABLE users RENAME COLUMN mail TO email;
 -- expect-plan:
 users native
+- native
+-- expect: SELECT name FROM pragma_table_info('user_mails')
+mail
 -- expect: SELECT name FROM pragma_index_info('users_mail_age') ORDER BY seqno
 email
 age

@@ -222,6 +222,49 @@ fn plain(sql: &str) -> Vec<String> {
     tokens(sql, &|_| None)
 }
 
+/// True when the output column names of a view (without a column list of its own) come from
+/// `column` (lowercase): its first `SELECT` lists it bare (`c`, `t.c`, no `AS`) or uses `*`.
+fn output_names_use(view_sql: &str, column: &str) -> bool {
+    let Ok(toks) = lex(view_sql) else { return true };
+    let Some(at) = toks.iter().position(|t| t.is_kw(view_sql, "as")) else {
+        return true;
+    };
+    if toks[..at].iter().any(|t| t.is_punct(view_sql, "(")) {
+        return false; // `CREATE VIEW v(a, b) AS ...`: the names are the view's own
+    }
+    let Some(select) = toks[at..].iter().position(|t| t.is_kw(view_sql, "select")) else {
+        return true;
+    };
+    let mut depth = 0;
+    let mut item: Vec<&crate::sql::Token> = Vec::new();
+    let mut items: Vec<Vec<&crate::sql::Token>> = Vec::new();
+    for t in &toks[at + select + 1..] {
+        if t.is_punct(view_sql, "(") {
+            depth += 1;
+        } else if t.is_punct(view_sql, ")") {
+            depth -= 1;
+        } else if depth == 0 && (t.is_kw(view_sql, "from") || t.is_punct(view_sql, ";")) {
+            break;
+        } else if depth == 0 && t.is_punct(view_sql, ",") {
+            items.push(std::mem::take(&mut item));
+            continue;
+        }
+        item.push(t);
+    }
+    items.push(item);
+    items.iter().any(|it| {
+        let Some(last) = it.last() else { return false };
+        let aliased = it.len() >= 2 && it[it.len() - 2].is_kw(view_sql, "as");
+        let bare = it.len() == 1 || (it.len() == 3 && it[1].is_punct(view_sql, "."));
+        last.is_punct(view_sql, "*")
+            || (bare
+                && !aliased
+                && last
+                    .ident_ref(view_sql)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(column)))
+    })
+}
+
 /// Drops `IF NOT EXISTS` after `CREATE ... INDEX|TABLE|VIEW|TRIGGER`, which SQLite stores as
 /// written but which does not change the object.
 fn without_if_not_exists(mut t: Vec<String>) -> Vec<String> {
@@ -626,7 +669,23 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
     // after, even when their text is the same: SQLite refuses to change a table under a
     // `SELECT *` view, and PostgreSQL under any view that uses the column. Views over those
     // views follow.
-    let mut forced: HashSet<String> = HashSet::new();
+    // Views that use a renamed column are made again too: a rename keeps a view's column
+    // names (PostgreSQL does, and kit does on SQLite), so a view the target writes over the
+    // new name is a different view.
+    let mut forced: HashSet<String> = from
+        .views
+        .values()
+        .filter(|v| {
+            let named = identifiers(&v.sql);
+            mapper.columns.iter().any(|(table, cols)| {
+                named.contains(table)
+                    && cols
+                        .keys()
+                        .any(|old| named.contains(old) && output_names_use(&v.sql, old))
+            })
+        })
+        .map(|v| v.name.to_ascii_lowercase())
+        .collect();
     loop {
         let grown: Vec<String> = from
             .views

@@ -535,14 +535,101 @@ fn oracle(t: &Target, native_sql: &str) -> Snap {
     copy_db(&t.path, &path);
     if !native_sql.is_empty() {
         let conn = Connection::open(&path).unwrap();
+        let before = view_columns(&conn);
         conn.execute_batch(native_sql).unwrap_or_else(|e| {
             panic!(
                 "{}: SQLite itself rejects the native statements (test expectation wrong): {e}\n{native_sql}",
                 t.label
             )
         });
+        keep_view_names(&conn, &before);
     }
     snapshot(&path, t.probes)
+}
+
+/// Each view's output column names.
+fn view_columns(conn: &Connection) -> Vec<(String, Vec<String>)> {
+    let names = |sql: &str, arg: Option<&str>| -> Vec<String> {
+        let mut st = conn.prepare(sql).unwrap();
+        let mapped: rusqlite::Result<Vec<String>> = match arg {
+            Some(a) => st.query_map([a], |r| r.get(0)).unwrap().collect(),
+            None => st.query_map([], |r| r.get(0)).unwrap().collect(),
+        };
+        mapped.unwrap_or_default() // a view that does not compile has no columns
+    };
+    names(
+        "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY rowid",
+        None,
+    )
+    .into_iter()
+    .map(|v| {
+        let cols = names("SELECT name FROM pragma_table_info(?1)", Some(&v));
+        (v, cols)
+    })
+    .collect()
+}
+
+/// What kit documents for a RENAME COLUMN (quirk 87): views keep their column names, as on
+/// PostgreSQL. Applied to the oracle after SQLite's own rename: a view whose names changed is
+/// made again with its old names as a column list (the rewritten SELECT kept).
+fn keep_view_names(conn: &Connection, before: &[(String, Vec<String>)]) {
+    for (v, (name, cols)) in view_columns(conn).into_iter().zip(before) {
+        if v.1 == *cols || v.0 != *name || v.1.len() != cols.len() {
+            continue;
+        }
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = ?1",
+                [&v.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let toks = kit::sql::lex(&sql).unwrap();
+        let at = toks.iter().position(|t| t.is_kw(&sql, "as")).unwrap();
+        let select = sql[toks[at + 1].start..].trim();
+        let sel = kit::sql::lex(select).unwrap();
+        let from = sel.iter().position(|t| t.is_kw(select, "from"));
+        let list_toks = &sel[1..from.unwrap_or(sel.len())];
+        let create = if list_toks.len() == 1 && list_toks[0].is_punct(select, "*") {
+            // `SELECT * FROM t`: the star written out, new names aliased to the old.
+            let table = sel[from.unwrap() + 1].ident(select).unwrap();
+            let now: Vec<String> = view_columns(conn)
+                .into_iter()
+                .find(|(n, _)| *n == v.0)
+                .map(|(_, c)| c)
+                .unwrap();
+            let _ = table;
+            let items: Vec<String> = now
+                .iter()
+                .zip(cols)
+                .map(|(n, o)| {
+                    if n == o {
+                        q(n)
+                    } else {
+                        format!("{} AS {}", q(n), q(o))
+                    }
+                })
+                .collect();
+            let star = list_toks[0];
+            format!(
+                "CREATE VIEW {} AS {}{}{}",
+                q(&v.0),
+                &select[..star.start],
+                items.join(", "),
+                &select[star.end..]
+            )
+        } else if list_toks
+            .windows(2)
+            .any(|w| w[1].is_punct(select, "*") && w[0].is_punct(select, "."))
+        {
+            continue; // `t.*` in a join: kit leaves it as SQLite has it
+        } else {
+            let list: Vec<String> = cols.iter().map(|c| q(c)).collect();
+            format!("CREATE VIEW {}({}) AS {select}", q(&v.0), list.join(", "))
+        };
+        conn.execute_batch(&format!("DROP VIEW {}; {create}", q(&v.0)))
+            .unwrap();
+    }
 }
 
 /// Plans and applies `sql` with kit. `rebuild`: the one table that must be rebuilt, or `None`

@@ -543,6 +543,80 @@ fn view_statement_name(text: &str) -> Option<String> {
     toks.get(i).and_then(|t| t.ident(text))
 }
 
+/// The `SELECT` of a `CREATE [TEMP] VIEW [IF NOT EXISTS] name AS select` (`None` when the view
+/// has a column list of its own, or cannot be read).
+fn view_select(sql: &str) -> Option<&str> {
+    let toks = crate::sql::lex(sql).ok()?;
+    let mut i = toks.iter().position(|t| t.is_kw(sql, "view"))? + 1;
+    if toks.get(i).is_some_and(|t| t.is_kw(sql, "if")) {
+        i += 3;
+    }
+    i += 1; // the name
+    if toks.get(i).is_some_and(|t| t.is_punct(sql, ".")) {
+        i += 2;
+    }
+    if !toks.get(i)?.is_kw(sql, "as") {
+        return None;
+    }
+    Some(sql[toks.get(i + 1)?.start..].trim())
+}
+
+/// The items of the first `SELECT` list of `select` (token ranges), and the index of the token
+/// after the list (its `FROM`, or the end).
+fn select_items(select: &str, toks: &[crate::sql::Token]) -> (Vec<(usize, usize)>, usize) {
+    let start = toks
+        .iter()
+        .position(|t| t.is_kw(select, "select"))
+        .map_or(toks.len(), |p| p + 1);
+    let (mut items, mut from, mut depth, mut item_start) = (Vec::new(), toks.len(), 0, start);
+    for (i, t) in toks.iter().enumerate().skip(start) {
+        if t.is_punct(select, "(") {
+            depth += 1;
+        } else if t.is_punct(select, ")") {
+            depth -= 1;
+        } else if depth == 0 && t.is_kw(select, "from") {
+            from = i;
+            break;
+        } else if depth == 0 && t.is_punct(select, ",") {
+            items.push((item_start, i));
+            item_start = i + 1;
+        }
+    }
+    items.push((item_start, from));
+    (items, from)
+}
+
+/// True when the first `SELECT` list of `select` has a `*` or `t.*` item.
+fn select_has_star(select: &str) -> bool {
+    let Ok(toks) = crate::sql::lex(select) else {
+        return true;
+    };
+    let (items, _) = select_items(select, &toks);
+    items
+        .iter()
+        .any(|&(a, b)| b > a && toks[b - 1].is_punct(select, "*"))
+}
+
+/// For `SELECT * FROM t ...` (one item, one table): the byte span of the `*`, and `t`.
+fn star_select(select: &str) -> Option<((usize, usize), String)> {
+    let toks = crate::sql::lex(select).ok()?;
+    let (items, from) = select_items(select, &toks);
+    let &[(a, b)] = items.as_slice() else {
+        return None;
+    };
+    if b != a + 1 || !toks[a].is_punct(select, "*") {
+        return None;
+    }
+    let table = toks.get(from + 1)?.ident(select)?;
+    let after = toks.get(from + 2);
+    let single = after.is_none_or(|t| {
+        ["where", "group", "order", "limit", "window"]
+            .iter()
+            .any(|k| t.is_kw(select, k))
+    });
+    single.then(|| ((toks[a].start, toks[a].end), table))
+}
+
 /// True for `CREATE ...` statements (which only add objects).
 fn is_create(text: &str) -> bool {
     crate::sql::lex(text)
@@ -1007,6 +1081,7 @@ impl Planner {
                         quote_ident(to)
                     );
                     self.renamed_columns.insert(from.to_lowercase());
+                    let views_before = self.working_views();
                     self.push(native(
                         &table,
                         format!("rename column \"{from}\" to \"{to}\""),
@@ -1024,11 +1099,84 @@ impl Planner {
                         ),
                         other => other,
                     })?;
+                    self.keep_view_names(&views_before)?;
                 }
                 _ => segment.push((op, text)),
             }
         }
         self.segment(&table, segment)
+    }
+
+    /// After a native RENAME COLUMN, gives back their old column names to the views whose
+    /// output columns SQLite renamed with it (`SELECT id, name FROM t` now yields `title`):
+    /// each is created again with its old names as an explicit column list, as PostgreSQL
+    /// keeps a view's column names, so one migration gives the same views on both.
+    fn keep_view_names(&mut self, before: &[(String, String, Vec<String>)]) -> Result<()> {
+        let after = self.working_views();
+        for (name, _, cols) in before {
+            let Some((_, sql, now)) = after.iter().find(|(n, _, _)| n == name) else {
+                continue;
+            };
+            if now == cols || now.len() != cols.len() {
+                continue;
+            }
+            let Some(select) = view_select(sql) else {
+                continue;
+            };
+            let create = match star_select(select) {
+                // `SELECT * FROM t`: the star is written out (the new names aliased to the old),
+                // as PostgreSQL expands it when the view is made.
+                Some((star, table)) => {
+                    let Some(t) = self.schema.table(&table) else {
+                        continue;
+                    };
+                    let items: Vec<String> = t
+                        .columns
+                        .iter()
+                        .zip(cols)
+                        .map(|(c, old)| {
+                            if c.name == *old {
+                                quote_ident(&c.name)
+                            } else {
+                                format!("{} AS {}", quote_ident(&c.name), quote_ident(old))
+                            }
+                        })
+                        .collect();
+                    format!(
+                        "CREATE VIEW {} AS {}{}{}",
+                        quote_ident(name),
+                        &select[..star.0],
+                        items.join(", "),
+                        &select[star.1..]
+                    )
+                }
+                // `t.*` in a join: left as SQLite has it.
+                None if select_has_star(select) => continue,
+                None => {
+                    let list: Vec<String> = cols.iter().map(|c| quote_ident(c)).collect();
+                    format!(
+                        "CREATE VIEW {}({}) AS {select}",
+                        quote_ident(name),
+                        list.join(", ")
+                    )
+                }
+            };
+            let mut sql = vec![format!("DROP VIEW {}", quote_ident(name)), create];
+            // INSTEAD OF triggers go with the view: they come back as they are now.
+            sql.extend(self.schema.triggers_on(name).map(|t| t.sql.clone()));
+            self.push(Step {
+                path: Path::Native,
+                table: None,
+                description: format!(
+                    "view \"{name}\" keeps its column names ({}), as on PostgreSQL",
+                    cols.join(", ")
+                ),
+                checks: vec![],
+                sql,
+                copy_statement: None,
+            })?;
+        }
+        Ok(())
     }
 
     fn table(&self, name: &str, text: &str) -> Result<Table> {
