@@ -22,7 +22,7 @@ mod text;
 pub use renames::Renames;
 
 use crate::error::Result;
-use crate::schema::Schema;
+use crate::schema::{Schema, Table};
 use crate::sql::lex;
 
 /// Tables kit keeps for itself in a database; a diff never reports them.
@@ -115,28 +115,88 @@ impl Diff {
     }
 }
 
+/// Where a diff takes the SQL it writes: the schemas it compares, or other models of the same
+/// objects matched by name. A comparison on PostgreSQL compares what PostgreSQL reads back
+/// (both sides normalised by it) but writes the statements in kit's portable dialect, from the
+/// schema file and the migrations as they were written.
+#[derive(Clone, Copy)]
+pub struct Texts<'a> {
+    /// The live database's objects as they are to be written.
+    pub from: &'a Schema,
+    /// The target's objects as they are to be written.
+    pub to: &'a Schema,
+}
+
+impl<'a> Texts<'a> {
+    /// The version of live table `t` to write.
+    fn live_table<'b>(&self, t: &'b Table) -> &'b Table
+    where
+        'a: 'b,
+    {
+        self.from.table(&t.name).unwrap_or(t)
+    }
+
+    /// The version of target table `t` to write.
+    fn target_table<'b>(&self, t: &'b Table) -> &'b Table
+    where
+        'a: 'b,
+    {
+        self.to.table(&t.name).unwrap_or(t)
+    }
+
+    /// The SQL of a view, trigger or index of the live side (`live`) or the target, by name;
+    /// `sql` when the text model does not have it.
+    fn object_sql(&self, live: bool, kind: Kind, name: &str, sql: &str) -> String {
+        let s = if live { self.from } else { self.to };
+        let found = match kind {
+            Kind::View => text::find(&s.views, name).map(|v| v.sql.clone()),
+            Kind::Trigger => text::find(&s.triggers, name).map(|t| t.sql.clone()),
+            Kind::Index => text::find(&s.indexes, name).and_then(|i| i.sql.clone()),
+        };
+        found.unwrap_or_else(|| sql.to_string())
+    }
+}
+
+/// The kinds of object [`Texts::object_sql`] looks up.
+#[derive(Clone, Copy)]
+enum Kind {
+    View,
+    Trigger,
+    Index,
+}
+
 /// Compares `from` (the live database) with `to` (the target) and lists the statements that
 /// turn one into the other. `renames` are the target's `kit:renamed-from` markers.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Result<Diff> {
+    diff_written(from, to, renames, Texts { from, to })
+}
+
+/// Like [`diff`], writing each statement from `texts` (see [`Texts`]).
+pub fn diff_written(
+    from: &Schema,
+    to: &Schema,
+    renames: &Renames,
+    texts: Texts<'_>,
+) -> Result<Diff> {
     let mut d = Diff::default();
     let m = renames::Matching::new(from, to, renames, &mut d.notes);
     // Each kept table's statements, by phase.
     let mut phases = tables::Phases::default();
     for pair in m.pairs(from, to) {
-        tables::table_changes(from, to, pair, &m.mapper, &mut phases, &mut d.notes)?;
+        tables::table_changes(from, to, pair, &m.mapper, texts, &mut phases, &mut d.notes)?;
     }
-    let mut objects = objects::compare(from, to, &m, &phases);
+    let mut objects = objects::compare(from, to, &m, &phases, texts);
     // 1. Views, triggers and indexes that go or change are dropped first.
     d.changes.append(&mut objects.drops);
     // 2. Kept tables' constraint drops; tables that go; renames.
     d.changes.append(&mut phases.drops);
-    order::drop_tables(from, &m, &mut d.changes);
+    order::drop_tables(from, &m, texts, &mut d.changes);
     objects::virtual_tables_dropped(from, to, &mut d.changes);
     d.changes.append(&mut phases.renames);
     // 3. Keys of kept tables, then new tables (after the renames, so their foreign keys name
     // tables as they are now).
     objects::early_key_indexes(from, &m, &mut objects.indexes, &mut d.changes);
-    order::create_tables(to, &m, &mut objects.indexes, &mut d.changes);
+    order::create_tables(to, &m, texts, &mut objects.indexes, &mut d.changes);
     // 4. The rest of each kept table's changes, then new indexes, views and triggers.
     d.changes.append(&mut phases.rest);
     objects::virtual_tables_created(from, to, &mut d.changes);

@@ -7,7 +7,7 @@ use super::tables::Phases;
 use super::text::{
     find, identifiers, ignored, is_shadow, output_names_use, plain, tokens, without_if_not_exists,
 };
-use super::Change;
+use super::{Change, Kind, Texts};
 use crate::schema::{Schema, Table};
 use crate::sql::{lex, quote_ident};
 use std::collections::HashSet;
@@ -26,7 +26,13 @@ pub(super) struct Objects {
 }
 
 /// Compares the views, triggers and indexes of `from` and `to`.
-pub(super) fn compare(from: &Schema, to: &Schema, m: &Matching, phases: &Phases) -> Objects {
+pub(super) fn compare(
+    from: &Schema,
+    to: &Schema,
+    m: &Matching,
+    phases: &Phases,
+    texts: Texts<'_>,
+) -> Objects {
     let forced = forced_views(from, &m.mapper, &phases.reshaped);
     let live_tables: Vec<&Table> = from
         .tables
@@ -44,9 +50,9 @@ pub(super) fn compare(from: &Schema, to: &Schema, m: &Matching, phases: &Phases)
         without_if_not_exists(tokens(sql, &m.mapper.for_tables(&used)))
     };
     let mut out = Objects::default();
-    views(from, to, &forced, &live_tokens, &mut out);
-    triggers(from, to, m, &live_tokens, &mut out);
-    indexes(from, to, m, &mut out);
+    views(from, to, &forced, &live_tokens, texts, &mut out);
+    triggers(from, to, m, &live_tokens, texts, &mut out);
+    indexes(from, to, m, texts, &mut out);
     out
 }
 
@@ -97,6 +103,7 @@ fn views(
     to: &Schema,
     forced: &HashSet<String>,
     live_tokens: &dyn Fn(&str) -> Vec<String>,
+    texts: Texts<'_>,
     out: &mut Objects,
 ) {
     let is_forced = |name: &str| forced.contains(&name.to_ascii_lowercase());
@@ -108,7 +115,7 @@ fn views(
         if !same {
             out.drops.push(Change::undone_by(
                 format!("DROP VIEW {}", quote_ident(&v.name)),
-                v.sql.clone(),
+                texts.object_sql(true, Kind::View, &v.name, &v.sql),
             ));
         }
     }
@@ -118,7 +125,7 @@ fn views(
                 .is_some_and(|l| live_tokens(&l.sql) == without_if_not_exists(plain(&v.sql)));
         if !same {
             out.views.push(Change::undone_by(
-                v.sql.clone(),
+                texts.object_sql(false, Kind::View, &v.name, &v.sql),
                 format!("DROP VIEW {}", quote_ident(&v.name)),
             ));
         }
@@ -132,6 +139,7 @@ fn triggers(
     to: &Schema,
     m: &Matching,
     live_tokens: &dyn Fn(&str) -> Vec<String>,
+    texts: Texts<'_>,
     out: &mut Objects,
 ) {
     for tr in from.triggers.values() {
@@ -142,7 +150,7 @@ fn triggers(
         if !same && (m.kept(&tr.table) || from.views.contains_key(&tr.table)) {
             out.drops.push(Change::undone_by(
                 format!("DROP TRIGGER {}", quote_ident(&tr.name)),
-                tr.sql.clone(),
+                texts.object_sql(true, Kind::Trigger, &tr.name, &tr.sql),
             ));
         }
     }
@@ -153,7 +161,7 @@ fn triggers(
         });
         if !same {
             out.triggers.push(Change::undone_by(
-                tr.sql.clone(),
+                texts.object_sql(false, Kind::Trigger, &tr.name, &tr.sql),
                 format!("DROP TRIGGER {}", quote_ident(&tr.name)),
             ));
         }
@@ -161,7 +169,7 @@ fn triggers(
 }
 
 /// Indexes of kept tables that go or change are dropped; new and changed ones created.
-fn indexes(from: &Schema, to: &Schema, m: &Matching, out: &mut Objects) {
+fn indexes(from: &Schema, to: &Schema, m: &Matching, texts: Texts<'_>, out: &mut Objects) {
     let ident = |sql: &str, table: &str, live: bool| {
         let t = if live {
             tokens(sql, &m.mapper.for_tables(&[table.to_string()]))
@@ -183,7 +191,7 @@ fn indexes(from: &Schema, to: &Schema, m: &Matching, out: &mut Objects) {
         if !same && m.kept(&i.table) {
             out.drops.push(Change::undone_by(
                 format!("DROP INDEX {}", quote_ident(&i.name)),
-                sql.clone(),
+                texts.object_sql(true, Kind::Index, &i.name, sql),
             ));
         }
     }
@@ -202,7 +210,7 @@ fn indexes(from: &Schema, to: &Schema, m: &Matching, out: &mut Objects) {
                 table: i.table.to_ascii_lowercase(),
                 key_columns: key_columns(i, sql),
                 change: Change::undone_by(
-                    sql.clone(),
+                    texts.object_sql(false, Kind::Index, &i.name, sql),
                     format!("DROP INDEX {}", quote_ident(&i.name)),
                 ),
             });

@@ -8,14 +8,14 @@ use super::objects::{take_key_indexes, NewIndex};
 use super::renames::Matching;
 use super::tables::alter;
 use super::text::ignored;
-use super::Change;
+use super::{Change, Kind, Texts};
 use crate::schema::{ColumnConstraintKind, Schema, Table, TableConstraintKind};
 use crate::sql::quote_ident;
 use std::collections::HashSet;
 
 /// The live tables that do not stay, dropped children first; each comes back empty, with its
 /// indexes and triggers, in the down part.
-pub(super) fn drop_tables(from: &Schema, m: &Matching, out: &mut Vec<Change>) {
+pub(super) fn drop_tables(from: &Schema, m: &Matching, texts: Texts<'_>, out: &mut Vec<Change>) {
     let mut going: Vec<&Table> = from
         .tables
         .values()
@@ -34,9 +34,16 @@ pub(super) fn drop_tables(from: &Schema, m: &Matching, out: &mut Vec<Change>) {
             .find(|&i| !referenced(going[i], &going))
             .unwrap_or(0); // a cycle: any order, the engine reports what blocks it
         let t = going.remove(pick);
-        let mut inverse = vec![t.stored_sql.clone()];
-        inverse.extend(from.indexes_on(&t.name).filter_map(|i| i.sql.clone()));
-        inverse.extend(from.triggers_on(&t.name).map(|tr| tr.sql.clone()));
+        let written = texts.live_table(t);
+        let mut inverse = vec![written.stored_sql.clone()];
+        inverse.extend(from.indexes_on(&t.name).filter_map(|i| {
+            let sql = i.sql.as_deref()?;
+            Some(texts.object_sql(true, Kind::Index, &i.name, sql))
+        }));
+        inverse.extend(
+            from.triggers_on(&t.name)
+                .map(|tr| texts.object_sql(true, Kind::Trigger, &tr.name, &tr.sql)),
+        );
         out.push(Change {
             sql: format!("DROP TABLE {}", quote_ident(&t.name)),
             inverse,
@@ -55,6 +62,7 @@ pub(super) fn drop_tables(from: &Schema, m: &Matching, out: &mut Vec<Change>) {
 pub(super) fn create_tables(
     to: &Schema,
     m: &Matching,
+    texts: Texts<'_>,
     indexes: &mut Vec<NewIndex>,
     out: &mut Vec<Change>,
 ) {
@@ -65,21 +73,22 @@ pub(super) fn create_tables(
         .filter(|t| !ignored(to, &t.name) && !m.has_target(&t.name))
         .collect();
     while !new_tables.is_empty() {
-        let (t, created, later) =
-            match (0..new_tables.len()).find(|&i| !waits(new_tables[i], &new_tables)) {
-                Some(i) => {
-                    let t = new_tables.remove(i);
-                    (t, t.stored_sql.clone(), Vec::new())
-                }
-                None => {
-                    let i = (0..new_tables.len())
-                        .find(|&i| on_cycle(new_tables[i], &new_tables))
-                        .unwrap_or(0);
-                    let t = new_tables.remove(i);
-                    let (created, later) = without_foreign_keys_to(t, &new_tables);
-                    (t, created, later)
-                }
-            };
+        let (t, created, later) = match (0..new_tables.len())
+            .find(|&i| !waits(new_tables[i], &new_tables))
+        {
+            Some(i) => {
+                let t = new_tables.remove(i);
+                (t, texts.target_table(t).stored_sql.clone(), Vec::new())
+            }
+            None => {
+                let i = (0..new_tables.len())
+                    .find(|&i| on_cycle(new_tables[i], &new_tables))
+                    .unwrap_or(0);
+                let t = new_tables.remove(i);
+                let (created, later) = without_foreign_keys_to(texts.target_table(t), &new_tables);
+                (t, created, later)
+            }
+        };
         out.push(Change::undone_by(
             created,
             format!("DROP TABLE {}", quote_ident(&t.name)),

@@ -5,7 +5,7 @@
 use super::constraints::{constraints, Con};
 use super::renames::Mapper;
 use super::text::{collation, norm_type, plain};
-use super::Change;
+use super::{Change, Texts};
 use crate::error::{Error, Result};
 use crate::schema::{Column, Schema, Table};
 use crate::sql::quote_ident;
@@ -43,6 +43,8 @@ struct TableDiff<'a> {
     lt: &'a Table,
     tt: &'a Table,
     mapper: &'a Mapper,
+    /// Where the statements' texts come from.
+    texts: Texts<'a>,
     /// Live columns that have no target column.
     dropped: Vec<&'a Column>,
     /// Target columns that have no live column.
@@ -53,9 +55,9 @@ impl<'a> TableDiff<'a> {
     fn new(
         from: &'a Schema,
         to: &'a Schema,
-        lt: &'a Table,
-        tt: &'a Table,
+        (lt, tt): (&'a Table, &'a Table),
         mapper: &'a Mapper,
+        texts: Texts<'a>,
     ) -> TableDiff<'a> {
         let mut d = TableDiff {
             from,
@@ -63,6 +65,7 @@ impl<'a> TableDiff<'a> {
             lt,
             tt,
             mapper,
+            texts,
             dropped: Vec::new(),
             added: Vec::new(),
         };
@@ -117,6 +120,32 @@ impl<'a> TableDiff<'a> {
         self.added.iter().any(|c| c.name.eq_ignore_ascii_case(name))
     }
 
+    /// The written version of live column `c` (from the live text model, by name).
+    fn live_col(&self, c: &'a Column) -> &'a Column {
+        let t = self.texts.live_table(self.lt);
+        t.column(&c.name).map_or(c, |(_, w)| w)
+    }
+
+    /// The written version of target column `c`.
+    fn target_col(&self, c: &'a Column) -> &'a Column {
+        let t = self.texts.target_table(self.tt);
+        t.column(&c.name).map_or(c, |(_, w)| w)
+    }
+
+    /// The written body of a constraint (by name, from the text model's table), or `con`'s.
+    fn body(&self, con: &Con, live: bool) -> String {
+        let default = Mapper::default();
+        let (t, map, schema) = if live {
+            (self.texts.live_table(self.lt), self.mapper, self.texts.from)
+        } else {
+            (self.texts.target_table(self.tt), &default, self.texts.to)
+        };
+        constraints(t, map, schema)
+            .into_iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&con.name))
+            .map_or_else(|| con.body.clone(), |c| c.body)
+    }
+
     /// `ALTER TABLE <new name> action`.
     fn alter(&self, action: String) -> String {
         alter(self.new_name(), action)
@@ -145,9 +174,13 @@ impl<'a> TableDiff<'a> {
                 continue; // goes with its column
             }
             let add = if lc.explicit {
-                format!("ADD CONSTRAINT {} {}", quote_ident(&lc.name), lc.body)
+                format!(
+                    "ADD CONSTRAINT {} {}",
+                    quote_ident(&lc.name),
+                    self.body(lc, true)
+                )
             } else {
-                format!("ADD {}", lc.body)
+                format!("ADD {}", self.body(lc, true))
             };
             out.drops.push(Change::undone_by(
                 alter(
@@ -206,7 +239,7 @@ impl<'a> TableDiff<'a> {
             let generated = c.generated().is_some();
             out.rest.push(Change {
                 sql: self.alter(format!("DROP COLUMN {}", quote_ident(&c.name))),
-                inverse: vec![self.alter(format!("ADD COLUMN {}", col_def(c)))],
+                inverse: vec![self.alter(format!("ADD COLUMN {}", col_def(self.live_col(c))))],
                 loses: (!generated)
                     .then(|| format!("column \"{}\".\"{}\" and its values", new, c.name)),
                 inverse_note: (!generated).then(|| {
@@ -219,7 +252,7 @@ impl<'a> TableDiff<'a> {
         }
         for c in &self.added {
             out.rest.push(Change::undone_by(
-                self.alter(format!("ADD COLUMN {}", col_def(c))),
+                self.alter(format!("ADD COLUMN {}", col_def(self.target_col(c)))),
                 self.alter(format!("DROP COLUMN {}", quote_ident(&c.name))),
             ));
         }
@@ -252,13 +285,16 @@ impl<'a> TableDiff<'a> {
             ));
         }
         let (ld, td) = (lc.default(), tc.default());
+        let (lw, tw) = (self.live_col(lc), self.target_col(tc));
         if ld.map(plain) != td.map(plain) {
             let set = |v: Option<&str>| match v {
                 Some(v) => format!("ALTER COLUMN {q} SET DEFAULT {v}"),
                 None => format!("ALTER COLUMN {q} DROP DEFAULT"),
             };
-            out.rest
-                .push(Change::undone_by(self.alter(set(td)), self.alter(set(ld))));
+            out.rest.push(Change::undone_by(
+                self.alter(set(tw.default())),
+                self.alter(set(lw.default())),
+            ));
         }
         if self.lt.autoincrement() != self.tt.autoincrement()
             && lc
@@ -281,10 +317,10 @@ impl<'a> TableDiff<'a> {
             out.reshaped.insert(self.lt.name.to_ascii_lowercase());
             out.rest.push(Change::undone_by(
                 self.alter(format!("DROP COLUMN {q}")),
-                self.alter(format!("ADD COLUMN {}", col_def(lc))),
+                self.alter(format!("ADD COLUMN {}", col_def(self.live_col(lc)))),
             ));
             out.rest.push(Change::undone_by(
-                self.alter(format!("ADD COLUMN {}", col_def(tc))),
+                self.alter(format!("ADD COLUMN {}", col_def(self.target_col(tc)))),
                 self.alter(format!("DROP COLUMN {q}")),
             ));
             return Ok(());
@@ -328,8 +364,8 @@ impl<'a> TableDiff<'a> {
             s
         };
         out.rest.push(Change::undone_by(
-            self.alter(with(tc.type_text.trim(), &tcoll, &lcoll)),
-            self.alter(with(lc.type_text.trim(), &lcoll, &tcoll)),
+            self.alter(with(self.target_col(tc).type_text.trim(), &tcoll, &lcoll)),
+            self.alter(with(self.live_col(lc).type_text.trim(), &lcoll, &tcoll)),
         ));
     }
 
@@ -340,9 +376,13 @@ impl<'a> TableDiff<'a> {
                 continue;
             }
             let add = if tc.explicit {
-                format!("ADD CONSTRAINT {} {}", quote_ident(&tc.name), tc.body)
+                format!(
+                    "ADD CONSTRAINT {} {}",
+                    quote_ident(&tc.name),
+                    self.body(tc, false)
+                )
             } else {
-                format!("ADD {}", tc.body)
+                format!("ADD {}", self.body(tc, false))
             };
             out.rest.push(Change::undone_by(
                 self.alter(add),
@@ -390,10 +430,11 @@ pub(super) fn table_changes(
     to: &Schema,
     (lt, tt): (&Table, &Table),
     mapper: &Mapper,
+    texts: Texts<'_>,
     out: &mut Phases,
     notes: &mut Vec<String>,
 ) -> Result<()> {
-    let d = TableDiff::new(from, to, lt, tt, mapper);
+    let d = TableDiff::new(from, to, (lt, tt), mapper, texts);
     let (live, target, matched, unmatched) = d.constraint_pairs();
     d.constraint_drops(&live, &unmatched, out);
     d.renames(out);
