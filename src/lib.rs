@@ -32,6 +32,7 @@
 
 #![deny(missing_docs)]
 
+pub mod components;
 pub mod config;
 pub mod db;
 pub mod dialect;
