@@ -276,7 +276,7 @@ mod tests {
         let names: Vec<&str> = p.iter().map(|x| PHASES[x.phase]).collect();
         assert_eq!(names, ["drop_fk", "alter", "data"]);
         assert_eq!(p[2].text.lines().nth(2).unwrap(), "UPDATE a SET x = 1;");
-        assert!(p[2].text.lines().nth(0).unwrap().trim().is_empty());
+        assert!(p[2].text.lines().next().unwrap().trim().is_empty());
         let e = split_phases("-- kit:phase later\nSELECT 1;\n", "m.sql")
             .unwrap_err()
             .to_string();
