@@ -112,6 +112,7 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
     for item in items(text).map_err(|e| located(e, origin, 0, text))? {
         let (line, column) = line_col(text, item.offset);
         if item.postgres {
+            confined(&item.text, origin, line, column)?;
             if item.raw {
                 plan.statements
                     .push(Sql::at(item.text.clone(), origin, line, column));
@@ -142,6 +143,21 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
         }
     }
     Ok(plan)
+}
+
+/// Refuses a statement that reaches beyond the database or takes over kit's transaction
+/// ([`super::confine::refused`]), naming where it was written.
+fn confined(statement: &str, origin: &str, line: usize, column: usize) -> Result<()> {
+    match super::confine::refused(statement) {
+        None => Ok(()),
+        Some(message) => Err(Error::Script {
+            origin: origin.to_string(),
+            line,
+            column,
+            message,
+            statement: statement.to_string(),
+        }),
+    }
 }
 
 /// True for statements that insert rows (`INSERT`, `COPY`, `WITH ... INSERT`).
