@@ -121,7 +121,7 @@ impl<'a> Target<'a> {
         }
         if let Some(why) = never_dropped(&name) {
             return Err(refuse(format!(
-                "{} is {why}, which kit never drops; name a database of its own for the throwaway in the URL (postgresql://.../app_throwaway)",
+                "{} is {why}, and kit never drops it; name a database of its own for the throwaway in the URL (postgresql://.../app_throwaway)",
                 quote_ident(&name)
             )));
         }
@@ -159,7 +159,7 @@ impl<'a> Target<'a> {
 fn never_dropped(name: &str) -> Option<&'static str> {
     match name {
         MAINTENANCE_DATABASE => Some(
-            "the server's maintenance database, through which kit creates and drops the throwaway",
+            "the server's maintenance database (kit creates and drops throwaway databases through it)",
         ),
         "template0" | "template1" => Some("a template database of the server"),
         _ => None,

@@ -286,3 +286,57 @@ fn echo_each(echo: &mut Option<&mut dyn FnMut(&str)>, text: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(origin: &str, text: &str) -> Script {
+        Script {
+            origin: origin.into(),
+            text: text.into(),
+        }
+    }
+
+    fn sources(schema: &str, seed: &str) -> Sources {
+        Sources {
+            schema: Some(script("schema.sql", schema)),
+            seeds: vec![script("seed.sql", seed)],
+            migrations: vec![],
+            source: "schema.sql".into(),
+        }
+    }
+
+    const SCHEMA: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n-- kit:only postgresql\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n-- kit:only sqlite\nCREATE TABLE only_sqlite (x);\n-- kit:all\n";
+
+    #[test]
+    fn schema_and_seed_files_run_their_sqlite_blocks_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let seed = "INSERT INTO t VALUES (1, 'both');\n-- kit:only postgresql\nINSERT INTO t VALUES (2, 'pg' || now()::text);\n-- kit:only sqlite\nINSERT INTO t VALUES (3, 'sqlite');\n-- kit:all\n";
+        assert_eq!(reset(&db, &sources(SCHEMA, seed), false, None).unwrap(), 2);
+        let c = Connection::open(&db).unwrap();
+        let v: Vec<String> = c
+            .prepare("SELECT v FROM t ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(v, ["both", "sqlite"]);
+    }
+
+    #[test]
+    fn errors_after_a_block_keep_the_file_s_line_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let seed = "-- kit:only postgresql\nINSERT INTO t VALUES (2, 'pg');\n-- kit:all\nINSERT INTO t (nope) VALUES (1);\n";
+        let e = reset(&db, &sources(SCHEMA, seed), false, None).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("seed.sql, line 4, column"), "{text}");
+        assert!(!db.exists(), "nothing moved into place");
+        let bad = "-- kit:only oracle\nSELECT 1;\n";
+        let e = reset(&db, &sources(bad, ""), false, None).unwrap_err();
+        assert!(e.to_string().starts_with("schema.sql, line 1"), "{e}");
+    }
+}
