@@ -107,7 +107,10 @@ pub fn reset(cfg: &Config, force: bool, echo: Option<&mut dyn FnMut(&str)>) -> R
             &sources,
             force,
             cfg.lock_timeout,
-            crate::db::sqlite_models,
+            crate::postgres::throwaway::Models {
+                replayed: crate::db::sqlite_models,
+                schema_file: crate::sqlite::throwaway::schema_model,
+            },
             echo,
         )?,
         None => crate::sqlite::throwaway::reset(&cfg.database, &sources, force, echo)?,

@@ -7,7 +7,6 @@
 #[path = "common/pg.rs"]
 mod pg;
 
-#[allow(dead_code)]
 mod common;
 
 use common::{kit, run, Out};
@@ -197,7 +196,10 @@ fn oid(name: &str) -> Option<String> {
 }
 
 /// Every table of the public schema with every row (ordered), and the database's oid.
-fn snapshot(t: &Target) -> (Option<String>, Vec<(String, Vec<Vec<String>>)>) {
+/// A database's oid and every table with its rows.
+type Snapshot = (Option<String>, Vec<(String, Vec<Vec<String>>)>);
+
+fn snapshot(t: &Target) -> Snapshot {
     let mut c = t.client();
     let tables = rows(
         &mut c,
@@ -318,6 +320,24 @@ fn reset_from_migrations_replays_them() {
     );
     let out = p.kit(&["current", "-c", "kit.toml"]);
     assert!(out.stdout.contains("0002 (head)"), "{}", out.show());
+}
+
+#[test]
+fn a_schema_that_alters_its_tables_is_translated_statement_by_statement() {
+    let t = Target::new("alters");
+    let p = project(&t.url);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN, n TEXT);\nALTER TABLE t ALTER COLUMN flag SET DEFAULT 1;\nALTER TABLE t ALTER COLUMN n TYPE INTEGER;\n",
+    );
+    p.write("seed.sql", "INSERT INTO t (id) VALUES (3);\n");
+    p.ok(&[]);
+    // The default was translated for the boolean column the table had at that point.
+    assert_eq!(t.rows("SELECT id, flag FROM t"), strs(&[&["3", "t"]]));
+    assert_eq!(
+        t.rows("SELECT data_type FROM information_schema.columns WHERE table_name = 't' AND column_name = 'n'"),
+        strs(&[&["bigint"]])
+    );
 }
 
 #[test]

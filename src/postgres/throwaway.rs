@@ -46,9 +46,16 @@ pub const DATABASE_COMMENT: &str = "kit throwaway database (made by kit throwawa
 /// PostgreSQL's longest identifier, in bytes (longer names are silently truncated).
 const MAX_NAME: usize = 63;
 
-/// Makes the translation models (the SQLite side of the same files), given by the caller so
-/// this side does not depend on SQLite's.
-pub type Models = fn() -> ModelFactory;
+/// Where the translation models come from (the SQLite side of the same files), given by the
+/// caller so this side does not depend on SQLite's.
+#[derive(Clone, Copy)]
+pub struct Models {
+    /// The tables after some migrations, replayed.
+    pub replayed: fn() -> ModelFactory,
+    /// The tables a schema file (text, origin) makes, read once; `None` when the file must
+    /// be followed statement by statement (then an empty replayed model is).
+    pub schema_file: fn(&str, &str) -> Option<Box<dyn Model>>,
+}
 
 /// Receives each statement executed, when echo is on.
 type Echo<'a, 'b> = &'a mut Option<&'b mut dyn FnMut(&str)>;
@@ -262,10 +269,13 @@ impl Plans {
 /// when they hold more than rows to insert, update or delete.
 fn plan_sources(sources: &Sources, models: Models) -> Result<Plans> {
     let mut model: Box<dyn Model> = match &sources.schema {
-        Some(_) => models()(&[])?,
+        Some(s) => match (models.schema_file)(&s.text, &s.origin) {
+            Some(m) => m,
+            None => (models.replayed)()(&[])?,
+        },
         None if sources.seeds.iter().any(|s| !only_dml(&s.text)) => {
             let all: Vec<&Migration> = sources.migrations.iter().collect();
-            models()(&all)?
+            (models.replayed)()(&all)?
         }
         None => Box::new(NoModel),
     };
@@ -315,6 +325,10 @@ struct Following<'a>(&'a mut dyn Model);
 impl Model for Following<'_> {
     fn schema(&mut self) -> Result<Schema> {
         self.0.schema()
+    }
+
+    fn schema_for(&mut self, statement: &str) -> Result<Schema> {
+        self.0.schema_for(statement)
     }
 
     fn advance(&mut self, statement: &str) -> Result<()> {
@@ -550,7 +564,7 @@ fn build(
     models: Models,
     echo: Echo,
 ) -> Result<usize> {
-    let mut db = PgDatabase::connect(&target.new_url, lock_timeout, models())?;
+    let mut db = PgDatabase::connect(&target.new_url, lock_timeout, (models.replayed)())?;
     if plans.schema.is_none() {
         replay(&mut db, &sources.migrations, echo)?;
     }

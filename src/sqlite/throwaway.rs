@@ -5,12 +5,17 @@
 //! Schema and seed texts run with their dialect blocks selected for SQLite
 //! ([`crate::dialect::select`], which keeps line numbers), confined to the new file by
 //! [`super::guard`]. Seeds run with foreign keys on, checked at the end.
+//!
+//! [`schema_model`] gives the PostgreSQL throwaway the tables a schema file makes, for
+//! translating it.
 
 use super::apply::Observer;
 use super::load::run_script;
 use crate::dialect::{self, Dialect};
 use crate::error::{Error, Result};
 use crate::migrate::{self, Direction, CREATE_VERSION_TABLE};
+use crate::postgres::plan::Model;
+use crate::schema::Schema;
 use crate::sql::quote_str;
 use crate::throwaway::{Script, Sources, MARKER_TABLE};
 use rusqlite::Connection;
@@ -276,6 +281,76 @@ fn count_tables(conn: &Connection) -> Result<usize> {
     Ok(tables as usize)
 }
 
+/// The tables a schema file makes, for translating it to PostgreSQL: the file (its SQLite
+/// text) is loaded into an in-memory database as a SQLite reset loads it, and read back once.
+/// A file that only creates objects (and inserts rows) changes no table after creating it, so
+/// every statement's translation sees the tables as they are when it runs (and, for forward
+/// references, as they will be). `None` when the file does more (`ALTER`, `DROP`, ...) or
+/// SQLite refuses it: then the caller follows it statement by statement.
+pub fn schema_model(text: &str, origin: &str) -> Option<Box<dyn Model>> {
+    let text = dialect::select(text, Dialect::Sqlite).ok()?;
+    let pieces = crate::sql::split_statements(&text).ok()?;
+    let creates_only = pieces.iter().all(|p| {
+        let first = p
+            .text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("");
+        ["create", "insert", "select", "values", "with"]
+            .iter()
+            .any(|k| first.eq_ignore_ascii_case(k))
+    });
+    if !creates_only {
+        return None;
+    }
+    let mut conn = Connection::open_in_memory().ok()?;
+    super::apply::register_functions(&conn).ok()?;
+    run_script(&mut conn, &text, origin).ok()?;
+    let schema = super::read::read_schema(&conn).ok()?;
+    let names = schema
+        .tables
+        .keys()
+        .map(|k| (k.to_lowercase(), k.clone()))
+        .collect();
+    Some(Box::new(LoadedSchema { schema, names }))
+}
+
+/// The tables of a whole schema file (see [`schema_model`]); it does not move.
+struct LoadedSchema {
+    schema: Schema,
+    /// Lower-cased table name -> key in `schema.tables`.
+    names: std::collections::HashMap<String, String>,
+}
+
+impl Model for LoadedSchema {
+    fn schema(&mut self) -> Result<Schema> {
+        Ok(self.schema.clone())
+    }
+
+    /// Only the tables `statement` names.
+    fn schema_for(&mut self, statement: &str) -> Result<Schema> {
+        let Ok(tokens) = crate::sql::lex(statement) else {
+            return self.schema();
+        };
+        let mut out = Schema::default();
+        for name in tokens.iter().filter_map(|t| t.ident(statement)) {
+            let Some(key) = self.names.get(&name.to_lowercase()) else {
+                continue;
+            };
+            if !out.tables.contains_key(key) {
+                if let Some(t) = self.schema.tables.get(key) {
+                    out.tables.insert(key.clone(), t.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn advance(&mut self, _statement: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// Echoes each statement of a script.
 fn echo_each(echo: &mut Option<&mut dyn FnMut(&str)>, text: &str) {
     if let Some(f) = echo.as_mut() {
@@ -324,6 +399,25 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(v, ["both", "sqlite"]);
+    }
+
+    #[test]
+    fn a_create_only_schema_file_is_read_once_and_gives_the_tables_a_statement_names() {
+        let text = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id REFERENCES b(id));\nCREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (x);\nINSERT INTO c VALUES (1);\n";
+        let mut m = schema_model(text, "schema.sql").expect("create-only");
+        let part = m
+            .schema_for("CREATE TABLE a (id INTEGER PRIMARY KEY, b_id REFERENCES B(id))")
+            .unwrap();
+        let names: Vec<&String> = part.tables.keys().collect();
+        assert_eq!(names, ["a", "b"], "b is known before it is created");
+        assert_eq!(m.schema().unwrap().tables.len(), 3);
+        for more in [
+            "CREATE TABLE a (x); ALTER TABLE a ADD COLUMN y;",
+            "CREATE TABLE a (x); DROP TABLE a;",
+            "CREATE TABLE a (x); CREATE TABLE a (y);",
+        ] {
+            assert!(schema_model(more, "schema.sql").is_none(), "{more}");
+        }
     }
 
     #[test]
