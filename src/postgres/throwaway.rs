@@ -13,8 +13,10 @@
 //!    is refused.
 //! 3. `CREATE DATABASE "<name>_kit_new"` (a leftover of an interrupted reset, recognised by
 //!    kit's comment on it, is dropped first), built in one transaction: the schema, the seeds,
-//!    identities moved past explicit ids, the version rows and the marker. With `from =
-//!    "migrations"` the migrations are replayed first, as `kit upgrade` runs them.
+//!    identities moved past explicit ids, the version rows and the marker, sent in one round
+//!    trip (and, when that fails, again statement by statement, so the error names the file
+//!    and line). With `from = "migrations"` the migrations are replayed first, as `kit upgrade`
+//!    runs them.
 //! 4. Only then `DROP DATABASE "<name>" WITH (FORCE)` and `ALTER DATABASE "<name>_kit_new"
 //!    RENAME TO "<name>"`. A failure before this step drops the new database and leaves the old
 //!    one as it was.
@@ -568,28 +570,68 @@ fn build(
     if plans.schema.is_none() {
         replay(&mut db, &sources.migrations, echo)?;
     }
-    let mut tx = db
-        .client()
-        .transaction()
-        .map_err(|e| statement_error(&e, &Sql::new("BEGIN")))?;
-    for plan in plans.schema.iter().chain(&plans.seeds) {
-        for s in &plan.statements {
-            run(&mut tx, s, echo)?;
+    let statements = build_statements(sources, plans);
+    if echo.is_none() {
+        // One round trip; when it fails, again statement by statement (in a new transaction,
+        // the first one having changed nothing), so the error names the file and line.
+        if let Ok(tables) = in_one_round_trip(db.client(), &statements) {
+            return Ok(tables);
         }
     }
+    one_by_one(db.client(), &statements, echo)
+}
+
+/// The statements of the build's transaction, in order.
+fn build_statements(sources: &Sources, plans: &Plans) -> Vec<Sql> {
+    let mut out: Vec<Sql> = plans
+        .schema
+        .iter()
+        .chain(&plans.seeds)
+        .flat_map(|p| p.statements.iter().cloned())
+        .collect();
     if plans.inserts() {
-        run(&mut tx, &Sql::new(super::RESYNC_IDENTITIES), echo)?;
+        out.push(Sql::new(super::RESYNC_IDENTITIES));
     }
     if plans.schema.is_some() {
         for m in &sources.migrations {
-            for q in bookkeeping(m, Direction::Up) {
-                run(&mut tx, &Sql::new(q), echo)?;
-            }
+            out.extend(bookkeeping(m, Direction::Up).into_iter().map(Sql::new));
         }
     }
-    for q in marker(&sources.source) {
-        run(&mut tx, &Sql::new(q), echo)?;
+    out.extend(marker(&sources.source).into_iter().map(Sql::new));
+    out
+}
+
+/// Runs `statements` in one transaction sent as one query; returns the number of tables.
+fn in_one_round_trip(client: &mut postgres::Client, statements: &[Sql]) -> Result<usize> {
+    let text = statements
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n;\n");
+    let mut tx = begin(client)?;
+    execute(&mut tx, &Sql::new(text))?;
+    finish(tx)
+}
+
+/// Runs `statements` in one transaction, one at a time (echoing each); returns the number of
+/// tables.
+fn one_by_one(client: &mut postgres::Client, statements: &[Sql], echo: Echo) -> Result<usize> {
+    let mut tx = begin(client)?;
+    for s in statements {
+        run(&mut tx, s, echo)?;
     }
+    finish(tx)
+}
+
+/// `BEGIN`.
+fn begin(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>> {
+    client
+        .transaction()
+        .map_err(|e| statement_error(&e, &Sql::new("BEGIN")))
+}
+
+/// Counts the tables and commits.
+fn finish(mut tx: postgres::Transaction<'_>) -> Result<usize> {
     let tables = count_tables(&mut tx)?;
     tx.commit()
         .map_err(|e| statement_error(&e, &Sql::new("COMMIT")))?;

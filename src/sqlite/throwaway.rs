@@ -296,7 +296,7 @@ pub fn schema_model(text: &str, origin: &str) -> Option<Box<dyn Model>> {
             .split(|c: char| !c.is_ascii_alphabetic())
             .next()
             .unwrap_or("");
-        ["create", "insert", "select", "values", "with"]
+        ["create", "insert", "select", "values", "with", "pragma"]
             .iter()
             .any(|k| first.eq_ignore_ascii_case(k))
     });
