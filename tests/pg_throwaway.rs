@@ -529,6 +529,29 @@ fn a_leftover_kit_new_is_dropped_but_a_foreign_one_is_refused() {
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
 }
 
+#[test]
+fn two_resets_of_one_database_at_once_both_succeed_one_after_the_other() {
+    let t = Target::new("concurrent");
+    let p = project(&t.url);
+    p.ok(&[]);
+    let spawn = || {
+        kit()
+            .current_dir(p.dir.path())
+            .args(["throwaway-reset", "-c", "kit.toml"])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    for o in [&a, &b] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
+    assert_eq!(oid(&kit_new(&t.name)), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dialect blocks: the same files on SQLite and PostgreSQL.
 

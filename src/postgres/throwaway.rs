@@ -8,9 +8,10 @@
 //!    [`super::confine`]) before the server is touched.
 //! 2. kit connects to the maintenance database ([`MAINTENANCE_DATABASE`], same server and
 //!    credentials) and refuses a target that is the maintenance database, a template, or the
-//!    database that connection uses. A target that exists must carry kit's marker (a
-//!    `kit_throwaway` table in its current schema) unless `--force`; one that cannot be checked
-//!    is refused.
+//!    database that connection uses, and takes an advisory lock on the target's name there
+//!    (two resets of one database run one after the other). A target that exists must carry
+//!    kit's marker (a `kit_throwaway` table in its current schema) unless `--force`; one that
+//!    cannot be checked is refused.
 //! 3. `CREATE DATABASE "<name>_kit_new"` (a leftover of an interrupted reset, recognised by
 //!    kit's comment on it, is dropped first), built in one transaction: the schema, the seeds,
 //!    identities moved past explicit ids, the version rows and the marker, sent in one round
@@ -78,6 +79,7 @@ pub fn reset(
     let plans = plan_sources(sources, models)?;
     let mut admin = connect_maintenance(&target)?;
     check_maintenance(&mut admin, &target)?;
+    lock_target(&mut admin, &target)?;
     if let Some(existing) = database_info(&mut admin, &target.name)? {
         check_replaceable(&target, &existing, force)?;
     }
@@ -396,6 +398,31 @@ fn check_maintenance(admin: &mut postgres::Client, target: &Target) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// How long a reset waits for another reset of the same database to finish.
+const RESET_WAIT: Duration = Duration::from_secs(60);
+
+/// Takes a session advisory lock on the target's name in the maintenance database (released
+/// when the connection closes), so two resets of one database (a `--watch` and a manual one)
+/// run one after the other instead of dropping each other's new database.
+fn lock_target(admin: &mut postgres::Client, target: &Target) -> Result<()> {
+    execute(
+        admin,
+        &Sql::new(format!("SET lock_timeout = '{}ms'", RESET_WAIT.as_millis())),
+    )?;
+    // 1802073204 is 0x6b697474, "kitt": kit's throwaway resets.
+    let sql = "SELECT pg_advisory_lock(1802073204, hashtext($1))";
+    admin
+        .execute(sql, &[&target.name])
+        .map_err(|e| match e.code().map(|c| c.code()) {
+            Some("55P03") => target.error(format!(
+                "another `kit throwaway-reset` of this database has been running for {} s; let it finish, then retry",
+                RESET_WAIT.as_secs()
+            )),
+            _ => statement_error(&e, &Sql::new(sql)),
+        })?;
+    execute(admin, &Sql::new("RESET lock_timeout"))
 }
 
 /// What the server says about an existing database.
