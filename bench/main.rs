@@ -11,7 +11,9 @@
 //! - peers (optional): Alembic batch mode and sqlite-utils `transform`, through bench/peers.py.
 //!
 //! It also times planning on a generated 2,000-table schema, and `kit throwaway-reset` of a
-//! generated 150-table project (schema, seed rows, migrations) as a whole process.
+//! generated 150-table project (schema, seed rows, migrations) as a whole process, on SQLite
+//! and on PostgreSQL (a throwaway cluster started like the test harness's, or the server
+//! KIT_BENCH_PG_URL names; without either the PostgreSQL rows are skipped with a note).
 //!
 //! Environment: KIT_BENCH_ONLY (sections to run, comma-separated: `rebuild`, `planning`,
 //! `reset`; default all three), KIT_BENCH_N (e.g. `100k` or `100000,1M`; default `100k,1M,4M`),
@@ -20,7 +22,8 @@
 //! KIT_BENCH_PLAN_TABLES (default 2000; 0 skips planning), KIT_BENCH_PHASES=0 (skip the
 //! per-statement breakdown), KIT_BENCH_RESET_TABLES (default 150; 0 skips the reset),
 //! KIT_BENCH_RESET_RUNS (default 15), KIT_BIN (kit binary), KIT_BENCH_BASELINE_PRAGMAS (SQL run
-//! by the baseline and floor after opening: an experiment knob).
+//! by the baseline and floor after opening: an experiment knob), KIT_BENCH_PG_URL (a PostgreSQL
+//! server the reset section may create and drop `kit_bench_*` databases on).
 
 use rusqlite::{params, Connection};
 use std::fmt::Write as _;
@@ -28,6 +31,10 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The PostgreSQL test harness (a throwaway cluster), reused for the reset figures.
+#[path = "../tests/common/pg.rs"]
+mod pg;
 
 // ---------------------------------------------------------------------------------------------
 // The reference workload (issue 4). Keep it exactly, so figures compare across time.
@@ -384,6 +391,15 @@ fn child_main(mode: &str, db: &Path, extra: Option<&str>) -> i32 {
             build_planning_schema(db, n as usize)
         };
         return match r {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{mode}: {e}");
+                1
+            }
+        };
+    }
+    if mode == "pg-reset-floor" {
+        return match pg_reset_floor(&db.to_string_lossy(), Path::new(extra.unwrap_or("."))) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("{mode}: {e}");
@@ -831,7 +847,7 @@ const RESET_MIGRATIONS: [(&str, &str, &str); 4] = [
     ),
     (
         "0005_t150_summary.sql",
-        "CREATE VIEW t150_summary AS SELECT parent_id, count(*) AS n, total(qty) AS qty FROM t150 GROUP BY parent_id;",
+        "CREATE VIEW t150_summary AS SELECT parent_id, count(*) AS n, coalesce(sum(qty), 0) AS qty FROM t150 GROUP BY parent_id;",
         "DROP VIEW t150_summary;",
     ),
 ];
@@ -913,9 +929,15 @@ impl ResetTable {
             );
         }
         if self.i.is_multiple_of(10) {
+            // The same trigger on both databases, through dialect blocks.
             let _ = writeln!(
                 out,
-                "CREATE TRIGGER {t}_touch AFTER UPDATE OF qty ON {t} BEGIN UPDATE {t} SET created_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END;"
+                "-- kit:only postgresql\n\
+                 CREATE FUNCTION {t}_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.created_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'); RETURN NEW; END $$;\n\
+                 CREATE TRIGGER {t}_touch BEFORE UPDATE OF qty ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_touch();\n\
+                 -- kit:only sqlite\n\
+                 CREATE TRIGGER {t}_touch AFTER UPDATE OF qty ON {t} BEGIN UPDATE {t} SET created_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END;\n\
+                 -- kit:all"
             );
         }
         if let (5, Some(p)) = (self.i % 10, self.parent) {
@@ -1023,6 +1045,12 @@ fn write_reset_project(dir: &Path, tables: usize) -> std::io::Result<ResetProjec
             let _ = writeln!(base, "DROP VIEW {name}_v;");
         }
         let _ = writeln!(base, "DROP TABLE {name};");
+        if t.i.is_multiple_of(10) {
+            let _ = writeln!(
+                base,
+                "-- kit:only postgresql\nDROP FUNCTION {name}_touch();\n-- kit:all"
+            );
+        }
     }
     fs::write(dir.join("migrations/0001_initial.sql"), &base)?;
     for (file, up, down) in RESET_MIGRATIONS {
@@ -1070,6 +1098,8 @@ fn write_reset_project(dir: &Path, tables: usize) -> std::io::Result<ResetProjec
 /// What kit adds on top is config and migration loading, statement splitting and checksums.
 fn reset_floor(db: &Path, project: &Path) -> Result<(), BoxError> {
     let schema = fs::read_to_string(project.join("schema.sql"))?;
+    let schema =
+        kit::dialect::select(&schema, kit::dialect::Dialect::Sqlite).map_err(|e| e.to_string())?;
     let seed = fs::read_to_string(project.join("seed.sql"))?;
     let migrations = fs::read_dir(project.join("migrations"))?.count();
     let tmp = db.with_extension("new");
@@ -1099,6 +1129,47 @@ fn reset_floor(db: &Path, project: &Path) -> Result<(), BoxError> {
     conn.close().map_err(|(_, e)| e)?;
     fs::rename(&tmp, db)?;
     Ok(())
+}
+
+/// The floor of a reset on PostgreSQL, run as `--child pg-reset-floor <server URL> <sql file>`:
+/// kit's own translated statements (captured from `--echo`), sent in one round trip in one
+/// transaction to a database created for it, which then replaces the previous one
+/// (`CREATE DATABASE`, the build, `DROP DATABASE ... WITH (FORCE)`, `ALTER DATABASE ... RENAME`),
+/// as kit does. What kit adds on top is reading, translating and planning the files, one round
+/// trip per statement, and its checks.
+fn pg_reset_floor(admin_url: &str, sql: &Path) -> Result<(), BoxError> {
+    let body = fs::read_to_string(sql)?;
+    let mut admin = postgres::Client::connect(admin_url, postgres::NoTls)?;
+    admin.batch_execute("DROP DATABASE IF EXISTS kit_bench_floor_kit_new WITH (FORCE)")?;
+    admin.batch_execute("CREATE DATABASE kit_bench_floor_kit_new")?;
+    let mut c = postgres::Client::connect(
+        &pg::with_dbname(admin_url, "kit_bench_floor_kit_new"),
+        postgres::NoTls,
+    )?;
+    c.batch_execute(&format!("BEGIN;\n{body}\nCOMMIT;"))?;
+    c.close()?;
+    admin.batch_execute("DROP DATABASE IF EXISTS kit_bench_floor WITH (FORCE)")?;
+    admin.batch_execute("ALTER DATABASE kit_bench_floor_kit_new RENAME TO kit_bench_floor")?;
+    Ok(())
+}
+
+/// The statements a `kit throwaway-reset --echo` on PostgreSQL ran inside the new database
+/// (the database-level statements and kit's own lines left out), from its stderr.
+fn pg_build_sql(echo: &str) -> String {
+    echo.lines()
+        .filter(|l| {
+            ![
+                "kit:",
+                "CREATE DATABASE",
+                "COMMENT ON DATABASE",
+                "DROP DATABASE",
+                "ALTER DATABASE",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A reset database's shape: every object's type and name, and every table's columns (name,
@@ -1157,6 +1228,144 @@ struct ResetFigures {
     runs: usize,
     rows: Vec<ResetRow>,
     notes: Vec<String>,
+    /// Why the PostgreSQL rows were not measured, if they were not.
+    pg_skipped: Option<String>,
+}
+
+/// The rows of the reset table measured on PostgreSQL, after the SQLite rows.
+const PG_RESET_ROWS: usize = 4;
+
+/// The databases the PostgreSQL reset rows work on.
+const PG_BENCH_DATABASES: [&str; 2] = ["kit_bench_schema", "kit_bench_migrations"];
+
+/// The database of the PostgreSQL floor row.
+const PG_FLOOR_DATABASE: &str = "kit_bench_floor";
+
+/// The PostgreSQL server of the reset figures, as a URL kit's throwaway URLs are derived from:
+/// KIT_BENCH_PG_URL, else a throwaway cluster started like the test harness's
+/// (`tests/common/pg.rs`: initdb and pg_ctl, a Unix socket, `fsync=off`), stopped at exit.
+/// Err: why there is none.
+fn bench_pg() -> Result<String, String> {
+    if let Some(url) = std::env::var("KIT_BENCH_PG_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        return postgres::Client::connect(url.trim(), postgres::NoTls)
+            .map(|_| url.trim().to_string())
+            .map_err(|e| format!("KIT_BENCH_PG_URL: cannot connect: {}", pg::show(&e)));
+    }
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let started = std::panic::catch_unwind(|| pg::server().admin_url.clone());
+    std::panic::set_hook(hook);
+    started.map_err(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the cluster did not start".into())
+    })
+}
+
+/// Which PostgreSQL server the reset rows ran on, for the notes.
+fn pg_server_note(admin_url: &str) -> String {
+    let version = postgres::Client::connect(admin_url, postgres::NoTls)
+        .and_then(|mut c| c.query_one("SHOW server_version", &[]))
+        .map(|r| r.get::<_, String>(0))
+        .unwrap_or_else(|e| format!("unknown version ({})", pg::show(&e)));
+    let how = if std::env::var("KIT_BENCH_PG_URL").is_ok_and(|u| !u.trim().is_empty()) {
+        "the server KIT_BENCH_PG_URL names"
+    } else {
+        "a throwaway cluster started as the test harness starts one (tests/common/pg.rs: Unix socket, fsync=off, synchronous_commit=off, full_page_writes=off)"
+    };
+    format!("reset on PostgreSQL: PostgreSQL {version}, {how}; each run drops and creates a database (`CREATE DATABASE` copies template1)")
+}
+
+/// Drops the bench's PostgreSQL databases (and any `_kit_new` left).
+fn drop_pg_bench_databases(admin_url: &str) {
+    let Ok(mut admin) = postgres::Client::connect(admin_url, postgres::NoTls) else {
+        return;
+    };
+    for db in PG_BENCH_DATABASES.into_iter().chain([PG_FLOOR_DATABASE]) {
+        for name in [db.to_string(), format!("{db}_kit_new")] {
+            let _ =
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// A PostgreSQL reset database's shape (each table's columns with type and nullability, the
+/// triggers and views), its seed rows and the migrations recorded.
+fn pg_reset_shape(url: &str) -> Result<(Vec<String>, i64, i64), String> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).map_err(|e| pg::show(&e))?;
+    let q = |c: &mut postgres::Client, sql: &str| -> Result<Vec<postgres::Row>, String> {
+        c.query(sql, &[]).map_err(|e| pg::show(&e))
+    };
+    let mut shape: Vec<String> = q(&mut c, "SELECT table_name || ' ' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for r in q(&mut c, "SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal UNION ALL SELECT 'view ' || viewname FROM pg_views WHERE schemaname = 'public' UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = 'public'")? {
+        shape.push(r.get(0));
+    }
+    shape.sort();
+    let mut rows = 0i64;
+    let tables: Vec<String> = q(
+        &mut c,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't%'",
+    )?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    for t in tables {
+        let n: i64 = q(&mut c, &format!("SELECT count(*) FROM \"{t}\""))?[0].get(0);
+        rows += n;
+    }
+    let recorded: i64 = q(&mut c, "SELECT count(*) FROM kit_migrations")?[0].get(0);
+    Ok((shape, rows, recorded))
+}
+
+/// Checks the PostgreSQL reset databases: the seed rows, the migrations recorded, the
+/// triggers and views, and that both routes reach the same schema.
+fn check_pg_results(admin_url: &str, project: &ResetProject, notes: &mut Vec<String>) {
+    let mut shapes = Vec::new();
+    for db in PG_BENCH_DATABASES {
+        match pg_reset_shape(&pg::with_dbname(admin_url, db)) {
+            Ok((shape, rows, recorded)) => {
+                if rows != project.rows as i64 {
+                    notes.push(format!("{db}: {rows} seed rows, want {}", project.rows));
+                }
+                if recorded != project.migrations as i64 {
+                    notes.push(format!(
+                        "{db}: {recorded} migrations recorded, want {}",
+                        project.migrations
+                    ));
+                }
+                let count = |p: &str| shape.iter().filter(|s| s.starts_with(p)).count() as i64;
+                if (count("trigger "), count("view ")) != (project.triggers, project.views) {
+                    notes.push(format!(
+                        "{db}: (triggers, views) = {:?}, want {:?}",
+                        (count("trigger "), count("view ")),
+                        (project.triggers, project.views)
+                    ));
+                }
+                shapes.push(shape);
+            }
+            Err(e) => notes.push(format!("{db}: cannot read the result: {e}")),
+        }
+    }
+    if let [a, b] = &shapes[..] {
+        if a != b {
+            let diff: Vec<&String> = a
+                .iter()
+                .filter(|x| !b.contains(x))
+                .chain(b.iter().filter(|x| !a.contains(x)))
+                .take(4)
+                .collect();
+            notes.push(format!(
+                "reset on PostgreSQL: the schema and migrations databases differ, e.g. {diff:?}"
+            ));
+        }
+    }
 }
 
 /// kit's own figure from its last stderr line, `... in 123 ms`.
@@ -1179,6 +1388,7 @@ fn bench_reset(env: &Env, dir: &Path, tables: usize, runs: usize) -> ResetFigure
         runs,
         rows: Vec::new(),
         notes: Vec::new(),
+        pg_skipped: None,
     };
     let proj = dir.join("reset");
     let t0 = Instant::now();
@@ -1227,6 +1437,65 @@ fn bench_reset(env: &Env, dir: &Path, tables: usize, runs: usize) -> ResetFigure
         ),
         ("process start alone: `kit --version`".into(), start, false),
     ];
+    let pg_url = match bench_pg() {
+        Ok(url) => Some(url),
+        Err(why) => {
+            eprintln!("bench: reset on PostgreSQL skipped: {why}");
+            f.pg_skipped = Some(why);
+            None
+        }
+    };
+    if let Some(admin_url) = &pg_url {
+        f.notes.push(pg_server_note(admin_url));
+        drop_pg_bench_databases(admin_url);
+        for (from, db) in ["schema", "migrations"].iter().zip(PG_BENCH_DATABASES) {
+            let config = proj.join(format!("pg-{from}.toml"));
+            let url = pg::with_dbname(admin_url, db)
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"");
+            let written = fs::write(
+                &config,
+                format!("database = \"{url}\"\nschema = \"schema.sql\"\nmigrations = \"migrations\"\n\n[throwaway]\nseed = [\"seed.sql\"]\nfrom = \"{from}\"\n"),
+            );
+            if let Err(e) = written {
+                f.notes
+                    .push(format!("could not write {}: {e}", config.display()));
+                continue;
+            }
+            let mut c = Command::new(&env.kit);
+            c.arg("throwaway-reset").arg("-c").arg(&config);
+            cmds.push((
+                format!("`kit throwaway-reset` on PostgreSQL, `from = \"{from}\"`"),
+                c,
+                true,
+            ));
+        }
+        // The floor replays what kit ran, captured once from --echo.
+        let echo_log = dir.join("pg-echo.log");
+        let mut echo = Command::new(&env.kit);
+        echo.arg("throwaway-reset")
+            .arg("-c")
+            .arg(proj.join("pg-schema.toml"))
+            .arg("--echo");
+        let sql = proj.join("pg-floor.sql");
+        match run_child(&mut echo, &echo_log)
+            .and_then(|_| fs::read_to_string(&echo_log).map_err(|e| e.to_string()))
+            .and_then(|text| fs::write(&sql, pg_build_sql(&text)).map_err(|e| e.to_string()))
+        {
+            Ok(()) => {
+                let mut floor = Command::new(&env.me);
+                floor
+                    .args(["--child", "pg-reset-floor", admin_url])
+                    .arg(&sql);
+                cmds.push((
+                    "floor on PostgreSQL: kit's statements in one round trip, no kit".into(),
+                    floor,
+                    false,
+                ));
+            }
+            Err(e) => f.notes.push(format!("reset on PostgreSQL: no floor: {e}")),
+        }
+    }
     f.rows = cmds
         .iter()
         .map(|(label, _, _)| ResetRow {
@@ -1323,6 +1592,15 @@ fn bench_reset(env: &Env, dir: &Path, tables: usize, runs: usize) -> ResetFigure
                 ));
             }
         }
+    }
+    if let Some(admin_url) = &pg_url {
+        if f.rows
+            .get(PG_RESET_ROWS..PG_RESET_ROWS + 2)
+            .is_some_and(|r| r.iter().all(|r| r.failed.is_none()))
+        {
+            check_pg_results(admin_url, &project, &mut f.notes);
+        }
+        drop_pg_bench_databases(admin_url);
     }
     f.project = Some(project);
     let _ = fs::remove_dir_all(&proj);
@@ -1474,6 +1752,46 @@ fn write_rebuild_table(out: &mut String, runs: usize, peer_names: &[&str], rows:
     }
 }
 
+/// PostgreSQL's reset times as a ratio to SQLite's, both measured in this run (or why there
+/// are none).
+fn write_pg_ratio(out: &mut String, f: &ResetFigures) {
+    if let Some(why) = &f.pg_skipped {
+        let _ = writeln!(
+            out,
+            "\nPostgreSQL: not measured in this run ({}).",
+            why.lines().next().unwrap_or("")
+        );
+        return;
+    }
+    let med = |i: usize| {
+        f.rows
+            .get(i)
+            .filter(|r| r.failed.is_none() && !r.walls.is_empty())
+            .map(|r| median(r.walls.clone()))
+    };
+    for (k, from) in ["schema", "migrations"].iter().enumerate() {
+        if let (Some(pg), Some(lite)) = (med(PG_RESET_ROWS + k), med(k)) {
+            let _ = writeln!(
+                out,
+                "{}PostgreSQL / SQLite, `from = \"{from}\"`: {} / {} = **{}x**.",
+                if k == 0 { "\n" } else { "" },
+                fmt_d(pg),
+                fmt_d(lite),
+                ratio(Some(pg), Some(lite))
+            );
+        }
+    }
+    if let (Some(pg), Some(floor)) = (med(PG_RESET_ROWS), med(PG_RESET_ROWS + 2)) {
+        let _ = writeln!(
+            out,
+            "kit / floor on PostgreSQL, `from = \"schema\"`: {} / {} = {}x.",
+            fmt_d(pg),
+            fmt_d(floor),
+            ratio(Some(pg), Some(floor))
+        );
+    }
+}
+
 /// Issue 4's target for a 150-table throwaway reset.
 const RESET_TARGET: Duration = Duration::from_millis(300);
 
@@ -1531,6 +1849,7 @@ fn write_reset(out: &mut String, f: &ResetFigures, notes: &mut Vec<String>) {
             fmt_mib(r.rss)
         );
     }
+    write_pg_ratio(out, f);
     if let Some(r) = f
         .rows
         .first()

@@ -431,7 +431,7 @@ fn reset_once(cfg: &Config, force: bool, echo: bool) -> Result<()> {
     )?;
     say!(
         "kit: reset {} from {}: {} table(s), {} seed file(s), {} migration(s) recorded, in {}",
-        r.database.display(),
+        r.database,
         r.source,
         r.tables,
         r.seed_files,

@@ -7,9 +7,11 @@
 //! DDL is transactional on PostgreSQL, so a failed statement rolls back the whole run.
 
 pub mod catalog;
+pub mod confine;
 pub mod connect;
 pub mod migrate;
 pub mod plan;
+pub mod throwaway;
 pub mod translate;
 
 pub use connect::{connect, is_postgres_url, redact};
@@ -197,12 +199,14 @@ pub fn identity_columns(client: &mut impl GenericClient) -> Result<Vec<(String, 
 }
 
 /// Moves every identity in the current schema past the largest value in its column (after
-/// rows were inserted with explicit ids), so the next generated id does not collide.
+/// rows were inserted with explicit ids), so the next generated id does not collide. An
+/// identity already past its column's values is left alone (never moved back onto the ids of
+/// deleted rows).
 pub fn resync_identities(client: &mut impl GenericClient) -> Result<()> {
     execute(client, &Sql::new(RESYNC_IDENTITIES))
 }
 
 /// One statement that moves every identity column of the current schema past the largest
-/// value in it (what a run executes after statements that insert rows, and what `--sql`
-/// prints for them).
-pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), greatest(coalesce(max(%I), 0), 0) + 1, false) FROM %I', quote_ident(r.table_name), r.column_name, r.column_name, r.table_name); END LOOP; END $kit$";
+/// value in it, and never backwards (what a run executes after statements that insert rows,
+/// and what `--sql` prints for them).
+pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; v_seq text; v_max bigint; v_last bigint; v_called boolean; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP v_seq := pg_get_serial_sequence(quote_ident(r.table_name), r.column_name); EXECUTE format('SELECT max(%I) FROM %I', r.column_name, r.table_name) INTO v_max; EXECUTE format('SELECT last_value, is_called FROM %s', v_seq) INTO v_last, v_called; IF v_max > v_last OR (v_max = v_last AND NOT v_called) THEN PERFORM setval(v_seq, v_max, true); END IF; END LOOP; END $kit$";

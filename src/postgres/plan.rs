@@ -23,6 +23,13 @@ use crate::sql::line_col;
 pub trait Model {
     /// The schema as it is now.
     fn schema(&mut self) -> Result<Schema>;
+    /// The schema as it is now, as far as `statement` needs it for its translation: by default
+    /// all of it; a model may leave out the tables `statement` does not name (so a large schema
+    /// is not copied for every statement).
+    fn schema_for(&mut self, statement: &str) -> Result<Schema> {
+        let _ = statement;
+        self.schema()
+    }
     /// Moves the model past one statement, as SQLite runs it.
     fn advance(&mut self, statement: &str) -> Result<()>;
 }
@@ -112,11 +119,12 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
     for item in items(text).map_err(|e| located(e, origin, 0, text))? {
         let (line, column) = line_col(text, item.offset);
         if item.postgres {
+            confined(&item.text, origin, line, column)?;
             if item.raw {
                 plan.statements
                     .push(Sql::at(item.text.clone(), origin, line, column));
             } else {
-                let schema = model.schema()?;
+                let schema = model.schema_for(&item.text)?;
                 let t = translate::statement(&item.text, Some(&schema))
                     .map_err(|e| located(e, origin, item.offset, text))?;
                 for n in t.notes {
@@ -142,6 +150,21 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
         }
     }
     Ok(plan)
+}
+
+/// Refuses a statement that reaches beyond the database or takes over kit's transaction
+/// ([`super::confine::refused`]), naming where it was written.
+fn confined(statement: &str, origin: &str, line: usize, column: usize) -> Result<()> {
+    match super::confine::refused(statement) {
+        None => Ok(()),
+        Some(message) => Err(Error::Script {
+            origin: origin.to_string(),
+            line,
+            column,
+            message,
+            statement: statement.to_string(),
+        }),
+    }
 }
 
 /// True for statements that insert rows (`INSERT`, `COPY`, `WITH ... INSERT`).
