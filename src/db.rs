@@ -116,13 +116,19 @@ pub fn sqlite_models() -> ModelFactory {
 /// An in-memory SQLite database holding the tables as they stand, for translation.
 pub struct SqliteModel {
     conn: rusqlite::Connection,
+    /// The schema as last read, and whether a statement has run since.
     schema: Option<Schema>,
+    stale: bool,
 }
 
 impl SqliteModel {
     /// A model of the tables on `conn`.
     pub fn new(conn: rusqlite::Connection) -> SqliteModel {
-        SqliteModel { conn, schema: None }
+        SqliteModel {
+            conn,
+            schema: None,
+            stale: true,
+        }
     }
 
     /// An empty model (a fresh in-memory database).
@@ -132,18 +138,66 @@ impl SqliteModel {
         crate::sqlite::apply::register_functions(&conn)?;
         Ok(SqliteModel::new(conn))
     }
+
+    /// The schema, read again only when a statement ran since the last read (unchanged tables
+    /// are reused, not parsed again).
+    fn current(&mut self) -> Result<&Schema> {
+        if self.stale || self.schema.is_none() {
+            let previous = self.schema.take().unwrap_or_default();
+            self.schema = Some(crate::sqlite::read::refresh_schema(&self.conn, previous)?);
+            self.stale = false;
+        }
+        Ok(self.schema.get_or_insert_with(Schema::default))
+    }
 }
 
 impl Model for SqliteModel {
     fn schema(&mut self) -> Result<Schema> {
-        let previous = self.schema.take().unwrap_or_default();
-        let now = crate::sqlite::read::refresh_schema(&self.conn, previous)?;
-        self.schema = Some(now.clone());
-        Ok(now)
+        self.current().cloned()
     }
 
+    /// Only the tables `statement` names and the tables their foreign keys reference (which
+    /// give an untyped key column its type).
+    fn schema_for(&mut self, statement: &str) -> Result<Schema> {
+        let names: Vec<String> = match crate::sql::lex(statement) {
+            Ok(toks) => toks.iter().filter_map(|t| t.ident(statement)).collect(),
+            Err(_) => return self.schema(),
+        };
+        let all = self.current()?;
+        let mut out = Schema::default();
+        let add = |name: &str, out: &mut Schema| {
+            if let Some(t) = all.table(name) {
+                if !out.tables.contains_key(&t.name) {
+                    out.tables.insert(t.name.clone(), t.clone());
+                }
+            }
+        };
+        for n in &names {
+            add(n, &mut out);
+        }
+        let parents: Vec<String> = out
+            .tables
+            .values()
+            .flat_map(|t| t.foreign_keys().into_iter().map(|(_, r)| r.table.clone()))
+            .collect();
+        for p in parents {
+            add(&p, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// ALTER TABLE goes through kit's engine (SQLite cannot do most of them in place); every
+    /// other statement runs as SQLite runs it, confined like a schema file.
     fn advance(&mut self, statement: &str) -> Result<()> {
-        crate::run_sql(&mut self.conn, statement).map(|_| ())
+        self.stale = true;
+        let is_alter = crate::sql::lex(statement)
+            .ok()
+            .and_then(|t| t.first().map(|f| f.is_kw(statement, "alter")))
+            .unwrap_or(true);
+        if is_alter {
+            return crate::run_sql(&mut self.conn, statement).map(|_| ());
+        }
+        crate::sqlite::load::run_script(&mut self.conn, statement, "the SQLite model")
     }
 }
 
