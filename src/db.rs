@@ -90,21 +90,29 @@ pub fn open_existing(cfg: &Config) -> Result<Option<Box<dyn Database>>> {
     }
 }
 
-/// Builds PostgreSQL's translation models from the SQLite side of the migrations: they are
-/// replayed, schema only, into an in-memory SQLite database that moves along with the run.
+/// Builds PostgreSQL's translation models from the SQLite side of the migrations: their
+/// schema statements are replayed into an in-memory SQLite database that moves along with the
+/// run. The model holds no rows ([`SqliteModel`]): the rows are PostgreSQL's, and a check
+/// against rows of a replay (a duplicate key, NULLs under SET NOT NULL) would judge data the
+/// PostgreSQL database does not have.
 pub fn sqlite_models() -> ModelFactory {
     Box::new(|applied: &[&Migration]| {
-        let conn = crate::sqlite::migrate::replay(applied).map_err(|e| Error::Database {
-            path: "migrations".into(),
-            message: format!(
-                "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
-            ),
-        })?;
-        Ok(Box::new(SqliteModel::new(conn)) as Box<dyn Model>)
+        let mut model = SqliteModel::empty()?;
+        for m in applied {
+            model.replay(&m.up).map_err(|e| Error::Database {
+                path: m.path.display().to_string(),
+                message: format!(
+                    "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
+                ),
+            })?;
+        }
+        Ok(Box::new(model) as Box<dyn Model>)
     })
 }
 
-/// An in-memory SQLite database holding the tables as they stand, for translation.
+/// An in-memory SQLite database holding the tables as they stand, for translation: schema
+/// only, so statements that only read or write rows (`INSERT`, `UPDATE`, `DELETE`,
+/// `SELECT`, `WITH ...`) do not move it.
 pub struct SqliteModel {
     conn: rusqlite::Connection,
     schema: Option<Schema>,
@@ -123,6 +131,29 @@ impl SqliteModel {
         crate::sqlite::apply::register_functions(&conn)?;
         Ok(SqliteModel::new(conn))
     }
+
+    /// Moves the model past every statement SQLite runs of `text` (a migration part: its
+    /// portable statements and its `-- kit:only sqlite` blocks).
+    pub fn replay(&mut self, text: &str) -> Result<()> {
+        for b in crate::dialect::blocks(text, Dialect::Sqlite)? {
+            self.advance(&b.piece.text)?;
+        }
+        Ok(())
+    }
+}
+
+/// True for a statement that reads or writes rows and changes no schema.
+fn is_row_statement(statement: &str) -> bool {
+    let Ok(toks) = crate::sql::lex(statement) else {
+        return false;
+    };
+    toks.first().is_some_and(|t| {
+        [
+            "insert", "update", "delete", "replace", "select", "with", "values",
+        ]
+        .iter()
+        .any(|kw| t.is_kw(statement, kw))
+    })
 }
 
 impl Model for SqliteModel {
@@ -134,6 +165,9 @@ impl Model for SqliteModel {
     }
 
     fn advance(&mut self, statement: &str) -> Result<()> {
+        if is_row_statement(statement) {
+            return Ok(());
+        }
         crate::run_sql(&mut self.conn, statement).map(|_| ())
     }
 }

@@ -843,3 +843,45 @@ fn identities_move_past_explicit_ids_inserted_by_migrations() {
     assert_eq!(next(&mut c, "users", "name"), 101);
     assert_eq!(next(&mut c, "tags", "label"), 8);
 }
+
+#[test]
+fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
+    let db = pg::database();
+    let p = Proj::new(&db.url);
+    p.migration(
+        "0001_t.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT);\nINSERT INTO t (id, c) VALUES (1, NULL);",
+        "DROP TABLE t;",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    // The application fills the column on PostgreSQL; the migration's seed row had NULL.
+    let mut c = db.client();
+    c.batch_execute("UPDATE t SET c = 'filled'").unwrap();
+    p.migration(
+        "0002_not_null.sql",
+        "ALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+        "ALTER TABLE t ALTER COLUMN c DROP NOT NULL;",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    assert_eq!(
+        pg_schema::columns(&mut c, "t"),
+        [
+            ("id".to_string(), "bigint".to_string(), true),
+            ("c".to_string(), "text".to_string(), true)
+        ]
+    );
+    // A duplicate of a seeded key is PostgreSQL's error, with its SQLSTATE and the line.
+    p.migration(
+        "0003_dup.sql",
+        "CREATE TABLE u (x TEXT);\nINSERT INTO t (id, c) VALUES (1, 'again');",
+        "DROP TABLE u;",
+    );
+    let before = pg_schema::snapshot(&mut c);
+    p.fail(&["upgrade", "-c", "pg.toml"]).assert_stderr_has(&[
+        "0003_dup.sql, line 4, column 1",
+        "duplicate key value violates unique constraint \"t_pkey\"",
+        "SQLSTATE 23505",
+        "detail: Key (id)=(1) already exists.",
+    ]);
+    assert_eq!(pg_schema::snapshot(&mut c), before);
+}
