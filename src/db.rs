@@ -43,6 +43,14 @@ pub trait Run {
         start: &Status,
         observer: &mut Observer,
     ) -> Result<Summary>;
+    /// Plans `todo` (every migration the run is about to apply, in order, in direction
+    /// `dir`) before any of them runs, so what cannot be done is refused with the database
+    /// unchanged. By default each migration is planned when it runs (SQLite plans against the
+    /// live database, whose rows the checks read).
+    fn prepare(&mut self, todo: &[Migration], dir: Direction, start: &Status) -> Result<()> {
+        let _ = (todo, dir, start);
+        Ok(())
+    }
     /// Commits what the run applied.
     fn commit(self: Box<Self>) -> Result<()>;
     /// Ends the run after `e`: commits the migrations before the failing one when the

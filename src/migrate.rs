@@ -598,6 +598,9 @@ pub fn run(
         Ok(t) => t.into_iter().cloned().collect(),
         Err(e) => return Err(session.stop(e)),
     };
+    if let Err(e) = session.prepare(&todo, dir, &status) {
+        return Err(session.stop(e));
+    }
     let mut out = Vec::new();
     for m in &todo {
         before_each(m);

@@ -301,11 +301,16 @@ fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &st
         }
         Err(e @ Error::Uncertain { .. }) => Err(e),
         Err(e) => {
-            if let (true, Ok(status)) = (begun > 0, &status) {
-                say!(
+            match (begun > 0, &status) {
+                (true, Ok(status)) => say!(
                     "kit: the failing migration was rolled back whole; the database is at {}",
                     describe(status)
-                );
+                ),
+                (false, Ok(status)) => say!(
+                    "kit: nothing was applied; the database is at {}",
+                    describe(status)
+                ),
+                (_, Err(_)) => {}
             }
             Err(e)
         }

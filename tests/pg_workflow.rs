@@ -711,6 +711,89 @@ fn connection_errors_are_clear_and_never_show_the_password() {
         .assert_stderr_has(&["database", URL_VAR, "not set"]);
 }
 
+/// Kinds of SQLite-only statements a migration may hold, the line of the offending one in
+/// the file, and what the error names.
+const UNTRANSLATABLE: &[(&str, &str, &str)] = &[
+    (
+        "CREATE TABLE d (id INTEGER PRIMARY KEY, due TEXT);\nCREATE TRIGGER d_touch AFTER UPDATE ON d BEGIN UPDATE d SET due = 'x' WHERE id = NEW.id; END;",
+        "line 4",
+        "trigger \"d_touch\"",
+    ),
+    (
+        "CREATE TABLE d (\n  id INTEGER PRIMARY KEY,\n  due TEXT DEFAULT (datetime('now', '+1 day'))\n);",
+        "line 3",
+        "default of column \"d\".\"due\"",
+    ),
+    (
+        "CREATE TABLE d (id INTEGER PRIMARY KEY, due TEXT);\nCREATE VIRTUAL TABLE docs USING fts5(body);",
+        "line 4",
+        "virtual table \"docs\"",
+    ),
+];
+
+#[test]
+fn untranslatable_statements_are_refused_before_anything_runs() {
+    let db = pg::database();
+    let p = Proj::new(&db.url);
+    p.migration(
+        "0001_t.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
+        "DROP TABLE t;",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    // A pending migration before the refused one: it does not run either.
+    p.migration(
+        "0002_fine.sql",
+        "CREATE TABLE fine (x TEXT);\nUPDATE t SET n = 2;",
+        "DROP TABLE fine;",
+    );
+    let mut c = db.client();
+    let before = pg_schema::snapshot(&mut c);
+    for (up, line, object) in UNTRANSLATABLE {
+        p.migration("0003_sqlite_only.sql", up, "DROP TABLE d;");
+        let file_line = format!("0003_sqlite_only.sql, {line}:");
+        for args in [
+            &["upgrade", "-c", "pg.toml"][..],
+            &["upgrade", "-c", "pg.toml", "--sql"],
+            &[
+                "upgrade",
+                "-c",
+                "sqlite.toml",
+                "--sql",
+                "--dialect",
+                "postgresql",
+            ],
+        ] {
+            let out = p.fail(args);
+            out.assert_stderr_has(&[
+                &file_line,
+                object,
+                "cannot be translated to PostgreSQL",
+                "hint:",
+                "-- kit:only postgresql",
+                "-- kit:only sqlite",
+            ]);
+            assert!(
+                !out.stderr.contains("kit: upgrade 0002"),
+                "nothing runs:\n{}",
+                out.show()
+            );
+            assert!(!out.stderr.contains(" in write "), "{}", out.show());
+            assert_eq!(pg_schema::snapshot(&mut c), before, "{up}: unchanged");
+        }
+    }
+    // An ad hoc change is refused the same way.
+    let out = p.fail(&[
+        "rebuild",
+        "--db",
+        &db.url,
+        "--sql",
+        "CREATE TABLE e (x TEXT); CREATE TRIGGER e_t AFTER INSERT ON e BEGIN SELECT 1; END",
+    ]);
+    out.assert_stderr_has(&["trigger \"e_t\"", "kit:only postgresql"]);
+    assert_eq!(pg_schema::snapshot(&mut c), before);
+}
+
 #[test]
 fn a_dialect_block_fix_runs_on_both_databases() {
     let db = pg::database();

@@ -211,6 +211,7 @@ impl Database for PgDatabase {
             tx: Some(tx),
             model: None,
             models: &self.models,
+            plans: Default::default(),
         }))
     }
 
@@ -267,26 +268,19 @@ fn commit(tx: Transaction<'_>) -> Result<()> {
     })
 }
 
-/// A migration run on PostgreSQL: the run's transaction and the translation model.
+/// A migration run on PostgreSQL: the run's transaction, the translation model, and the
+/// plans made before the first migration ran.
 struct PgRun<'a> {
     tx: Option<Transaction<'a>>,
     model: Option<Box<dyn Model>>,
     models: &'a ModelFactory,
+    plans: std::collections::VecDeque<(String, PgPlan)>,
 }
 
-impl Run for PgRun<'_> {
-    fn applied(&mut self) -> Result<Vec<Applied>> {
-        let tx = self.tx.as_mut().expect("the run's transaction is open");
-        applied(tx)
-    }
-
-    fn apply(
-        &mut self,
-        m: &Migration,
-        dir: Direction,
-        start: &Status,
-        observer: &mut Observer,
-    ) -> Result<Summary> {
+impl PgRun<'_> {
+    /// Plans `m` against the model (built on first use from the migrations applied where the
+    /// run started), moving the model past it; with its bookkeeping.
+    fn plan(&mut self, m: &Migration, dir: Direction, start: &Status) -> Result<PgPlan> {
         if self.model.is_none() {
             let done: Vec<&Migration> = start
                 .migrations
@@ -300,6 +294,39 @@ impl Run for PgRun<'_> {
         let mut plan = plan_text(part(m, dir)?, &origin, model.as_mut())?;
         plan.statements
             .extend(bookkeeping(m, dir).into_iter().map(Sql::new));
+        Ok(plan)
+    }
+}
+
+impl Run for PgRun<'_> {
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        let tx = self.tx.as_mut().expect("the run's transaction is open");
+        applied(tx)
+    }
+
+    fn prepare(&mut self, todo: &[Migration], dir: Direction, start: &Status) -> Result<()> {
+        for m in todo {
+            let plan = self
+                .plan(m, dir, start)
+                .map_err(|e| crate::migrate::in_file(e, m))?;
+            self.plans.push_back((m.name.clone(), plan));
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        m: &Migration,
+        dir: Direction,
+        start: &Status,
+        observer: &mut Observer,
+    ) -> Result<Summary> {
+        let plan = match self.plans.front() {
+            Some((name, _)) if *name == m.name => {
+                self.plans.pop_front().expect("just looked at it").1
+            }
+            _ => self.plan(m, dir, start)?,
+        };
         report_notes(&plan, observer);
         let tx = self.tx.as_mut().expect("the run's transaction is open");
         let mut sp = tx

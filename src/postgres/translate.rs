@@ -1925,7 +1925,7 @@ pub fn statement(text: &str, schema: Option<&Schema>) -> Result<Translation> {
         ("create", "virtual") => Err(Error::untranslatable(
             format!("virtual table {}", quote_ident(&object_name(text, &toks))),
             "SQLite virtual tables (FTS5, R*Tree, ...) have no PostgreSQL translation",
-            format!("use PostgreSQL's equivalent (full text search: a tsvector column and a GIN index) in {DIALECT_BLOCK_HINT}"),
+            format!("use PostgreSQL's equivalent (full text search: a tsvector column and a GIN index): {DIALECT_BLOCK_HINT}"),
         )),
         ("alter", _) => match crate::statements::parse_statement(text)? {
             crate::statements::Statement::Alter { alter, .. } => {
