@@ -15,6 +15,7 @@ mod pg_schema;
 use common::{kit, run, Out};
 use pg_schema::V;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// The variable the configs name the database URL through.
 const URL_VAR: &str = "KIT_TEST_DATABASE_URL";
@@ -480,6 +481,60 @@ fn concurrent_upgrades_apply_each_migration_exactly_once() {
         p.ok(&["downgrade", "-c", "pg.toml", "base"]);
         assert!(pg_schema::tables(&mut c) == ["kit_migrations"]);
     }
+}
+
+#[test]
+fn lock_timeout_makes_an_upgrade_on_a_busy_table_fail_clearly() {
+    let db = pg::database();
+    let p = Proj::new(&db.url);
+    p.write(
+        "lt.toml",
+        &format!("database = \"${{{URL_VAR}}}\"\n\n[postgresql]\nlock_timeout = \"500ms\"\n"),
+    );
+    p.migration(
+        "0001_t.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1), (2);",
+        "DROP TABLE t;",
+    );
+    p.migration(
+        "0002_c.sql",
+        "CREATE TABLE other (x TEXT);\nALTER TABLE t ADD COLUMN c TEXT;",
+        "ALTER TABLE t DROP COLUMN c;\nDROP TABLE other;",
+    );
+    p.ok(&["upgrade", "-c", "lt.toml", "0001"]);
+    let mut c = db.client();
+    let before = pg_schema::snapshot(&mut c);
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let t0 = Instant::now();
+    let out = p.fail(&["upgrade", "-c", "lt.toml"]);
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    out.assert_stderr_has(&[
+        "0002_c.sql, line 4",
+        "lock timeout",
+        "SQLSTATE 55P03",
+        "lock_timeout",
+        "[postgresql]",
+        "rolled back whole; the database is at 0001",
+    ]);
+    tx.rollback().unwrap();
+    assert_eq!(pg_schema::snapshot(&mut c), before, "nothing changed");
+    // Without the lock it goes through; the default lock_timeout is 10 s.
+    p.ok(&["upgrade", "-c", "lt.toml"]);
+    assert_eq!(
+        kit::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
+        Duration::from_secs(10)
+    );
+    assert!(kit::config::TEMPLATE.contains("lock_timeout = \"10s\""));
+    p.write(
+        "bad.toml",
+        "database = \"x.db\"\n[postgresql]\nlock_timeout = \"soon\"\n",
+    );
+    p.fail(&["current", "-c", "bad.toml"])
+        .assert_stderr_has(&["postgresql.lock_timeout", "soon"]);
 }
 
 /// Runs `sql` (what `--sql` printed) on `client` as psql would: one simple query.

@@ -91,6 +91,12 @@ fn location(sql: &Sql, position: Option<usize>) -> Option<String> {
     Some(format!("{}, line {line}, column {column}", sql.origin))
 }
 
+/// SQLSTATE `lock_not_available`: a statement waited `lock_timeout` for a lock and gave up.
+pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// What to do when a statement gave up waiting for a lock.
+const LOCK_TIMEOUT_HINT: &str = "another session holds a lock on a table this statement changes, and kit waited `lock_timeout` for it (so the statement does not queue every query on the table behind it); find the session in pg_locks / pg_stat_activity, retry when it is done, or raise `lock_timeout` under `[postgresql]` in the config";
+
 /// Maps a failed statement to a kit error: PostgreSQL's message, SQLSTATE, detail, hint and
 /// position, and where the statement was written.
 pub fn statement_error(e: &postgres::Error, sql: &Sql) -> Error {
@@ -106,14 +112,19 @@ pub fn statement_error(e: &postgres::Error, sql: &Sql) -> Error {
             " (at line {l}, column {c} of the statement below)"
         ));
     }
+    let sqlstate = e.code().map(|c| c.code().to_string());
+    let mut hint = db.and_then(|d| d.hint()).unwrap_or_default().to_string();
+    if hint.is_empty() && sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE) {
+        hint = LOCK_TIMEOUT_HINT.to_string();
+    }
     Error::Postgres(Box::new(PgError {
         kind: PgErrorKind::Statement,
         context: "PostgreSQL refused the statement".into(),
         server: String::new(),
         message,
-        sqlstate: e.code().map(|c| c.code().to_string()),
+        sqlstate,
         detail: db.and_then(|d| d.detail()).map(str::to_string),
-        hint: db.and_then(|d| d.hint()).unwrap_or_default().to_string(),
+        hint,
         statement: Some(sql.text.clone()),
         position,
         location: location(sql, position),
