@@ -223,6 +223,9 @@ impl Database for PgDatabase {
             self.lock_timeout.as_millis()
         ));
         script.extend(plan.script());
+        if plan.inserts {
+            script.push(format!("{};", super::RESYNC_IDENTITIES));
+        }
         script.push("COMMIT;".to_string());
         Ok(DryRun {
             script,

@@ -120,7 +120,11 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
                 let t = translate::statement(&item.text, Some(&schema))
                     .map_err(|e| located(e, origin, item.offset, text))?;
                 for n in t.notes {
-                    plan.notes.push(format!("{origin}, line {line}: {n}"));
+                    plan.notes.push(if origin.is_empty() {
+                        format!("line {line}: {n}")
+                    } else {
+                        format!("{origin}, line {line}: {n}")
+                    });
                 }
                 for s in t.statements {
                     let translated = s != item.text;
