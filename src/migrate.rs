@@ -473,7 +473,11 @@ pub fn in_file(e: Error, m: &Migration) -> Error {
             column,
             statement,
         } => Error::Syntax {
-            message: format!("{file}: {message}"),
+            message: if message.starts_with(&format!("{file}: ")) {
+                message
+            } else {
+                format!("{file}: {message}")
+            },
             line,
             column,
             statement,

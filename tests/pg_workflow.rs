@@ -1016,7 +1016,13 @@ fn rebuild_runs_the_same_statements_natively_in_one_transaction() {
     let real = p.ok(&["rebuild", "--db", &live.url, "--file", "change.sql"]);
     real.assert_stderr_has(&["note:", "change.sql, line 4", "SET STRICT", "skipped"]);
     // Statements given with --sql have no file: the note names the line alone.
-    let out = p.ok(&["rebuild", "--db", &live.url, "--sql", "ALTER TABLE t SET STRICT"]);
+    let out = p.ok(&[
+        "rebuild",
+        "--db",
+        &live.url,
+        "--sql",
+        "ALTER TABLE t SET STRICT",
+    ]);
     out.assert_stderr_has(&["kit: note: line 1: table \"t\": `SET STRICT` skipped"]);
     p.ok(&[
         "rebuild",
@@ -1094,4 +1100,75 @@ fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
         "detail: Key (id)=(1) already exists.",
     ]);
     assert_eq!(pg_schema::snapshot(&mut c), before);
+}
+
+#[test]
+fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
+    let db = pg::database();
+    let p = Proj::new(&db.url);
+    p.migration(
+        "0001_t.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
+        "DROP TABLE t;",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    let mut c = db.client();
+    let before = pg_schema::snapshot(&mut c);
+    for (statement, error, sqlstate) in [
+        (
+            "ALTER TABLE nope ADD COLUMN y TEXT;",
+            "relation \"nope\" does not exist",
+            "42P01",
+        ),
+        (
+            "ALTER TABLE t DROP COLUMN nope;",
+            "column \"nope\" of relation \"t\" does not exist",
+            "42703",
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT ck CHECK (nope > 0);",
+            "column \"nope\" does not exist",
+            "42703",
+        ),
+        (
+            "CREATE INDEX ix ON t (nope);",
+            "column \"nope\" does not exist",
+            "42703",
+        ),
+        ("DROP TABLE nope;", "table \"nope\" does not exist", "42P01"),
+    ] {
+        p.migration(
+            "0002_typo.sql",
+            &format!("CREATE TABLE fine (x TEXT);\n{statement}"),
+            "DROP TABLE fine;",
+        );
+        let out = p.fail(&["upgrade", "-c", "pg.toml"]);
+        out.assert_stderr_has(&[
+            "0002_typo.sql, line 4",
+            "PostgreSQL refused the statement",
+            error,
+            &format!("SQLSTATE {sqlstate}"),
+        ]);
+        assert_eq!(pg_schema::snapshot(&mut c), before, "{statement}");
+    }
+    // A table PostgreSQL has but the migrations never made: PostgreSQL would take it, the
+    // SQLite side of the same file cannot, so it is refused with the fix.
+    c.batch_execute("CREATE TABLE legacy (x integer)").unwrap();
+    let before = pg_schema::snapshot(&mut c);
+    p.migration(
+        "0002_typo.sql",
+        "CREATE TABLE fine (x TEXT);\nALTER TABLE legacy ADD COLUMN y TEXT;",
+        "DROP TABLE fine;",
+    );
+    for args in [
+        &["upgrade", "-c", "pg.toml"][..],
+        &["upgrade", "-c", "pg.toml", "--sql"],
+    ] {
+        p.fail(args).assert_stderr_has(&[
+            "0002_typo.sql, line 4: SQLite refuses `ALTER TABLE legacy ADD COLUMN y TEXT`",
+            "table \"legacy\" does not exist",
+            "-- kit:only postgresql",
+        ]);
+        assert_eq!(pg_schema::snapshot(&mut c), before);
+    }
 }

@@ -10,7 +10,7 @@
 //! the SQLite side of the migrations applied so far, which a [`ModelFactory`] (given by the
 //! caller, so this side does not depend on SQLite's) builds once per run.
 
-use super::plan::{plan_text, Model, NoModel, PgPlan};
+use super::plan::{plan_text, plan_text_until_model_fails, Model, NoModel, PgPlan};
 use super::{execute, statement_error, Sql, MIGRATION_LOCK_KEY};
 use crate::db::{Database, DryRun, Run};
 use crate::dialect::Dialect;
@@ -277,13 +277,18 @@ struct PgRun<'a> {
     tx: Option<Transaction<'a>>,
     model: Option<Box<dyn Model>>,
     models: &'a ModelFactory,
-    plans: std::collections::VecDeque<(String, PgPlan)>,
+    plans: std::collections::VecDeque<Planned>,
 }
+
+/// A migration planned for a run: its name, its statements, and SQLite's refusal of the
+/// statement its plan stops at, if any.
+type Planned = (String, PgPlan, Option<Error>);
 
 impl PgRun<'_> {
     /// Plans `m` against the model (built on first use from the migrations applied where the
-    /// run started), moving the model past it; with its bookkeeping.
-    fn plan(&mut self, m: &Migration, dir: Direction, start: &Status) -> Result<PgPlan> {
+    /// run started), moving the model past it; with its bookkeeping, unless SQLite refused a
+    /// statement (then the plan stops at it, see [`plan_text_until_model_fails`]).
+    fn plan(&mut self, m: &Migration, dir: Direction, start: &Status) -> Result<Planned> {
         if self.model.is_none() {
             let done: Vec<&Migration> = start
                 .migrations
@@ -294,10 +299,13 @@ impl PgRun<'_> {
         }
         let model = self.model.as_mut().expect("built above");
         let origin = m.path.display().to_string();
-        let mut plan = plan_text(part(m, dir)?, &origin, model.as_mut())?;
-        plan.statements
-            .extend(bookkeeping(m, dir).into_iter().map(Sql::new));
-        Ok(plan)
+        let (mut plan, refused) =
+            plan_text_until_model_fails(part(m, dir)?, &origin, model.as_mut())?;
+        if refused.is_none() {
+            plan.statements
+                .extend(bookkeeping(m, dir).into_iter().map(Sql::new));
+        }
+        Ok((m.name.clone(), plan, refused))
     }
 }
 
@@ -309,10 +317,15 @@ impl Run for PgRun<'_> {
 
     fn prepare(&mut self, todo: &[Migration], dir: Direction, start: &Status) -> Result<()> {
         for m in todo {
-            let plan = self
+            let planned = self
                 .plan(m, dir, start)
                 .map_err(|e| crate::migrate::in_file(e, m))?;
-            self.plans.push_back((m.name.clone(), plan));
+            // The model cannot follow past a refused statement: the run stops there anyway.
+            let stop = planned.2.is_some();
+            self.plans.push_back(planned);
+            if stop {
+                break;
+            }
         }
         Ok(())
     }
@@ -324,9 +337,9 @@ impl Run for PgRun<'_> {
         start: &Status,
         observer: &mut Observer,
     ) -> Result<Summary> {
-        let plan = match self.plans.front() {
-            Some((name, _)) if *name == m.name => {
-                self.plans.pop_front().expect("just looked at it").1
+        let (_, plan, refused) = match self.plans.front() {
+            Some((name, _, _)) if *name == m.name => {
+                self.plans.pop_front().expect("just looked at it")
             }
             _ => self.plan(m, dir, start)?,
         };
@@ -336,6 +349,10 @@ impl Run for PgRun<'_> {
             .savepoint("kit_migration")
             .map_err(|e| statement_error(&e, &Sql::new("SAVEPOINT kit_migration")))?;
         let summary = run_statements(&mut sp, &plan.statements, observer)?;
+        if let Some(e) = refused {
+            // PostgreSQL accepted what SQLite refused; dropping `sp` rolls the migration back.
+            return Err(e);
+        }
         if plan.inserts {
             super::resync_identities(&mut sp)?;
         }

@@ -108,6 +108,22 @@ fn items(text: &str) -> Result<Vec<Item>> {
 
 /// Plans `text` (written in `origin`) for PostgreSQL, moving `model` along with it.
 pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPlan> {
+    match plan_text_until_model_fails(text, origin, model)? {
+        (plan, None) => Ok(plan),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Plans `text` like [`plan_text`], except where the model cannot follow a statement (SQLite
+/// refuses it: an unknown table or column, a typo): the plan then ends with that statement and
+/// SQLite's refusal comes back beside it, located. A run executes that much and reports
+/// PostgreSQL's own error (message, SQLSTATE, position) when PostgreSQL refuses it too, else
+/// SQLite's refusal: either way nothing of the migration stays.
+pub fn plan_text_until_model_fails(
+    text: &str,
+    origin: &str,
+    model: &mut dyn Model,
+) -> Result<(PgPlan, Option<Error>)> {
     let mut plan = PgPlan::default();
     for item in items(text).map_err(|e| located(e, origin, 0, text))? {
         let (line, column) = line_col(text, item.offset);
@@ -140,12 +156,28 @@ pub fn plan_text(text: &str, origin: &str, model: &mut dyn Model) -> Result<PgPl
             plan.inserts |= writes_rows(&item.text);
         }
         if item.sqlite {
-            model
-                .advance(&item.text)
-                .map_err(|e| located(e, origin, item.offset, text))?;
+            if let Err(e) = model.advance(&item.text) {
+                return Ok((plan, Some(sqlite_refused(e, origin, line, &item.text))));
+            }
         }
     }
-    Ok(plan)
+    Ok((plan, None))
+}
+
+/// The error for a statement the model (the tables on SQLite) cannot follow.
+fn sqlite_refused(e: Error, origin: &str, line: usize, statement: &str) -> Error {
+    let place = if origin.is_empty() {
+        format!("line {line}")
+    } else {
+        format!("{origin}, line {line}")
+    };
+    let first = statement.lines().next().unwrap_or("").trim();
+    Error::Database {
+        path: place,
+        message: format!(
+            "SQLite refuses `{first}`: {e}\n  kit translates a migration for PostgreSQL against the tables the migrations make, as SQLite has them, so one file means the same on both databases; fix the statement, or give each database its own form in dialect blocks (`-- kit:only postgresql`, `-- kit:only sqlite`, `-- kit:all`)"
+        ),
+    }
 }
 
 /// True for statements that insert rows (`INSERT`, `COPY`, `WITH ... INSERT`).
