@@ -55,11 +55,13 @@ pub fn pg_class(ty: &str) -> Class {
     }
 }
 
-/// The class of a SQLite declared type: BOOLEAN/BOOL are booleans, the rest by SQLite's
-/// affinity rules (NUMERIC affinity counts as real).
+/// The class of a SQLite declared type: BOOLEAN/BOOL are booleans; dates, times, JSON and
+/// UUIDs are text (SQLite stores them as text, PostgreSQL reads them back as text); the rest
+/// by SQLite's affinity rules (NUMERIC affinity counts as real).
 pub fn sqlite_class(declared: &str) -> Class {
     let t = declared.to_ascii_uppercase();
-    if t == "BOOLEAN" || t == "BOOL" {
+    let base = t.split('(').next().unwrap_or("").trim();
+    if base == "BOOLEAN" || base == "BOOL" {
         Class::Bool
     } else if t.contains("INT") {
         Class::Int
@@ -67,6 +69,8 @@ pub fn sqlite_class(declared: &str) -> Class {
         Class::Text
     } else if t.contains("BLOB") {
         Class::Blob
+    } else if t.contains("DATE") || t.contains("TIME") || base == "JSON" || base == "UUID" {
+        Class::Text
     } else {
         Class::Real
     }
