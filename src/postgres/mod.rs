@@ -214,5 +214,6 @@ pub fn resync_identities(client: &mut impl GenericClient) -> Result<()> {
 
 /// One statement that moves every identity column of the current schema past the largest
 /// value in it (what a run executes after statements that insert rows, and what `--sql`
-/// prints for them).
-pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), greatest(coalesce(max(%I), 0), 0) + 1, false) FROM %I', quote_ident(r.table_name), r.column_name, r.column_name, r.table_name); END LOOP; END $kit$";
+/// prints for them). Only forward: an identity already past the rows (ids handed out and the
+/// rows deleted since) stays where it is, so no id is handed out twice.
+pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; s text; next_free bigint; needed bigint; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP s := pg_get_serial_sequence(quote_ident(r.table_name), r.column_name); EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', s) INTO next_free; EXECUTE format('SELECT coalesce(max(%I), 0) + 1 FROM %I', r.column_name, r.table_name) INTO needed; IF needed > next_free THEN PERFORM setval(s, needed, false); END IF; END LOOP; END $kit$";
