@@ -183,10 +183,15 @@ impl Model for SqliteModel {
 /// The SQL an offline (`--sql`) run on PostgreSQL prints: for each migration a header
 /// comment and its statements in a transaction, each translated against the tables the
 /// earlier migrations leave (`start`: those applied where the run starts).
+///
+/// Each transaction takes kit's migration lock and sets `lock_timeout` as a run does, so the
+/// printed SQL, run with psql, waits for a kit run instead of interleaving with it and fails
+/// instead of queueing behind a busy table.
 pub fn postgres_offline_sql(
     start: &[&Migration],
     todo: &[&Migration],
     dir: Direction,
+    lock_timeout: std::time::Duration,
 ) -> Result<String> {
     let mut model = (sqlite_models())(start)?;
     let mut out = String::new();
@@ -204,6 +209,10 @@ pub fn postgres_offline_sql(
             m.name, m.message
         )));
         out.push_str("\nBEGIN;\n");
+        for q in crate::postgres::migrate::run_preamble(lock_timeout) {
+            out.push_str(&q);
+            out.push_str(";\n");
+        }
         for line in plan.script() {
             out.push_str(&line);
             out.push('\n');

@@ -202,7 +202,9 @@ fn offline(
     let todo = migrate::steps(&status, dir, to)?;
     let sql = match dialect {
         kit::dialect::Dialect::Sqlite => sqlite_migrate::offline_sql(&start, &todo, dir)?,
-        kit::dialect::Dialect::Postgres => kit::db::postgres_offline_sql(&start, &todo, dir)?,
+        kit::dialect::Dialect::Postgres => {
+            kit::db::postgres_offline_sql(&start, &todo, dir, cfg.lock_timeout)?
+        }
     };
     show_sql!("{sql}");
     Ok(())

@@ -591,6 +591,20 @@ fn upgrade_sql_prints_what_kit_upgrade_runs() {
     assert_eq!(online, offline);
     assert!(!p.p("app.db").exists(), "no SQLite database was created");
     assert!(online.contains("BEGIN;") && online.contains("COMMIT;"));
+    // Each transaction waits for kit's migration lock and sets lock_timeout, as a run does.
+    assert_eq!(
+        online
+            .matches("BEGIN;\nSET LOCAL lock_timeout = '60000ms';\nSELECT pg_advisory_xact_lock(")
+            .count(),
+        3,
+        "{online}"
+    );
+    assert_eq!(
+        online
+            .matches("SET LOCAL lock_timeout = '10000ms';")
+            .count(),
+        3
+    );
     let mut c = live.client();
     assert!(pg_schema::tables(&mut c).is_empty(), "--sql runs nothing");
     p.ok(&["upgrade", "-c", "pg.toml"]);

@@ -168,8 +168,18 @@ fn report_notes(plan: &PgPlan, observer: &mut Observer) {
     }
 }
 
+/// What a run executes after `BEGIN`, as `--sql` prints it: a `lock_timeout` of [`RUN_WAIT`]
+/// for kit's migration lock, the lock, then `lock_timeout` for the migrations' statements.
+pub fn run_preamble(lock_timeout: Duration) -> Vec<String> {
+    vec![
+        format!("SET LOCAL lock_timeout = '{}ms'", RUN_WAIT.as_millis()),
+        format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"),
+        format!("SET LOCAL lock_timeout = '{}ms'", lock_timeout.as_millis()),
+    ]
+}
+
 /// `BEGIN`, `lock_timeout`, and kit's advisory lock (waiting up to [`RUN_WAIT`] for another
-/// kit run).
+/// kit run): the statements of [`run_preamble`].
 fn begin<'a>(client: &'a mut Client, lock_timeout: Duration, url: &str) -> Result<Transaction<'a>> {
     let mut tx = client
         .transaction()
