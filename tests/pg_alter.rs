@@ -34,6 +34,8 @@ CREATE TABLE codes (code TEXT PRIMARY KEY, v INTEGER);
 CREATE TABLE old_name (x INTEGER, y TEXT);
 CREATE TABLE seq (id INTEGER, v TEXT);
 CREATE TABLE ids (id INTEGER PRIMARY KEY, v TEXT);
+CREATE TABLE conv (id INTEGER PRIMARY KEY, on_off INTEGER DEFAULT 0, num TEXT DEFAULT '5', yes BOOLEAN);
+INSERT INTO conv (id, on_off, num, yes) VALUES (1, 1, '7', TRUE), (2, 0, '8', FALSE);
 INSERT INTO seq (id, v) VALUES (1, 'a'), (2, 'b');
 INSERT INTO ids (id, v) VALUES (1, 'a'), (5, 'b');
 INSERT INTO teams (id, title) VALUES (1, 'red'), (2, 'blue');
@@ -46,7 +48,7 @@ INSERT INTO codes (code, v) VALUES ('x', 1), ('y', 2);
 INSERT INTO old_name (x, y) VALUES (1, 'one'), (2, 'two');";
 
 const SETUP_DOWN: &str =
-    "DROP TABLE ids;\nDROP TABLE seq;\nDROP TABLE old_name;\nDROP TABLE codes;\nDROP TABLE tags;\nDROP TABLE people;\nDROP TABLE teams;";
+    "DROP TABLE conv;\nDROP TABLE ids;\nDROP TABLE seq;\nDROP TABLE old_name;\nDROP TABLE codes;\nDROP TABLE tags;\nDROP TABLE people;\nDROP TABLE teams;";
 
 /// Every ALTER form of the README's table, in one file.
 const ALTERS: &str = "-- ADD [COLUMN] [IF NOT EXISTS]
@@ -66,6 +68,7 @@ ALTER TABLE old_name RENAME TO renamed;
 ALTER TABLE people ALTER COLUMN code TYPE INTEGER;
 ALTER TABLE people ALTER score SET DATA TYPE TEXT;
 ALTER TABLE renamed ALTER COLUMN x TYPE TEXT USING 'x' || x;
+ALTER TABLE conv ALTER COLUMN on_off TYPE BOOLEAN, ALTER COLUMN num TYPE INTEGER, ALTER yes TYPE TEXT;
 -- SET / DROP NOT NULL
 ALTER TABLE people ALTER COLUMN flag SET NOT NULL;
 ALTER TABLE people ALTER full_name DROP NOT NULL;
@@ -97,10 +100,16 @@ ALTER TABLE renamed SET STRICT;
 INSERT INTO people (id, full_name, code, flag) VALUES (4, NULL, 5, FALSE);
 INSERT INTO renamed (x, y, team) VALUES ('x3', 'three', 2);
 INSERT INTO seq (v) VALUES ('c');
-INSERT INTO ids (v) VALUES ('n');";
+INSERT INTO ids (v) VALUES ('n');
+INSERT INTO conv (id) VALUES (3);";
 
 /// The down part: every form again, undoing the up part.
-const ALTERS_DOWN: &str = "DELETE FROM ids WHERE id IS NULL;
+const ALTERS_DOWN: &str = "DELETE FROM conv WHERE id = 3;
+ALTER TABLE conv ALTER COLUMN num TYPE TEXT;
+ALTER TABLE conv ALTER COLUMN on_off TYPE INTEGER;
+ALTER TABLE conv ALTER COLUMN yes TYPE BOOLEAN;
+INSERT INTO conv (id) VALUES (4);
+DELETE FROM ids WHERE id IS NULL;
 DELETE FROM seq WHERE v = 'c';
 ALTER TABLE ids ADD CONSTRAINT ids_pkey PRIMARY KEY (id);
 ALTER TABLE seq DROP CONSTRAINT seq_pkey;
@@ -315,7 +324,7 @@ fn every_alter_form_gives_the_same_tables_and_rows_on_both_databases() {
     // The SQLite-only option is skipped with a note naming the file and line.
     pg_out.assert_stderr_has(&[
         "kit: note: ",
-        "0002_alters.sql, line 45",
+        "0002_alters.sql, line 46",
         "table \"renamed\": `SET STRICT` skipped",
     ]);
     assert_same(&b, "after every ALTER form");

@@ -1702,6 +1702,7 @@ fn alter_type(
             s.push_str(&clause);
         }
     }
+    let mut has_using = using.is_some();
     match using {
         Some(u) => {
             s.push_str(" USING ");
@@ -1710,22 +1711,47 @@ fn alter_type(
         None => {
             if let Some(from) = known_type(table, column)? {
                 let (from_kind, to_kind) = (kind_of(&from), kind_of(&to.name));
-                if !casts_implicitly(from_kind, to_kind) {
-                    let using = match (from_kind, to_kind) {
-                        // SQLite's truth: any non-zero number (bigint has no cast to boolean).
-                        (Kind::Integer | Kind::Number, Kind::Boolean) => {
-                            format!("({} <> 0)", ident(column))
-                        }
-                        _ => format!("{}::{}", ident(column), to.name),
-                    };
+                let c = ident(column);
+                let using = match (from_kind, to_kind) {
+                    // SQLite's truth: any non-zero number (bigint has no cast to boolean).
+                    (Kind::Integer | Kind::Number, Kind::Boolean) => Some(format!("({c} <> 0)")),
+                    // SQLite's booleans are 1 and 0 (PostgreSQL has no boolean to bigint
+                    // cast, and its cast to text says `true`).
+                    (Kind::Boolean, Kind::Integer | Kind::Number | Kind::Text) => {
+                        Some(format!("{c}::integer::{}", to.name))
+                    }
+                    _ if !casts_implicitly(from_kind, to_kind) => Some(format!("{c}::{}", to.name)),
+                    _ => None,
+                };
+                if let Some(using) = using {
                     s.push_str(&format!(" USING {using}"));
+                    has_using = true;
                     cx.notes.push(format!(
-                        "{}: {from} to {} has no implicit cast on PostgreSQL: USING {using} added",
+                        "{}: {from} to {} has no implicit cast on PostgreSQL that keeps SQLite's values: USING {using} added",
                         cx.object, to.name
                     ));
                 }
             }
         }
+    }
+    // PostgreSQL converts a column's default by an assignment cast, not by USING, and refuses
+    // where there is none; SQLite keeps the default as written. So the default goes, and comes
+    // back translated for the new type (the PostgreSQL documentation's own recipe).
+    let default = table
+        .and_then(|t| t.column(column))
+        .and_then(|(_, c)| c.default().map(str::to_string));
+    if let (true, Some(d)) = (has_using, default) {
+        let object = format!("default of {}", cx.object);
+        let mut dx = Expr {
+            object: &object,
+            columns: &[],
+            notes: &mut *cx.notes,
+            nocase: &mut *cx.nocase,
+            in_default: true,
+        };
+        let value = default_value(&d, &to.name, &mut dx)?;
+        let c = ident(column);
+        s = format!("ALTER COLUMN {c} DROP DEFAULT, {s}, ALTER COLUMN {c} SET DEFAULT {value}");
     }
     Ok(s)
 }
