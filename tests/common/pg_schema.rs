@@ -283,8 +283,11 @@ pub fn schema(c: &mut Client, kit_tables: bool) -> Vec<String> {
     out
 }
 
+/// A database's schema lines and each table's rows.
+pub type Snapshot = (Vec<String>, Vec<(String, Vec<Vec<V>>)>);
+
 /// The schema and every row of every table (kit_migrations without its times).
-pub fn snapshot(c: &mut Client) -> (Vec<String>, Vec<(String, Vec<Vec<V>>)>) {
+pub fn snapshot(c: &mut Client) -> Snapshot {
     let schema = schema(c, true);
     let mut data = Vec::new();
     for t in tables(c) {
