@@ -1198,3 +1198,45 @@ fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
         assert_eq!(pg_schema::snapshot(&mut c), before);
     }
 }
+
+#[test]
+fn transaction_control_is_refused_before_anything_runs() {
+    let db = pg::database();
+    let p = Proj::new(&db.url);
+    p.migration(
+        "0001_t.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
+        "DROP TABLE t;",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    let mut c = db.client();
+    let before = pg_schema::snapshot(&mut c);
+    for (body, word) in [
+        ("ALTER TABLE t ADD COLUMN a INTEGER;\nCOMMIT;\nALTER TABLE nope ADD COLUMN b INTEGER;", "COMMIT"),
+        ("ALTER TABLE t ADD COLUMN a INTEGER;\n-- kit:only postgresql\nCOMMIT;\n-- kit:all\nALTER TABLE nope ADD COLUMN b INTEGER;", "COMMIT"),
+        ("ALTER TABLE t ADD COLUMN a INTEGER;\n-- kit:only postgresql\n/* done */ ROLLBACK;\n-- kit:all", "ROLLBACK"),
+        ("ALTER TABLE t ADD COLUMN a INTEGER;\n-- kit:only postgresql\nstart transaction;\n-- kit:all", "START"),
+    ] {
+        p.migration("0002_tx.sql", body, "SELECT 1;");
+        let out = p.fail(&["upgrade", "-c", "pg.toml"]);
+        out.assert_stderr_has(&[
+            "0002_tx.sql, line ",
+            &format!("transaction control ({word})"),
+            "nothing was applied",
+        ]);
+        assert_eq!(pg_schema::snapshot(&mut c), before, "{body}");
+        let out = p.fail(&["upgrade", "-c", "pg.toml", "--sql"]);
+        out.assert_stderr_has(&["0002_tx.sql, line ", &format!("transaction control ({word})")]);
+        assert!(out.stdout.is_empty(), "{}", out.show());
+    }
+    // An ad hoc change is one transaction too.
+    let out = p.fail(&[
+        "rebuild",
+        "--db",
+        &db.url,
+        "--sql",
+        "ALTER TABLE t ADD COLUMN a INTEGER; COMMIT; ALTER TABLE nope ADD COLUMN b INTEGER",
+    ]);
+    out.assert_stderr_has(&["line 1", "transaction control (COMMIT)"]);
+    assert_eq!(pg_schema::snapshot(&mut c), before);
+}

@@ -125,7 +125,27 @@ pub fn plan_text_until_model_fails(
     model: &mut dyn Model,
 ) -> Result<(PgPlan, Option<Error>)> {
     let mut plan = PgPlan::default();
-    for item in items(text).map_err(|e| located(e, origin, 0, text))? {
+    let items = items(text).map_err(|e| located(e, origin, 0, text))?;
+    // kit's statement rules, for every statement before any runs: what SQLite's side refuses
+    // by rule (transaction control, PRAGMA, ...) never reaches PostgreSQL, and a `-- kit:only
+    // postgresql` block cannot end kit's transaction either.
+    for item in &items {
+        let refused = if item.raw {
+            transaction_control(&item.text)
+        } else {
+            crate::statements::parse_statement(&item.text).err()
+        };
+        if let Some(e) = refused {
+            return Err(match e {
+                Error::Syntax { .. } => located(e, origin, item.offset, text),
+                other => Error::Database {
+                    path: place(origin, line_col(text, item.offset).0),
+                    message: other.to_string(),
+                },
+            });
+        }
+    }
+    for item in items {
         let (line, column) = line_col(text, item.offset);
         if item.postgres {
             if item.raw {
@@ -136,11 +156,7 @@ pub fn plan_text_until_model_fails(
                 let t = translate::statement(&item.text, Some(&schema))
                     .map_err(|e| located(e, origin, item.offset, text))?;
                 for n in t.notes {
-                    plan.notes.push(if origin.is_empty() {
-                        format!("line {line}: {n}")
-                    } else {
-                        format!("{origin}, line {line}: {n}")
-                    });
+                    plan.notes.push(format!("{}: {n}", place(origin, line)));
                 }
                 for s in t.statements {
                     let translated = s != item.text;
@@ -164,16 +180,68 @@ pub fn plan_text_until_model_fails(
     Ok((plan, None))
 }
 
-/// The error for a statement the model (the tables on SQLite) cannot follow.
-fn sqlite_refused(e: Error, origin: &str, line: usize, statement: &str) -> Error {
-    let place = if origin.is_empty() {
+/// `origin, line N` (`line N` without an origin).
+fn place(origin: &str, line: usize) -> String {
+    if origin.is_empty() {
         format!("line {line}")
     } else {
         format!("{origin}, line {line}")
-    };
+    }
+}
+
+/// The refusal of a PostgreSQL statement that would end or nest kit's transaction.
+fn transaction_control(text: &str) -> Option<Error> {
+    let words = first_words(text, 2);
+    let kw = |i: usize, w: &str| words.get(i).is_some_and(|x| x.eq_ignore_ascii_case(w));
+    let control = [
+        "begin",
+        "commit",
+        "end",
+        "rollback",
+        "abort",
+        "savepoint",
+        "release",
+    ]
+    .iter()
+    .any(|w| kw(0, w))
+        || ((kw(0, "start") || kw(0, "prepare")) && kw(1, "transaction"));
+    control.then(|| Error::Unsupported {
+        what: format!("transaction control ({})", words[0].to_ascii_uppercase()),
+        statement: text.to_string(),
+        hint: "kit runs each migration and change in a transaction of its own (a migration in a savepoint of the run's), so one that fails leaves nothing; remove this statement".into(),
+    })
+}
+
+/// The first `n` words of `text`, past whitespace and comments (PostgreSQL's text need not
+/// lex as SQLite's).
+fn first_words(text: &str, n: usize) -> Vec<&str> {
+    let mut rest = text;
+    let mut out = Vec::new();
+    while out.len() < n {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            let len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if len == 0 {
+                break;
+            }
+            out.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+    }
+    out
+}
+
+/// The error for a statement the model (the tables on SQLite) cannot follow.
+fn sqlite_refused(e: Error, origin: &str, line: usize, statement: &str) -> Error {
     let first = statement.lines().next().unwrap_or("").trim();
     Error::Database {
-        path: place,
+        path: place(origin, line),
         message: format!(
             "SQLite refuses `{first}`: {e}\n  kit translates a migration for PostgreSQL against the tables the migrations make, as SQLite has them, so one file means the same on both databases; fix the statement, or give each database its own form in dialect blocks (`-- kit:only postgresql`, `-- kit:only sqlite`, `-- kit:all`)"
         ),
