@@ -34,6 +34,8 @@ CREATE TABLE codes (code TEXT PRIMARY KEY, v INTEGER);
 CREATE TABLE old_name (x INTEGER, y TEXT);
 CREATE TABLE seq (id INTEGER, v TEXT);
 CREATE TABLE ids (id INTEGER PRIMARY KEY, v TEXT);
+CREATE VIEW people_codes AS SELECT id, code, score FROM people;
+CREATE VIEW people_codes_again AS SELECT * FROM people_codes;
 CREATE TABLE conv (id INTEGER PRIMARY KEY, on_off INTEGER DEFAULT 0, num TEXT DEFAULT '5', yes BOOLEAN);
 INSERT INTO conv (id, on_off, num, yes) VALUES (1, 1, '7', TRUE), (2, 0, '8', FALSE);
 INSERT INTO seq (id, v) VALUES (1, 'a'), (2, 'b');
@@ -48,7 +50,7 @@ INSERT INTO codes (code, v) VALUES ('x', 1), ('y', 2);
 INSERT INTO old_name (x, y) VALUES (1, 'one'), (2, 'two');";
 
 const SETUP_DOWN: &str =
-    "DROP TABLE conv;\nDROP TABLE ids;\nDROP TABLE seq;\nDROP TABLE old_name;\nDROP TABLE codes;\nDROP TABLE tags;\nDROP TABLE people;\nDROP TABLE teams;";
+    "DROP TABLE conv;\nDROP VIEW people_codes_again;\nDROP VIEW people_codes;\nDROP TABLE ids;\nDROP TABLE seq;\nDROP TABLE old_name;\nDROP TABLE codes;\nDROP TABLE tags;\nDROP TABLE people;\nDROP TABLE teams;";
 
 /// Every ALTER form of the README's table, in one file.
 const ALTERS: &str = "-- ADD [COLUMN] [IF NOT EXISTS]
@@ -298,7 +300,45 @@ fn pg_state(c: &mut postgres::Client) -> Vec<(String, TableState)> {
     out
 }
 
+/// The rows of each view, on SQLite and on PostgreSQL, normalised by the view's column types.
+fn view_rows(b: &Both) -> (Vec<(String, Vec<Vec<V>>)>, Vec<(String, Vec<Vec<V>>)>) {
+    let lite = b.sqlite();
+    let names: Vec<String> = lite
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut c = b.db.client();
+    let mut on_lite = Vec::new();
+    let mut on_pg = Vec::new();
+    for v in names {
+        let classes: Vec<Class> = lite
+            .prepare("SELECT type FROM pragma_table_info(?1)")
+            .unwrap()
+            .query_map([&v], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|t| pg_schema::sqlite_class(&t.unwrap()))
+            .collect();
+        let rows = common::query(&lite, &format!("SELECT * FROM {}", common::quote(&v)))
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&classes)
+                    .map(|(x, k)| pg_schema::from_sqlite(x, *k))
+                    .collect()
+            })
+            .collect();
+        on_lite.push((v.clone(), sorted(rows)));
+        on_pg.push((v.clone(), sorted(pg_schema::rows(&mut c, &v))));
+    }
+    (on_lite, on_pg)
+}
+
 fn assert_same(b: &Both, when: &str) {
+    let (lite_views, pg_views) = view_rows(b);
+    assert_eq!(pg_views, lite_views, "{when}: views");
     let lite = sqlite_state(&b.sqlite());
     let pgs = pg_state(&mut b.db.client());
     let names = |s: &[(String, TableState)]| s.iter().map(|t| t.0.clone()).collect::<Vec<_>>();
@@ -326,6 +366,7 @@ fn every_alter_form_gives_the_same_tables_and_rows_on_both_databases() {
         "kit: note: ",
         "0002_alters.sql, line 46",
         "table \"renamed\": `SET STRICT` skipped",
+        "view(s) \"people_codes\", \"people_codes_again\" dropped before and created again",
     ]);
     assert_same(&b, "after every ALTER form");
     // Spot checks of what the comparison covers, read from each database.

@@ -147,12 +147,29 @@ pub fn plan_text_until_model_fails(
     }
     for item in items {
         let (line, column) = line_col(text, item.offset);
+        let at = |text: String| Sql {
+            text,
+            origin: origin.to_string(),
+            line,
+            column,
+            translated: true,
+        };
+        // Views over a table whose column types change: PostgreSQL refuses the change under
+        // them, SQLite's rebuild keeps them, so they go before and come back after.
+        let mut views = Vec::new();
         if item.postgres {
             if item.raw {
                 plan.statements
                     .push(Sql::at(item.text.clone(), origin, line, column));
             } else {
                 let schema = model.schema()?;
+                if let Some(table) = retyped_table(&item.text) {
+                    views = views_reading(&schema, &table);
+                }
+                for v in views.iter().rev() {
+                    plan.statements
+                        .push(at(format!("DROP VIEW {}", translate::ident(v))));
+                }
                 let t = translate::statement(&item.text, Some(&schema))
                     .map_err(|e| located(e, origin, item.offset, text))?;
                 for n in t.notes {
@@ -176,8 +193,72 @@ pub fn plan_text_until_model_fails(
                 return Ok((plan, Some(sqlite_refused(e, origin, line, &item.text))));
             }
         }
+        if !views.is_empty() {
+            // As they read after the change (SQLite rewrote renamed columns in them).
+            let schema = model.schema()?;
+            for v in &views {
+                let Some(view) = schema
+                    .views
+                    .values()
+                    .find(|x| x.name.eq_ignore_ascii_case(v))
+                else {
+                    continue;
+                };
+                let t = translate::create_view(&view.sql)
+                    .map_err(|e| located(e, origin, item.offset, text))?;
+                plan.statements.extend(t.statements.into_iter().map(at));
+            }
+            plan.notes.push(format!(
+                "{}: view(s) {} dropped before and created again after the type change, which PostgreSQL refuses under a view",
+                place(origin, line),
+                views
+                    .iter()
+                    .map(|v| crate::sql::quote_ident(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     Ok((plan, None))
+}
+
+/// The table of an `ALTER TABLE` that changes a column's type.
+fn retyped_table(text: &str) -> Option<String> {
+    match crate::statements::parse_statement(text).ok()? {
+        crate::statements::Statement::Alter { alter, .. } => alter
+            .ops
+            .iter()
+            .any(|op| matches!(op, crate::ops::Op::AlterType { .. }))
+            .then_some(alter.table),
+        _ => None,
+    }
+}
+
+/// The views of `schema` that read `table`, directly or through other views, in creation
+/// order.
+fn views_reading(schema: &Schema, table: &str) -> Vec<String> {
+    let mut read = vec![table.to_string()];
+    let mut out: Vec<String> = Vec::new();
+    loop {
+        let more: Vec<String> = schema
+            .views
+            .values()
+            .filter(|v| !out.iter().any(|o| o.eq_ignore_ascii_case(&v.name)))
+            .filter(|v| read.iter().any(|r| crate::sql::mentions(&v.sql, r)))
+            .map(|v| v.name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        read.extend(more.iter().cloned());
+        out.extend(more);
+    }
+    schema
+        .views
+        .values()
+        .filter(|v| out.iter().any(|o| o.eq_ignore_ascii_case(&v.name)))
+        .map(|v| v.name.clone())
+        .collect()
 }
 
 /// `origin, line N` (`line N` without an origin).
