@@ -71,6 +71,7 @@ ALTER TABLE people ALTER COLUMN code TYPE INTEGER;
 ALTER TABLE people ALTER score SET DATA TYPE TEXT;
 ALTER TABLE renamed ALTER COLUMN x TYPE TEXT USING 'x' || x;
 ALTER TABLE conv ALTER COLUMN on_off TYPE BOOLEAN, ALTER COLUMN num TYPE INTEGER, ALTER yes TYPE TEXT;
+ALTER TABLE tags ALTER COLUMN label TYPE TEXT COLLATE NOCASE;
 -- SET / DROP NOT NULL
 ALTER TABLE people ALTER COLUMN flag SET NOT NULL;
 ALTER TABLE people ALTER full_name DROP NOT NULL;
@@ -140,6 +141,7 @@ ALTER TABLE people ALTER COLUMN flag DROP NOT NULL;
 ALTER TABLE renamed ALTER COLUMN x TYPE INTEGER USING CAST(substr(x, 2) AS INTEGER);
 ALTER TABLE people ALTER score TYPE REAL;
 ALTER TABLE people ALTER COLUMN code TYPE TEXT;
+ALTER TABLE tags ALTER COLUMN label TYPE TEXT COLLATE \"default\";
 ALTER TABLE renamed RENAME TO old_name;
 ALTER TABLE people RENAME remark TO note;
 ALTER TABLE people RENAME COLUMN full_name TO name;
@@ -364,7 +366,7 @@ fn every_alter_form_gives_the_same_tables_and_rows_on_both_databases() {
     // The SQLite-only option is skipped with a note naming the file and line.
     pg_out.assert_stderr_has(&[
         "kit: note: ",
-        "0002_alters.sql, line 46",
+        "0002_alters.sql, line 47",
         "table \"renamed\": `SET STRICT` skipped",
         "view(s) \"people_codes\", \"people_codes_again\" dropped before and created again",
     ]);
@@ -405,6 +407,11 @@ fn every_alter_form_gives_the_same_tables_and_rows_on_both_databases() {
         "DROP DEFAULT: {defaults:?}"
     );
     let lite = b.sqlite();
+    let nocase = "SELECT count(*) FROM tags WHERE label = 'a'";
+    let n: i64 = lite.query_row(nocase, [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1, "COLLATE NOCASE on SQLite");
+    let n: i64 = c.query_one(nocase, &[]).unwrap().get(0);
+    assert_eq!(n, 1, "COLLATE NOCASE on PostgreSQL");
     let strict: i64 = lite
         .query_row(
             "SELECT strict FROM pragma_table_list WHERE name = 'renamed'",
