@@ -1229,6 +1229,23 @@ fn transaction_control_is_refused_before_anything_runs() {
         out.assert_stderr_has(&["0002_tx.sql, line ", &format!("transaction control ({word})")]);
         assert!(out.stdout.is_empty(), "{}", out.show());
     }
+    // Statements kit does not take in the portable part are refused with the block that
+    // takes them.
+    p.migration("0002_tx.sql", "GRANT SELECT ON t TO PUBLIC;", "SELECT 1;");
+    p.fail(&["upgrade", "-c", "pg.toml"]).assert_stderr_has(&[
+        "0002_tx.sql, line 3",
+        "GRANT statements",
+        "-- kit:only postgresql",
+    ]);
+    assert_eq!(pg_schema::snapshot(&mut c), before);
+    p.migration(
+        "0002_tx.sql",
+        "-- kit:only postgresql\nGRANT SELECT ON t TO PUBLIC;\n-- kit:all",
+        "-- kit:only postgresql\nREVOKE SELECT ON t FROM PUBLIC;\n-- kit:all",
+    );
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    p.ok(&["downgrade", "-c", "pg.toml", "-1"]);
+    assert_eq!(pg_schema::snapshot(&mut c), before);
     // An ad hoc change is one transaction too.
     let out = p.fail(&[
         "rebuild",

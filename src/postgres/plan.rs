@@ -136,11 +136,17 @@ pub fn plan_text_until_model_fails(
             crate::statements::parse_statement(&item.text).err()
         };
         if let Some(e) = refused {
+            let also = match &e {
+                Error::Unsupported { what, .. } if !item.raw && !what.starts_with("transaction") => {
+                    "\n  a statement for PostgreSQL only goes in a `-- kit:only postgresql` block (then `-- kit:all`)"
+                }
+                _ => "",
+            };
             return Err(match e {
                 Error::Syntax { .. } => located(e, origin, item.offset, text),
                 other => Error::Database {
                     path: place(origin, line_col(text, item.offset).0),
-                    message: other.to_string(),
+                    message: format!("{other}{also}"),
                 },
             });
         }
