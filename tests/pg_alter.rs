@@ -302,8 +302,11 @@ fn pg_state(c: &mut postgres::Client) -> Vec<(String, TableState)> {
     out
 }
 
+/// Each view's rows, by name.
+type ViewRows = Vec<(String, Vec<Vec<V>>)>;
+
 /// The rows of each view, on SQLite and on PostgreSQL, normalised by the view's column types.
-fn view_rows(b: &Both) -> (Vec<(String, Vec<Vec<V>>)>, Vec<(String, Vec<Vec<V>>)>) {
+fn view_rows(b: &Both) -> (ViewRows, ViewRows) {
     let lite = b.sqlite();
     let names: Vec<String> = lite
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")
