@@ -43,6 +43,14 @@ pub trait Run {
         start: &Status,
         observer: &mut Observer,
     ) -> Result<Summary>;
+    /// Plans `todo` (every migration the run is about to apply, in order, in direction
+    /// `dir`) before any of them runs, so what cannot be done is refused with the database
+    /// unchanged. By default each migration is planned when it runs (SQLite plans against the
+    /// live database, whose rows the checks read).
+    fn prepare(&mut self, todo: &[Migration], dir: Direction, start: &Status) -> Result<()> {
+        let _ = (todo, dir, start);
+        Ok(())
+    }
     /// Commits what the run applied.
     fn commit(self: Box<Self>) -> Result<()>;
     /// Ends the run after `e`: commits the migrations before the failing one when the
@@ -90,30 +98,42 @@ pub fn open_existing(cfg: &Config) -> Result<Option<Box<dyn Database>>> {
     }
 }
 
-/// Builds PostgreSQL's translation models from the SQLite side of the migrations: they are
-/// replayed, schema only, into an in-memory SQLite database that moves along with the run.
+/// Builds PostgreSQL's translation models from the SQLite side of the migrations: their
+/// schema statements are replayed into an in-memory SQLite database that moves along with the
+/// run. The model holds no rows ([`SqliteModel`]): the rows are PostgreSQL's, and a check
+/// against rows of a replay (a duplicate key, NULLs under SET NOT NULL) would judge data the
+/// PostgreSQL database does not have.
 pub fn sqlite_models() -> ModelFactory {
     Box::new(|seed: ModelSeed<'_>| {
-        let conn = match seed {
+        let mut model = SqliteModel::empty()?;
+        match seed {
+            // Schema only: the migrations' row statements are left out, so translation is
+            // judged by PostgreSQL's rows, not a replay's.
             ModelSeed::Migrations(applied) => {
-                crate::sqlite::migrate::replay(applied).map_err(|e| Error::Database {
-                    path: "migrations".into(),
-                    message: format!(
-                        "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
-                    ),
-                })?
+                for m in applied {
+                    model.replay(&m.up).map_err(|e| Error::Database {
+                        path: m.path.display().to_string(),
+                        message: format!(
+                            "kit translates a migration for PostgreSQL from the tables the migrations before it make, replayed on SQLite, and that replay failed: {e}"
+                        ),
+                    })?;
+                }
             }
             ModelSeed::Tables(ddl) => {
-                let mut conn = SqliteModel::empty()?.conn;
-                crate::sqlite::load::run_script(&mut conn, &ddl.join(";\n"), "the PostgreSQL catalog")?;
-                conn
+                crate::sqlite::load::run_script(
+                    &mut model.conn,
+                    &ddl.join(";\n"),
+                    "the PostgreSQL catalog",
+                )?;
             }
-        };
-        Ok(Box::new(SqliteModel::new(conn)) as Box<dyn Model>)
+        }
+        Ok(Box::new(model) as Box<dyn Model>)
     })
 }
 
-/// An in-memory SQLite database holding the tables as they stand, for translation.
+/// An in-memory SQLite database holding the tables as they stand, for translation: schema
+/// only, so statements that only read or write rows (`INSERT`, `UPDATE`, `DELETE`,
+/// `SELECT`, `WITH ...`) do not move it.
 pub struct SqliteModel {
     conn: rusqlite::Connection,
     /// The schema as last read, and whether a statement has run since.
@@ -149,6 +169,29 @@ impl SqliteModel {
         }
         Ok(self.schema.get_or_insert_with(Schema::default))
     }
+
+    /// Moves the model past every statement SQLite runs of `text` (a migration part: its
+    /// portable statements and its `-- kit:only sqlite` blocks).
+    pub fn replay(&mut self, text: &str) -> Result<()> {
+        for b in crate::dialect::blocks(text, Dialect::Sqlite)? {
+            self.advance(&b.piece.text)?;
+        }
+        Ok(())
+    }
+}
+
+/// True for a statement that reads or writes rows and changes no schema.
+fn is_row_statement(statement: &str) -> bool {
+    let Ok(toks) = crate::sql::lex(statement) else {
+        return false;
+    };
+    toks.first().is_some_and(|t| {
+        [
+            "insert", "update", "delete", "replace", "select", "with", "values",
+        ]
+        .iter()
+        .any(|kw| t.is_kw(statement, kw))
+    })
 }
 
 impl Model for SqliteModel {
@@ -189,6 +232,9 @@ impl Model for SqliteModel {
     /// ALTER TABLE goes through kit's engine (SQLite cannot do most of them in place); every
     /// other statement runs as SQLite runs it, confined like a schema file.
     fn advance(&mut self, statement: &str) -> Result<()> {
+        if is_row_statement(statement) {
+            return Ok(()); // the model holds no rows
+        }
         self.stale = true;
         let is_alter = crate::sql::lex(statement)
             .ok()
@@ -204,10 +250,15 @@ impl Model for SqliteModel {
 /// The SQL an offline (`--sql`) run on PostgreSQL prints: for each migration a header
 /// comment and its statements in a transaction, each translated against the tables the
 /// earlier migrations leave (`start`: those applied where the run starts).
+///
+/// Each transaction takes kit's migration lock and sets `lock_timeout` as a run does, so the
+/// printed SQL, run with psql, waits for a kit run instead of interleaving with it and fails
+/// instead of queueing behind a busy table.
 pub fn postgres_offline_sql(
     start: &[&Migration],
     todo: &[&Migration],
     dir: Direction,
+    lock_timeout: std::time::Duration,
 ) -> Result<String> {
     let mut model = (sqlite_models())(ModelSeed::Migrations(start))?;
     let mut out = String::new();
@@ -225,6 +276,10 @@ pub fn postgres_offline_sql(
             m.name, m.message
         )));
         out.push_str("\nBEGIN;\n");
+        for q in crate::postgres::migrate::run_preamble(lock_timeout) {
+            out.push_str(&q);
+            out.push_str(";\n");
+        }
         for line in plan.script() {
             out.push_str(&line);
             out.push('\n');

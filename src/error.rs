@@ -275,7 +275,11 @@ impl Error {
     /// Sets where the failing SQL was written (`origin`, `line`), for PostgreSQL and
     /// translation errors; other errors are returned unchanged.
     pub fn at(self, origin: &str, line: usize) -> Self {
-        let place = format!("{origin}, line {line}");
+        let place = if origin.is_empty() {
+            format!("line {line}")
+        } else {
+            format!("{origin}, line {line}")
+        };
         match self {
             Error::Untranslatable(mut u) => {
                 u.location.get_or_insert(place);

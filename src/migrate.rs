@@ -473,7 +473,11 @@ pub fn in_file(e: Error, m: &Migration) -> Error {
             column,
             statement,
         } => Error::Syntax {
-            message: format!("{file}: {message}"),
+            message: if message.starts_with(&format!("{file}: ")) {
+                message
+            } else {
+                format!("{file}: {message}")
+            },
             line,
             column,
             statement,
@@ -598,6 +602,9 @@ pub fn run(
         Ok(t) => t.into_iter().cloned().collect(),
         Err(e) => return Err(session.stop(e)),
     };
+    if let Err(e) = session.prepare(&todo, dir, &status) {
+        return Err(session.stop(e));
+    }
     let mut out = Vec::new();
     for m in &todo {
         before_each(m);

@@ -202,7 +202,9 @@ fn offline(
     let todo = migrate::steps(&status, dir, to)?;
     let sql = match dialect {
         kit::dialect::Dialect::Sqlite => sqlite_migrate::offline_sql(&start, &todo, dir)?,
-        kit::dialect::Dialect::Postgres => kit::db::postgres_offline_sql(&start, &todo, dir)?,
+        kit::dialect::Dialect::Postgres => {
+            kit::db::postgres_offline_sql(&start, &todo, dir, cfg.lock_timeout)?
+        }
     };
     show_sql!("{sql}");
     Ok(())
@@ -301,11 +303,16 @@ fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &st
         }
         Err(e @ Error::Uncertain { .. }) => Err(e),
         Err(e) => {
-            if let (true, Ok(status)) = (begun > 0, &status) {
-                say!(
+            match (begun > 0, &status) {
+                (true, Ok(status)) => say!(
                     "kit: the failing migration was rolled back whole; the database is at {}",
                     describe(status)
-                );
+                ),
+                (false, Ok(status)) => say!(
+                    "kit: nothing was applied; the database is at {}",
+                    describe(status)
+                ),
+                (_, Err(_)) => {}
             }
             Err(e)
         }

@@ -10,7 +10,7 @@
 //! the SQLite side of the migrations applied so far, which a [`ModelFactory`] (given by the
 //! caller, so this side does not depend on SQLite's) builds once per run.
 
-use super::plan::{plan_text, Model, PgPlan};
+use super::plan::{plan_text, plan_text_until_model_fails, Model, PgPlan};
 use super::{execute, statement_error, Sql, MIGRATION_LOCK_KEY};
 use crate::db::{Database, DryRun, Run};
 use crate::dialect::Dialect;
@@ -178,8 +178,18 @@ fn report_notes(plan: &PgPlan, observer: &mut Observer) {
     }
 }
 
+/// What a run executes after `BEGIN`, as `--sql` prints it: a `lock_timeout` of [`RUN_WAIT`]
+/// for kit's migration lock, the lock, then `lock_timeout` for the migrations' statements.
+pub fn run_preamble(lock_timeout: Duration) -> Vec<String> {
+    vec![
+        format!("SET LOCAL lock_timeout = '{}ms'", RUN_WAIT.as_millis()),
+        format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"),
+        format!("SET LOCAL lock_timeout = '{}ms'", lock_timeout.as_millis()),
+    ]
+}
+
 /// `BEGIN`, `lock_timeout`, and kit's advisory lock (waiting up to [`RUN_WAIT`] for another
-/// kit run).
+/// kit run): the statements of [`run_preamble`].
 fn begin<'a>(client: &'a mut Client, lock_timeout: Duration, url: &str) -> Result<Transaction<'a>> {
     let mut tx = client
         .transaction()
@@ -221,6 +231,7 @@ impl Database for PgDatabase {
             tx: Some(tx),
             model: None,
             models: &self.models,
+            plans: Default::default(),
         }))
     }
 
@@ -232,6 +243,9 @@ impl Database for PgDatabase {
             self.lock_timeout.as_millis()
         ));
         script.extend(plan.script());
+        if plan.inserts {
+            script.push(format!("{};", super::RESYNC_IDENTITIES));
+        }
         script.push("COMMIT;".to_string());
         Ok(DryRun {
             script,
@@ -277,26 +291,24 @@ fn commit(tx: Transaction<'_>) -> Result<()> {
     })
 }
 
-/// A migration run on PostgreSQL: the run's transaction and the translation model.
+/// A migration run on PostgreSQL: the run's transaction, the translation model, and the
+/// plans made before the first migration ran.
 struct PgRun<'a> {
     tx: Option<Transaction<'a>>,
     model: Option<Box<dyn Model>>,
     models: &'a ModelFactory,
+    plans: std::collections::VecDeque<Planned>,
 }
 
-impl Run for PgRun<'_> {
-    fn applied(&mut self) -> Result<Vec<Applied>> {
-        let tx = self.tx.as_mut().expect("the run's transaction is open");
-        applied(tx)
-    }
+/// A migration planned for a run: its name, its statements, and SQLite's refusal of the
+/// statement its plan stops at, if any.
+type Planned = (String, PgPlan, Option<Error>);
 
-    fn apply(
-        &mut self,
-        m: &Migration,
-        dir: Direction,
-        start: &Status,
-        observer: &mut Observer,
-    ) -> Result<Summary> {
+impl PgRun<'_> {
+    /// Plans `m` against the model (built on first use from the migrations applied where the
+    /// run started), moving the model past it; with its bookkeeping, unless SQLite refused a
+    /// statement (then the plan stops at it, see [`plan_text_until_model_fails`]).
+    fn plan(&mut self, m: &Migration, dir: Direction, start: &Status) -> Result<Planned> {
         if self.model.is_none() {
             let done: Vec<&Migration> = start
                 .migrations
@@ -307,15 +319,60 @@ impl Run for PgRun<'_> {
         }
         let model = self.model.as_mut().expect("built above");
         let origin = m.path.display().to_string();
-        let mut plan = plan_text(part(m, dir)?, &origin, model.as_mut())?;
-        plan.statements
-            .extend(bookkeeping(m, dir).into_iter().map(Sql::new));
+        let (mut plan, refused) =
+            plan_text_until_model_fails(part(m, dir)?, &origin, model.as_mut())?;
+        if refused.is_none() {
+            plan.statements
+                .extend(bookkeeping(m, dir).into_iter().map(Sql::new));
+        }
+        Ok((m.name.clone(), plan, refused))
+    }
+}
+
+impl Run for PgRun<'_> {
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        let tx = self.tx.as_mut().expect("the run's transaction is open");
+        applied(tx)
+    }
+
+    fn prepare(&mut self, todo: &[Migration], dir: Direction, start: &Status) -> Result<()> {
+        for m in todo {
+            let planned = self
+                .plan(m, dir, start)
+                .map_err(|e| crate::migrate::in_file(e, m))?;
+            // The model cannot follow past a refused statement: the run stops there anyway.
+            let stop = planned.2.is_some();
+            self.plans.push_back(planned);
+            if stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        m: &Migration,
+        dir: Direction,
+        start: &Status,
+        observer: &mut Observer,
+    ) -> Result<Summary> {
+        let (_, plan, refused) = match self.plans.front() {
+            Some((name, _, _)) if *name == m.name => {
+                self.plans.pop_front().expect("just looked at it")
+            }
+            _ => self.plan(m, dir, start)?,
+        };
         report_notes(&plan, observer);
         let tx = self.tx.as_mut().expect("the run's transaction is open");
         let mut sp = tx
             .savepoint("kit_migration")
             .map_err(|e| statement_error(&e, &Sql::new("SAVEPOINT kit_migration")))?;
         let summary = run_statements(&mut sp, &plan.statements, observer)?;
+        if let Some(e) = refused {
+            // PostgreSQL accepted what SQLite refused; dropping `sp` rolls the migration back.
+            return Err(e);
+        }
         if plan.inserts {
             super::resync_identities(&mut sp)?;
         }

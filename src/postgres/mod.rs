@@ -94,6 +94,12 @@ fn location(sql: &Sql, position: Option<usize>) -> Option<String> {
     Some(format!("{}, line {line}, column {column}", sql.origin))
 }
 
+/// SQLSTATE `lock_not_available`: a statement waited `lock_timeout` for a lock and gave up.
+pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// What to do when a statement gave up waiting for a lock.
+const LOCK_TIMEOUT_HINT: &str = "another session holds a lock on a table this statement changes, and kit waited `lock_timeout` for it (so the statement does not queue every query on the table behind it); find the session in pg_locks / pg_stat_activity, retry when it is done, or raise `lock_timeout` under `[postgresql]` in the config";
+
 /// Maps a failed statement to a kit error: PostgreSQL's message, SQLSTATE, detail, hint and
 /// position, and where the statement was written.
 pub fn statement_error(e: &postgres::Error, sql: &Sql) -> Error {
@@ -109,14 +115,19 @@ pub fn statement_error(e: &postgres::Error, sql: &Sql) -> Error {
             " (at line {l}, column {c} of the statement below)"
         ));
     }
+    let sqlstate = e.code().map(|c| c.code().to_string());
+    let mut hint = db.and_then(|d| d.hint()).unwrap_or_default().to_string();
+    if hint.is_empty() && sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE) {
+        hint = LOCK_TIMEOUT_HINT.to_string();
+    }
     Error::Postgres(Box::new(PgError {
         kind: PgErrorKind::Statement,
         context: "PostgreSQL refused the statement".into(),
         server: String::new(),
         message,
-        sqlstate: e.code().map(|c| c.code().to_string()),
+        sqlstate,
         detail: db.and_then(|d| d.detail()).map(str::to_string),
-        hint: db.and_then(|d| d.hint()).unwrap_or_default().to_string(),
+        hint,
         statement: Some(sql.text.clone()),
         position,
         location: location(sql, position),
@@ -207,6 +218,7 @@ pub fn resync_identities(client: &mut impl GenericClient) -> Result<()> {
 }
 
 /// One statement that moves every identity column of the current schema past the largest
-/// value in it, and never backwards (what a run executes after statements that insert rows,
-/// and what `--sql` prints for them).
-pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; v_seq text; v_max bigint; v_last bigint; v_called boolean; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP v_seq := pg_get_serial_sequence(quote_ident(r.table_name), r.column_name); EXECUTE format('SELECT max(%I) FROM %I', r.column_name, r.table_name) INTO v_max; EXECUTE format('SELECT last_value, is_called FROM %s', v_seq) INTO v_last, v_called; IF v_max > v_last OR (v_max = v_last AND NOT v_called) THEN PERFORM setval(v_seq, v_max, true); END IF; END LOOP; END $kit$";
+/// value in it (what a run executes after statements that insert rows, and what `--sql`
+/// prints for them). Only forward: an identity already past the rows (ids handed out and the
+/// rows deleted since) stays where it is, so no id is handed out twice.
+pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; s text; next_free bigint; needed bigint; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP s := pg_get_serial_sequence(quote_ident(r.table_name), r.column_name); EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', s) INTO next_free; EXECUTE format('SELECT coalesce(max(%I), 0) + 1 FROM %I', r.column_name, r.table_name) INTO needed; IF needed > next_free THEN PERFORM setval(s, needed, false); END IF; END LOOP; END $kit$";
