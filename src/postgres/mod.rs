@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod connect;
 pub mod migrate;
 pub mod plan;
+pub mod read;
+pub mod scratch;
 pub mod translate;
 
 pub use connect::{connect, is_postgres_url, redact};
