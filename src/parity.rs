@@ -348,6 +348,11 @@ pub fn sqlite_class(type_text: &str) -> TypeClass {
 /// The class of a PostgreSQL type as `format_type` writes it.
 pub fn pg_class(type_text: &str) -> TypeClass {
     let t = type_text.trim().to_ascii_lowercase();
+    // A type of another schema is qualified (`public.citext`): its name is what counts.
+    let t = match t.rsplit_once('.') {
+        Some((_, name)) if !t.contains('(') => name.to_string(),
+        _ => t,
+    };
     if t.ends_with(']') {
         return TypeClass::Other(t);
     }
@@ -455,7 +460,7 @@ fn constraint_kind(
                 ColumnConstraintKind::Unique => ConstraintKind::Unique(one),
                 ColumnConstraintKind::Check(_) => ConstraintKind::Check,
                 ColumnConstraintKind::References(r) => ConstraintKind::ForeignKey(foreign_key(
-                    &[col.name.clone()],
+                    std::slice::from_ref(&col.name),
                     r,
                     &k.text,
                     t,
@@ -1051,12 +1056,28 @@ fn compare_constraints(
                 let pc = only_p.remove(k);
                 out.push(renamed(table, sc, pc));
             }
-            None => out.push(presence(object(&sc.name), Some(sc.kind.to_string()), None)),
+            None => {
+                let mut d = presence(object(&sc.name), Some(sc.kind.to_string()), None);
+                d.hint = repeats_primary_key(s, &sc.kind).then(|| {
+                    "PostgreSQL does not create a UNIQUE constraint on the primary key's columns (the key already makes them unique), so a DROP CONSTRAINT of it fails there: remove it from the SQLite schema".to_string()
+                });
+                out.push(d);
+            }
         }
     }
     for pc in only_p {
         out.push(presence(object(&pc.name), None, Some(pc.kind.to_string())));
     }
+}
+
+/// True for a UNIQUE constraint on exactly the columns of the table's primary key.
+fn repeats_primary_key(constraints: &[LogicalConstraint], kind: &ConstraintKind) -> bool {
+    let ConstraintKind::Unique(cols) = kind else {
+        return false;
+    };
+    constraints
+        .iter()
+        .any(|c| matches!(&c.kind, ConstraintKind::PrimaryKey(pk) if pk == cols))
 }
 
 /// A constraint with the same definition under two names.
@@ -1185,6 +1206,7 @@ mod tests {
             assert_eq!(pg_class(t), c, "{t}");
         }
         assert_eq!(pg_class("integer[]"), Other("integer[]".into()));
+        assert_eq!(pg_class("public.citext"), CaseInsensitiveText);
         assert_eq!(pg_class("interval"), Other("interval".into()));
     }
 

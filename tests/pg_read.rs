@@ -45,6 +45,9 @@ CREATE TABLE kit_migrations (version text PRIMARY KEY, name text NOT NULL, check
 CREATE INDEX kit_migrations_name ON kit_migrations (name);
 "#;
 
+/// An index's name, text and key columns.
+type IndexRow<'a> = (&'a str, Option<&'a str>, Vec<Option<String>>);
+
 fn run(c: &mut Client, sql: &str) {
     c.batch_execute(sql)
         .unwrap_or_else(|e| panic!("{}\n{sql}", pg::show(&e)));
@@ -152,7 +155,7 @@ fn every_kind_of_object_reads_back_in_postgresql_own_rendering() {
     );
 
     // Indexes: not those of constraints, names and the table unqualified.
-    let idx: Vec<(&str, Option<&str>, Vec<Option<String>>)> = s
+    let idx: Vec<IndexRow> = s
         .indexes
         .values()
         .map(|i| (i.name.as_str(), i.sql.as_deref(), i.columns.clone()))
@@ -415,4 +418,86 @@ fn a_replay_lists_every_statement_postgresql_rejects_and_leaves_nothing() {
         "{e}"
     );
     assert_eq!(footprint(&mut c), before);
+}
+
+#[test]
+fn awkward_names_types_and_tables_read_back() {
+    let db = pg::database();
+    let mut c = db.client();
+    run(
+        &mut c,
+        r#"
+        CREATE SCHEMA other;
+        CREATE TYPE other.mood AS ENUM ('sad', 'happy');
+        CREATE TYPE "Colour" AS ENUM ('red', 'blue');
+        CREATE TABLE "Weird ""Name""" (
+          "select" int CONSTRAINT "a check" CHECK ("select" > 0),
+          "Mixed Case" "Colour" DEFAULT 'red',
+          feeling other.mood,
+          colours "Colour"[],
+          span interval,
+          bits bit varying(5),
+          t time(3) with time zone,
+          CONSTRAINT "the key" PRIMARY KEY ("select")
+        );
+        CREATE INDEX "Idx ""q""" ON "Weird ""Name""" ("Mixed Case", (span + interval '1 day'));
+        CREATE TABLE nothing_in_it ();
+        CREATE TABLE measures (at date NOT NULL, v numeric) PARTITION BY RANGE (at);
+        CREATE TABLE measures_2024 PARTITION OF measures FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TABLE a (x int);
+        CREATE TABLE b (x int);
+        CREATE TRIGGER touch BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION touch();
+        CREATE TRIGGER touch BEFORE INSERT ON b FOR EACH ROW EXECUTE FUNCTION touch();
+        CREATE TRIGGER supp BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+        "#,
+    );
+    let s = read_schema(&mut c).unwrap();
+    for t in s.tables.values() {
+        assert_eq!(t.render(), t.stored_sql, "{}", t.name);
+        if !t.columns.is_empty() {
+            assert_eq!(&parse_create_table(&t.stored_sql).unwrap(), t);
+        }
+    }
+    let w = &s.tables["Weird \"Name\""];
+    let types: Vec<&str> = w.columns.iter().map(|c| c.type_text.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "integer",
+            "\"Colour\"",
+            "other.mood",
+            "\"Colour\"[]",
+            "interval",
+            "bit varying(5)",
+            "time(3) with time zone"
+        ]
+    );
+    let names: Vec<String> = w.named_constraints().into_iter().map(|n| n.name).collect();
+    assert_eq!(names, ["the key", "a check"]);
+    assert_eq!(
+        s.indexes["Idx \"q\""].columns,
+        [Some("Mixed Case".to_string()), None]
+    );
+    assert!(s.indexes["Idx \"q\""]
+        .sql
+        .as_deref()
+        .unwrap()
+        .starts_with("CREATE INDEX \"Idx \"\"q\"\"\" ON \"Weird \"\"Name\"\"\" USING btree"));
+    assert_eq!(
+        s.tables["nothing_in_it"].stored_sql,
+        "CREATE TABLE \"nothing_in_it\" ()"
+    );
+    assert_eq!(
+        s.tables["measures"].stored_sql,
+        "CREATE TABLE \"measures\" (\n  \"at\" date NOT NULL,\n  \"v\" numeric\n) PARTITION BY RANGE (at)"
+    );
+    assert!(s.tables.contains_key("measures_2024"));
+    // Two triggers of one name on two tables; a function outside the schema is not copied.
+    assert_eq!(s.triggers["touch"].table, "a");
+    assert_eq!(s.triggers["b.touch"].table, "b");
+    assert_eq!(
+        s.triggers["supp"].sql,
+        "CREATE TRIGGER supp BEFORE UPDATE ON \"b\" FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()"
+    );
 }
