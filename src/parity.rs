@@ -710,6 +710,14 @@ fn index_key(src: &str, item: &[Token], table: Option<&Table>, side: Side) -> In
     if side == Side::Postgres && toks.len() == 2 && toks[1].kind == Tok::Word {
         toks.pop();
     }
+    // A column in parentheses is the column (`(name)`).
+    while toks.len() >= 3
+        && toks[0].is_punct(src, "(")
+        && toks[toks.len() - 1].is_punct(src, ")")
+        && wraps_all(src, &toks)
+    {
+        toks = toks[1..toks.len() - 1].to_vec();
+    }
     let column = table.and_then(|t| {
         let name = (toks.len() == 1).then(|| toks[0].ident_ref(src))??;
         t.column(&name).map(|(_, c)| c)
@@ -738,6 +746,22 @@ fn index_key(src: &str, item: &[Token], table: Option<&Table>, side: Side) -> In
             IndexKey::Expression(cols)
         }
     }
+}
+
+/// True when the first token's parenthesis closes at the last token.
+fn wraps_all(src: &str, toks: &[&Token]) -> bool {
+    let mut depth = 0usize;
+    for (i, t) in toks.iter().enumerate() {
+        if t.is_punct(src, "(") {
+            depth += 1;
+        } else if t.is_punct(src, ")") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return i == toks.len() - 1;
+            }
+        }
+    }
+    false
 }
 
 /// One way the two sides differ.
@@ -903,6 +927,14 @@ fn presence(object: String, on_sqlite: Option<String>, on_pg: Option<String>) ->
         postgres: show(on_pg),
         hint: None,
     }
+}
+
+/// [`compare`] of the logical schemas of a SQLite schema and a PostgreSQL schema.
+pub fn compare_schemas(sqlite: &Schema, postgres: &Schema) -> Vec<Difference> {
+    compare(
+        &LogicalSchema::from_sqlite(sqlite),
+        &LogicalSchema::from_postgres(postgres),
+    )
 }
 
 /// Every difference between the SQLite side and the PostgreSQL side, tables first (each
@@ -1272,6 +1304,40 @@ mod tests {
         );
         let d = compare(&ls, &lp);
         assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn index_keys_read_alike_in_both_dialects() {
+        let t = "CREATE TABLE t (a TEXT COLLATE NOCASE, b INTEGER)";
+        let s = schema(
+            &[t],
+            &[(
+                "i",
+                "t",
+                "CREATE INDEX i ON t ((a), b DESC, lower(a) COLLATE NOCASE, a COLLATE BINARY)",
+            )],
+        );
+        let keys = &LogicalSchema::from_sqlite(&s).indexes["i"].keys;
+        let col = |n: &str, ci| IndexKey::Column {
+            name: n.into(),
+            case_insensitive: ci,
+        };
+        assert_eq!(
+            keys,
+            &[
+                col("a", true),
+                col("b", false),
+                IndexKey::Expression(vec!["a".into()]),
+                col("a", false)
+            ]
+        );
+        let p = schema(
+            &["CREATE TABLE \"t\" (\n  \"a\" text COLLATE \"kit_nocase\",\n  \"b\" bigint\n)"],
+            &[("i", "t", "CREATE INDEX \"i\" ON \"t\" USING btree (a, b DESC NULLS LAST, lower((a)::text) COLLATE kit_nocase, a COLLATE \"C\" text_pattern_ops) INCLUDE (b) WHERE (b > 0)")],
+        );
+        let pi = &LogicalSchema::from_postgres(&p).indexes["i"];
+        assert_eq!(&pi.keys, keys);
+        assert!(pi.partial && !pi.unique);
     }
 
     #[test]

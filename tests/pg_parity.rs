@@ -82,6 +82,8 @@ const PORTABLE: &[&str] = &[
     // STRICT and WITHOUT ROWID tables (their primary keys are NOT NULL on SQLite too).
     "CREATE TABLE s (id TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT;\n\
      CREATE TABLE w (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;",
+    // Default names longer than PostgreSQL's 63 bytes, shortened as PostgreSQL does.
+    "CREATE TABLE a_table_name_that_is_rather_long_forty_chars (\n  id INTEGER PRIMARY KEY,\n  a_column_name_that_is_also_long_forty_chr TEXT UNIQUE CHECK (a_column_name_that_is_also_long_forty_chr <> ''),\n  parent_reference_column_with_a_long_name INTEGER REFERENCES a_table_name_that_is_rather_long_forty_chars (id)\n);",
     // A trigger written per dialect: triggers are not compared.
     "CREATE TABLE log (id INTEGER PRIMARY KEY, at TEXT);\n\
      -- kit:only postgresql\n\
