@@ -40,6 +40,7 @@ pub mod diff;
 pub mod error;
 pub mod migrate;
 pub mod ops;
+pub mod parity;
 pub mod postgres;
 pub mod report;
 pub mod schema;

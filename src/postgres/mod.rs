@@ -11,6 +11,8 @@ pub mod confine;
 pub mod connect;
 pub mod migrate;
 pub mod plan;
+pub mod read;
+pub mod scratch;
 pub mod throwaway;
 pub mod translate;
 
