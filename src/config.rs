@@ -45,6 +45,11 @@ sql = false
 [postgresql]
 # How long a statement may wait for a lock on a busy table before the run fails (PostgreSQL).
 lock_timeout = "10s"
+
+[check]
+# A PostgreSQL server `kit check` also replays the migrations on, to prove both databases
+# end up with the same schema (parity), e.g. postgresql = "${CHECK_DATABASE_URL}".
+# postgresql = ""
 "#;
 
 /// How `throwaway-reset` builds the database.
@@ -72,6 +77,14 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     postgresql: RawPostgres,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    postgresql: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,6 +157,12 @@ impl RawConfig {
             },
             log: self.log,
             postgresql: self.postgresql,
+            check: RawCheck {
+                postgresql: match &self.check.postgresql {
+                    Some(u) => Some(expand_vars("check.postgresql", u, lookup)?),
+                    None => None,
+                },
+            },
         })
     }
 }
@@ -159,6 +178,13 @@ impl std::fmt::Debug for Config {
             .field("from", &self.from)
             .field("log_sql", &self.log_sql)
             .field("lock_timeout", &self.lock_timeout)
+            .field(
+                "check_postgresql",
+                &self
+                    .check_postgresql
+                    .as_deref()
+                    .map(crate::postgres::redact),
+            )
             .finish()
     }
 }
@@ -268,6 +294,9 @@ pub struct Config {
     pub log_sql: bool,
     /// PostgreSQL: how long a statement may wait for a lock on a table (`lock_timeout`).
     pub lock_timeout: std::time::Duration,
+    /// `[check] postgresql`: the PostgreSQL server `kit check` also replays the migrations on
+    /// (parity), in a scratch schema that is rolled back.
+    pub check_postgresql: Option<String>,
 }
 
 impl Config {
@@ -316,6 +345,7 @@ impl Config {
         };
         Ok(Config {
             lock_timeout,
+            check_postgresql: raw.check.postgresql.clone(),
             file: Some(path.to_path_buf()),
             database,
             schema: resolve(&raw.schema),
@@ -338,6 +368,7 @@ impl Config {
             from: From::Schema,
             log_sql: false,
             lock_timeout: crate::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
+            check_postgresql: None,
         }
     }
 

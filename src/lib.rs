@@ -38,6 +38,7 @@ pub mod db;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod judge;
 pub mod migrate;
 pub mod ops;
 pub mod parity;

@@ -44,7 +44,7 @@ enum Command {
     History(Target),
     /// Exit 1 listing each problem: edited or missing applied files, a database behind head,
     /// shared versions, or migrations that do not replay to the schema file.
-    Check(Target),
+    Check(CheckArgs),
     /// Delete the throwaway database and recreate it from the schema (or migrations) and seeds.
     ThrowawayReset(ResetArgs),
     /// Write a commented config file template.
@@ -105,8 +105,23 @@ struct DiffArgs {
     #[command(flatten)]
     target: Target,
     /// The target schema file (default: the config's `schema`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "parity")]
     to: Option<PathBuf>,
+    /// Compare the database with this one instead (a SQLite file against a PostgreSQL URL, or
+    /// the other way round): tables, columns, constraints, indexes and views that differ.
+    #[arg(long)]
+    parity: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Also replay the migrations on this PostgreSQL server (in a scratch schema, rolled back)
+    /// and fail listing what PostgreSQL rejects and every difference from SQLite's result
+    /// (overrides the config's `[check] postgresql`).
+    #[arg(long)]
+    postgresql: Option<String>,
 }
 
 #[derive(Args)]
@@ -186,7 +201,7 @@ fn main() -> ExitCode {
         Command::Downgrade(a) => migrate(a, Direction::Down),
         Command::Current(t) => current(t),
         Command::History(t) => history(t),
-        Command::Check(t) => check(t),
+        Command::Check(a) => check(a),
         Command::ThrowawayReset(a) => throwaway_reset(a),
         Command::ConfigCreate(a) => config_create(a),
     };
@@ -247,14 +262,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
             let to =
                 a.to.as_deref()
                     .expect("clap requires --sql, --file or --to");
-            if let Some(url) = cfg.database_url() {
-                return Err(kit::Error::Database {
-                    path: kit::postgres::redact(url),
-                    message: "`kit rebuild --to` reads the live schema, which kit does not read from PostgreSQL yet; run the migrations with `kit upgrade` instead".into(),
-                });
-            }
-            let conn = kit::open_read_only(&a.db)?;
-            let d = kit::sqlite::migrate::diff_to_file(&conn, to)?;
+            let d = diff_of(&cfg, to)?;
             for n in &d.notes {
                 say!("kit: note: {n}");
             }

@@ -1,7 +1,7 @@
 //! The schema-as-code commands of the CLI: printing and exit codes around the library's
 //! `diff`, `migrate`, `throwaway` and `config` modules.
 
-use crate::{ConfigCreateArgs, DiffArgs, MoveArgs, ResetArgs, RevisionArgs, Target};
+use crate::{CheckArgs, ConfigCreateArgs, DiffArgs, MoveArgs, ResetArgs, RevisionArgs, Target};
 use kit::config::Config;
 use kit::db::Database;
 use kit::migrate::{self, Direction, Status};
@@ -24,16 +24,31 @@ fn shown(cfg: &Config) -> String {
     cfg.database_display()
 }
 
-/// Refuses a command that works on SQLite only so far, for a PostgreSQL database.
-fn sqlite_only(cfg: &Config, what: &str) -> Result<()> {
+/// The diff from the config's database (SQLite or PostgreSQL) to the schema file `to`.
+pub fn diff_of(cfg: &Config, to: &Path) -> Result<kit::diff::Diff> {
     match cfg.database_url() {
-        Some(url) => Err(Error::Database {
-            path: kit::postgres::redact(url),
-            message: format!(
-                "{what} reads the live schema, which kit does not read from PostgreSQL yet; run it against a SQLite development database (the same migrations run on PostgreSQL with `kit upgrade`)"
-            ),
-        }),
-        None => Ok(()),
+        Some(url) => {
+            let mut client = kit::postgres::connect(url)?;
+            let migrations = migrate::load(&cfg.migrations)?;
+            kit::judge::postgres_diff(&mut client, to, &migrations)
+        }
+        None => {
+            let conn = kit::open_read_only(&cfg.database)?;
+            sqlite_migrate::diff_to_file(&conn, to)
+        }
+    }
+}
+
+/// Prints a diff's statements (destructive ones after a warning) and its notes.
+fn print_diff(d: &kit::diff::Diff) {
+    for n in &d.notes {
+        say!("kit: note: {n}");
+    }
+    for c in &d.changes {
+        if let Some(l) = &c.loses {
+            show_sql!("{}", migrate::warning_line(l));
+        }
+        show_sql!("{};\n", c.sql);
     }
 }
 
@@ -52,20 +67,50 @@ fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
 /// `kit diff`.
 pub fn diff(a: DiffArgs) -> Result<()> {
     let cfg = a.target.load()?;
-    sqlite_only(&cfg, "`kit diff`")?;
+    if let Some(other) = &a.parity {
+        return live_parity(&cfg, other);
+    }
     let to = a.to.unwrap_or(cfg.schema.clone());
-    let conn = kit::open_read_only(&cfg.database)?;
-    let d = sqlite_migrate::diff_to_file(&conn, &to)?;
-    for n in &d.notes {
-        say!("kit: note: {n}");
-    }
-    for c in &d.changes {
-        if let Some(l) = &c.loses {
-            show_sql!("{}", migrate::warning_line(l));
-        }
-        show_sql!("{};\n", c.sql);
-    }
+    print_diff(&diff_of(&cfg, &to)?);
     Ok(())
+}
+
+/// `kit diff --parity OTHER`: the logical differences between a SQLite and a PostgreSQL
+/// database (either one named by the config or `--db`, the other by `--parity`).
+fn live_parity(cfg: &Config, other: &Path) -> Result<()> {
+    let other_cfg = Config::for_database(other);
+    let (sqlite, url) = match (cfg.database_url(), other_cfg.database_url()) {
+        (None, Some(url)) => (cfg.database.clone(), url.to_string()),
+        (Some(url), None) => (other_cfg.database.clone(), url.to_string()),
+        _ => {
+            return Err(db_error(
+                other,
+                "`--parity` compares a SQLite database with a PostgreSQL one: give one of each (`--db app.db --parity postgresql://...`)",
+            ))
+        }
+    };
+    let conn = kit::open_read_only(&sqlite)?;
+    let mut client = kit::postgres::connect(&url)?;
+    let differences = kit::judge::live_parity(&conn, &mut client)?;
+    if differences.is_empty() {
+        show!(
+            "kit: parity: {} and {} have the same tables, columns, constraints, indexes and views",
+            sqlite.display(),
+            kit::postgres::redact(&url)
+        );
+        return Ok(());
+    }
+    for d in &differences {
+        say!("kit: parity: {d}");
+    }
+    Err(db_error(
+        &sqlite,
+        format!(
+            "the two databases differ: {} difference(s) with {}",
+            differences.len(),
+            kit::postgres::redact(&url)
+        ),
+    ))
 }
 
 /// `kit revision`.
@@ -75,8 +120,13 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
     let migrations = migrate::load(&cfg.migrations)?;
     let version = migrate::next_version(&migrations);
     let d = if a.autogenerate {
-        sqlite_only(&cfg, "`kit revision --autogenerate`")?;
-        let d = match cfg.database.exists() {
+        let d = match cfg.database_url().is_some() || cfg.database.exists() {
+            true if cfg.database_url().is_some() => {
+                let mut db = kit::db::open(&cfg)?;
+                Status::read(db.as_mut(), &cfg.migrations)?.require_head()?;
+                drop(db);
+                diff_of(&cfg, &cfg.schema)?
+            }
             true => {
                 let mut conn = kit::open_read_only(&cfg.database)?;
                 Status::read(&mut conn, &cfg.migrations)?.require_head()?;
@@ -400,19 +450,38 @@ pub fn history(t: Target) -> Result<()> {
 }
 
 /// `kit check`.
-pub fn check(t: Target) -> Result<()> {
-    let cfg = t.load()?;
-    sqlite_only(&cfg, "`kit check`")?;
-    let conn = match cfg.database.exists() {
-        true => Some(kit::open_read_only(&cfg.database)?),
-        false => None,
+pub fn check(a: CheckArgs) -> Result<()> {
+    let cfg = a.target.load()?;
+    let mut problems = match cfg.database_url() {
+        Some(url) => postgres_check(&cfg, url)?,
+        None => {
+            let conn = match cfg.database.exists() {
+                true => Some(kit::open_read_only(&cfg.database)?),
+                false => None,
+            };
+            sqlite_migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?
+        }
     };
-    let problems = sqlite_migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?;
+    let parity_url = a
+        .postgresql
+        .clone()
+        .or_else(|| cfg.check_postgresql.clone());
+    if let Some(url) = parity_url.filter(|_| cfg.database_url().is_none()) {
+        let all = migrate::load(&cfg.migrations)?;
+        let refs: Vec<&migrate::Migration> = all.iter().collect();
+        let mut client = kit::postgres::connect(&url)?;
+        problems.extend(kit::judge::parity(&mut client, &refs)?);
+    }
     if problems.is_empty() {
         let n = migrate::scan(&cfg.migrations)?.len();
         show!(
-            "kit: check passed: {n} migration(s), database at head, replaying them gives {}",
-            cfg.schema.display()
+            "kit: check passed: {n} migration(s), database at head, replaying them gives {}{}",
+            cfg.schema.display(),
+            if a.postgresql.is_some() || cfg.check_postgresql.is_some() {
+                ", and PostgreSQL replays them to the same schema as SQLite (parity)"
+            } else {
+                ""
+            }
         );
         return Ok(());
     }
@@ -423,6 +492,18 @@ pub fn check(t: Target) -> Result<()> {
         cfg.file.as_deref().unwrap_or(&cfg.database),
         format!("check failed: {} problem(s)", problems.len()),
     ))
+}
+
+/// `kit check` on PostgreSQL: the gate on the server's history, and the migrations replayed
+/// into a scratch schema there against the schema file loaded into another.
+fn postgres_check(cfg: &Config, url: &str) -> Result<Vec<migrate::Problem>> {
+    let mut client = kit::postgres::connect(url)?;
+    let applied = kit::postgres::migrate::applied(&mut client)?;
+    let schema = cfg.schema.clone();
+    let judge = |all: &[&migrate::Migration]| {
+        kit::judge::postgres_replay_diff(&mut kit::postgres::connect(url)?, all, &schema)
+    };
+    migrate::check(Some(applied), &cfg.migrations, &cfg.schema, &judge)
 }
 
 fn ms(d: Duration) -> String {

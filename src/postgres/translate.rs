@@ -1412,7 +1412,7 @@ pub fn identity_resync_sql_exact(table: &str, column: &str) -> String {
 pub fn alter_table(alter: &AlterTable, table: Option<&Table>) -> Result<Translation> {
     let mut out = Translation::default();
     let mut current = table.cloned();
-    let head = format!("ALTER TABLE {}", ident(&alter.table));
+    let mut head = format!("ALTER TABLE {}", ident(&alter.table));
     let mut batch: Vec<String> = Vec::new();
     let mut nocase = false;
     // Statements after the ALTER: identities for columns that become the rowid's alias.
@@ -1435,7 +1435,8 @@ pub fn alter_table(alter: &AlterTable, table: Option<&Table>) -> Result<Translat
             &mut nocase,
         )?;
         let Some(action) = action else { continue };
-        if matches!(op, Op::RenameColumn { .. } | Op::RenameTable { .. }) {
+        let is_rename = matches!(op, Op::RenameColumn { .. } | Op::RenameTable { .. });
+        if is_rename {
             if !batch.is_empty() {
                 out.statements.push(format!("{head} {}", batch.join(", ")));
                 batch.clear();
@@ -1444,8 +1445,17 @@ pub fn alter_table(alter: &AlterTable, table: Option<&Table>) -> Result<Translat
         } else {
             batch.push(action);
         }
+        let before = current.as_ref().map(default_constraint_names);
         if let Some(t) = current.as_mut() {
             apply_to_model(t, op);
+        }
+        if let (true, Some(before), Some(t)) = (is_rename, before, current.as_ref()) {
+            head = format!("ALTER TABLE {}", ident(&name));
+            out.statements.extend(follow_default_names(
+                &head,
+                &before,
+                &default_constraint_names(t),
+            ));
         }
     }
     if !batch.is_empty() {
@@ -1483,6 +1493,39 @@ fn new_rowid_alias(table: &Table, constraint: &TableConstraint) -> Option<String
     t.rowid_alias().map(|c| c.name.clone())
 }
 
+/// The PostgreSQL names of a table's unnamed constraints, by their place in the definition.
+fn default_constraint_names(t: &Table) -> Vec<(ConstraintPlace, String)> {
+    t.named_constraints()
+        .into_iter()
+        .filter(|n| !explicitly_named(t, n.place))
+        .filter_map(|n| Some((n.place, pg_default_name(t, n.place)?)))
+        .collect()
+}
+
+/// `RENAME CONSTRAINT` for each unnamed constraint whose default name a rename changed.
+/// PostgreSQL keeps a constraint's name when its table or column is renamed, while the
+/// default names (the ones `DROP CONSTRAINT` lines use, and SQLite's side follows) follow the
+/// new names: renaming them keeps the two databases alike.
+fn follow_default_names(
+    head: &str,
+    before: &[(ConstraintPlace, String)],
+    after: &[(ConstraintPlace, String)],
+) -> Vec<String> {
+    before
+        .iter()
+        .filter_map(|(place, old)| {
+            let (_, new) = after.iter().find(|(p, _)| p == place)?;
+            (old != new).then(|| {
+                format!(
+                    "{head} RENAME CONSTRAINT {} TO {}",
+                    quote_ident(old),
+                    quote_ident(new)
+                )
+            })
+        })
+        .collect()
+}
+
 /// Keeps the model in step with an action, for the actions after it (types and names).
 fn apply_to_model(t: &mut Table, op: &Op) {
     match op {
@@ -1496,7 +1539,9 @@ fn apply_to_model(t: &mut Table, op: &Op) {
                 c.name = to.clone();
                 c.name_text = None;
             }
+            rename_in_constraints(t, from, to);
         }
+        Op::RenameTable { to } => t.name = to.clone(),
         Op::AlterType {
             column, type_text, ..
         } => {
@@ -1510,6 +1555,39 @@ fn apply_to_model(t: &mut Table, op: &Op) {
         }
         Op::DropColumn { column, .. } => t.columns.retain(|c| !c.name.eq_ignore_ascii_case(column)),
         _ => {}
+    }
+}
+
+/// Column `from` is called `to` in the table's constraints (lists and CHECK expressions), as
+/// SQLite's RENAME COLUMN rewrites them.
+fn rename_in_constraints(t: &mut Table, from: &str, to: &str) {
+    let q = quote_ident(to);
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
+            *c = to.to_string();
+        }
+    };
+    for c in &mut t.constraints {
+        match &mut c.kind {
+            TableConstraintKind::PrimaryKey(cols) | TableConstraintKind::Unique(cols) => {
+                rename(cols)
+            }
+            TableConstraintKind::ForeignKey { columns, .. } => rename(columns),
+            TableConstraintKind::Check(expr) => {
+                if let Some(e) = crate::sql::substitute(expr, from, &q) {
+                    *expr = e;
+                }
+            }
+        }
+    }
+    for col in &mut t.columns {
+        for k in &mut col.constraints {
+            if let ColumnConstraintKind::Check(expr) = &mut k.kind {
+                if let Some(e) = crate::sql::substitute(expr, from, &q) {
+                    *expr = e;
+                }
+            }
+        }
     }
 }
 
