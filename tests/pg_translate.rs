@@ -790,12 +790,21 @@ fn every_alter_form_runs_natively_and_keeps_the_rows() {
         "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey, DROP CONSTRAINT orders_pkey, ADD PRIMARY KEY (id, user_id)",
     );
     // DROP COLUMN, RENAME COLUMN, RENAME TO, and SQLite's table options skipped.
+    // The table as it is now (the translator follows renames of unnamed constraints).
+    let now = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age TEXT, legacy TEXT, active BOOLEAN, verified BOOLEAN, score REAL, CONSTRAINT email_shape CHECK (email LIKE '%@%'), CHECK (id > 0), UNIQUE (email, id))";
     let tr = alter(
         &mut c,
-        USERS,
+        now,
         "ALTER TABLE users DROP COLUMN score, RENAME COLUMN email TO mail, SET STRICT, DROP COLUMN IF EXISTS nope",
     );
-    assert_eq!(tr.statements.len(), 3, "{:?}", tr.statements);
+    // The drop, the rename, the unnamed UNIQUE (email, id) renamed after its column.
+    assert_eq!(tr.statements.len(), 4, "{:?}", tr.statements);
+    assert!(
+        tr.statements[2]
+            .contains("RENAME CONSTRAINT \"users_email_id_key\" TO \"users_mail_id_key\""),
+        "{:?}",
+        tr.statements
+    );
     assert!(
         tr.notes.iter().any(|n| n.contains("SET STRICT")),
         "{:?}",
@@ -803,7 +812,12 @@ fn every_alter_form_runs_natively_and_keeps_the_rows() {
     );
     let tr = alter(&mut c, USERS, "ALTER TABLE users SET WITHOUT ROWID");
     assert!(tr.statements.is_empty());
-    alter(&mut c, USERS, "ALTER TABLE users RENAME TO members");
+    let now = "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT NOT NULL, age TEXT, legacy TEXT, active BOOLEAN, verified BOOLEAN, CONSTRAINT email_shape CHECK (mail LIKE '%@%'), CHECK (id > 0), UNIQUE (mail, id))";
+    alter(&mut c, now, "ALTER TABLE users RENAME TO members");
+    assert_eq!(
+        rows(&mut c, "SELECT conname::text FROM pg_constraint WHERE conrelid = 'members'::regclass ORDER BY 1"),
+        [["email_shape"], ["members_id_check"], ["members_mail_id_key"], ["members_pkey"]]
+    );
     let after = rows(
         &mut c,
         "SELECT id::text, mail, legacy FROM members WHERE id <= 3 ORDER BY id",
