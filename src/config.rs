@@ -79,6 +79,17 @@ struct RawConfig {
     postgresql: RawPostgres,
     #[serde(default)]
     check: RawCheck,
+    #[serde(default)]
+    components: std::collections::BTreeMap<String, RawComponent>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    schema: String,
+    migrations: String,
+    #[serde(default)]
+    depends: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,6 +168,21 @@ impl RawConfig {
             },
             log: self.log,
             postgresql: self.postgresql,
+            components: self
+                .components
+                .iter()
+                .map(|(name, c)| {
+                    let key = |k: &str| format!("components.{name}.{k}");
+                    Ok((
+                        name.clone(),
+                        RawComponent {
+                            schema: expand_vars(&key("schema"), &c.schema, lookup)?,
+                            migrations: expand_vars(&key("migrations"), &c.migrations, lookup)?,
+                            depends: c.depends.clone(),
+                        },
+                    ))
+                })
+                .collect::<std::result::Result<_, String>>()?,
             check: RawCheck {
                 postgresql: match &self.check.postgresql {
                     Some(u) => Some(expand_vars("check.postgresql", u, lookup)?),
@@ -256,6 +282,29 @@ fn expand_one(
     }
 }
 
+/// The components of a config in the order their `[components.NAME]` tables appear in `text`.
+fn ordered_components(
+    text: &str,
+    raw: &std::collections::BTreeMap<String, RawComponent>,
+) -> Vec<(String, RawComponent)> {
+    let at = |name: &str| {
+        [
+            format!("[components.{name}]"),
+            format!("[components.\"{name}\"]"),
+            format!("components.{name}."),
+            format!("components.{name} "),
+        ]
+        .iter()
+        .filter_map(|k| text.find(k.as_str()))
+        .min()
+        .unwrap_or(usize::MAX)
+    };
+    let mut v: Vec<(String, RawComponent)> =
+        raw.iter().map(|(n, c)| (n.clone(), c.clone())).collect();
+    v.sort_by_key(|(n, _)| at(n));
+    v
+}
+
 /// A duration written as `10s`, `500ms`, `2min` (or a bare number of seconds).
 fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let t = text.trim();
@@ -297,6 +346,23 @@ pub struct Config {
     /// `[check] postgresql`: the PostgreSQL server `kit check` also replays the migrations on
     /// (parity), in a scratch schema that is rolled back.
     pub check_postgresql: Option<String>,
+    /// The components, in the order the config declares them (none: one implicit component,
+    /// the config's `schema` and `migrations`).
+    pub components: Vec<Component>,
+}
+
+/// A component of an application: its own schema file, migrations and versions, and the
+/// components it depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Its name (`""` for the implicit component of a config without components).
+    pub name: String,
+    /// Its schema file.
+    pub schema: PathBuf,
+    /// Its migrations directory.
+    pub migrations: PathBuf,
+    /// The components it depends on.
+    pub depends: Vec<String>,
 }
 
 impl Config {
@@ -343,7 +409,17 @@ impl Config {
                 message: format!("invalid config: key `postgresql.lock_timeout`: `{t}` is not a duration; write e.g. \"10s\", \"500ms\" or \"2min\""),
             })?,
         };
+        let components = ordered_components(&text, &raw.components)
+            .into_iter()
+            .map(|(name, c)| Component {
+                name,
+                schema: resolve(&c.schema),
+                migrations: resolve(&c.migrations),
+                depends: c.depends,
+            })
+            .collect();
         Ok(Config {
+            components,
             lock_timeout,
             check_postgresql: raw.check.postgresql.clone(),
             file: Some(path.to_path_buf()),
@@ -369,7 +445,27 @@ impl Config {
             log_sql: false,
             lock_timeout: crate::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
             check_postgresql: None,
+            components: Vec::new(),
         }
+    }
+
+    /// The components: those the config declares, or the one implicit component (named `""`)
+    /// made of `schema` and `migrations`.
+    pub fn components(&self) -> Vec<Component> {
+        if !self.components.is_empty() {
+            return self.components.clone();
+        }
+        vec![Component {
+            name: String::new(),
+            schema: self.schema.clone(),
+            migrations: self.migrations.clone(),
+            depends: Vec::new(),
+        }]
+    }
+
+    /// True when the config declares components.
+    pub fn has_components(&self) -> bool {
+        !self.components.is_empty()
     }
 
     /// The PostgreSQL URL in `database`, when it is one (else it is a SQLite file).

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const VERSION_TABLE: &str = "kit_migrations";
 
 /// The statement that creates the version table when it is missing.
-pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  version TEXT PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  applied_at TEXT NOT NULL\n)";
+pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  component TEXT NOT NULL DEFAULT '',\n  version TEXT NOT NULL,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  applied_at TEXT NOT NULL,\n  PRIMARY KEY (component, version)\n)";
 
 const UP: &str = "-- kit:up";
 const DOWN: &str = "-- kit:down";
@@ -44,11 +44,18 @@ pub struct Migration {
     pub down: Option<String>,
     /// SHA-256 of the file's bytes, hex.
     pub checksum: String,
+    /// The component it belongs to (`""` for a config without components).
+    pub component: String,
+    /// The versions of other components it requires (`-- kit:requires other 0003`).
+    pub requires: Vec<(String, String)>,
 }
 
 /// A row of the version table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
+    /// The component (`""` for a config without components, and for rows kit wrote before
+    /// components).
+    pub component: String,
     /// The version.
     pub version: String,
     /// The migration's name when it was applied.
@@ -93,7 +100,7 @@ const NO_DOWN: &str = "-- kit:no-down";
 
 /// Marker words that may appear inside an up or down part; they are read by other parts of
 /// kit (dialect blocks, type overrides).
-const PART_MARKERS: &[&str] = &["only", "all", "postgresql-type"];
+const PART_MARKERS: &[&str] = &["only", "all", "postgresql-type", "phase"];
 
 /// The word of a line that looks like a kit marker (`-- kit:down`, `--kit: down`,
 /// `-- KIT:DOWN`): lowercase, with any spacing removed; `None` for other lines.
@@ -144,6 +151,7 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
     let mut up: Option<String> = None;
     let mut down: Option<String> = None;
     let mut no_down: Option<usize> = None;
+    let mut requires: Vec<(String, String)> = Vec::new();
     let mut lines = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let n = i + 1;
@@ -198,16 +206,31 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
                 }
                 continue;
             }
+            Some("requires") if up.is_none() && t.starts_with("-- kit:requires") => {
+                let words: Vec<&str> = t["-- kit:requires".len()..].split_whitespace().collect();
+                match words.as_slice() {
+                    [component, v] if v.bytes().all(|b| b.is_ascii_digit()) => {
+                        requires.push((component.to_string(), v.to_string()));
+                    }
+                    _ => {
+                        return Err(at(
+                            n,
+                            format!("`{t}`: write `-- kit:requires <component> <version>`, e.g. `-- kit:requires addressbook 0003`"),
+                        ))
+                    }
+                }
+                continue;
+            }
             Some(w)
                 if PART_MARKERS.contains(&w)
                     && up.is_some()
                     && t.starts_with(&format!("-- kit:{w}")) => {}
             Some(w) => {
-                let known = ["up", "down", "no-down", "revision"];
+                let known = ["up", "down", "no-down", "revision", "requires"];
                 let hint = if known.contains(&w) {
                     format!("write it exactly as `-- kit:{w}`, alone on its line")
                 } else {
-                    format!("kit knows `{UP}`, `{DOWN}`, `{NO_DOWN}`, `-- kit:revision` (header), and `-- kit:only`, `-- kit:all` inside a part")
+                    format!("kit knows `{UP}`, `{DOWN}`, `{NO_DOWN}`, `-- kit:revision` and `-- kit:requires` (header), and `-- kit:only`, `-- kit:all`, `-- kit:phase` inside a part")
                 };
                 return Err(at(
                     n,
@@ -241,7 +264,14 @@ pub fn parse_migration(path: &Path, bytes: &[u8]) -> Result<Migration> {
             "no `{DOWN}` line (the up part runs to the end of the file, line {lines}): add `{DOWN}` followed by the statements that undo the up part, or `{NO_DOWN}` if the migration cannot be undone"
         )));
     }
+    // Phase lines name one of the nine phases.
+    crate::components::split_phases(&up, &shown)?;
+    if let Some(d) = &down {
+        crate::components::split_phases(d, &shown)?;
+    }
     Ok(Migration {
+        component: String::new(),
+        requires,
         version: version.to_string(),
         number,
         name,

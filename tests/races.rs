@@ -272,7 +272,7 @@ fn a_run_stops_when_the_history_changes_while_it_switches_foreign_keys() {
             // Between the two transactions: another process records a migration.
             Connection::open(&other)
                 .unwrap()
-                .execute_batch("INSERT INTO kit_migrations VALUES ('0099', '0099_x', 'c', 'now')")
+                .execute_batch("INSERT INTO kit_migrations (version, name, checksum, applied_at) VALUES ('0099', '0099_x', 'c', 'now')")
                 .unwrap();
         }
     };

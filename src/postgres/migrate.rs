@@ -28,7 +28,11 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const RUN_WAIT: Duration = Duration::from_secs(60);
 
 /// The version table, as PostgreSQL creates it (the same columns as on SQLite).
-pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  version text PRIMARY KEY,\n  name text NOT NULL,\n  checksum text NOT NULL,\n  applied_at text NOT NULL\n)";
+pub const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS kit_migrations (\n  component text NOT NULL DEFAULT '',\n  version text NOT NULL,\n  name text NOT NULL,\n  checksum text NOT NULL,\n  applied_at text NOT NULL,\n  PRIMARY KEY (component, version)\n)";
+
+/// Brings a version table made before components to today's shape (a `component` column, the
+/// key over component and version), in the caller's transaction.
+pub const UPGRADE_VERSION_TABLE: &str = "DO $kit$ BEGIN IF to_regclass('kit_migrations') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'kit_migrations' AND column_name = 'component') THEN ALTER TABLE kit_migrations ADD COLUMN component text NOT NULL DEFAULT ''; ALTER TABLE kit_migrations DROP CONSTRAINT kit_migrations_pkey; ALTER TABLE kit_migrations ADD PRIMARY KEY (component, version); END IF; END $kit$";
 
 /// Where a translation model starts from.
 pub enum ModelSeed<'a> {
@@ -84,17 +88,27 @@ pub fn applied(client: &mut impl GenericClient) -> Result<Vec<Applied>> {
     if !exists {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT version, name, checksum, applied_at FROM {VERSION_TABLE}");
+    let has_component: bool = client
+        .query_one(
+            "SELECT count(*) > 0 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'kit_migrations' AND column_name = 'component'",
+            &[],
+        )
+        .map_err(|e| statement_error(&e, &Sql::new("reading the version table")))?
+        .get(0);
+    let component = if has_component { "component" } else { "''" };
+    let sql =
+        format!("SELECT {component}, version, name, checksum, applied_at FROM {VERSION_TABLE}");
     let rows = client
         .query(&sql, &[])
         .map_err(|e| statement_error(&e, &Sql::new(sql.clone())))?;
     let mut out: Vec<Applied> = rows
         .iter()
         .map(|r| Applied {
-            version: r.get(0),
-            name: r.get(1),
-            checksum: r.get(2),
-            applied_at: r.get(3),
+            component: r.get(0),
+            version: r.get(1),
+            name: r.get(2),
+            checksum: r.get(3),
+            applied_at: r.get(4),
         })
         .collect();
     out.sort_by_key(|a| {
@@ -112,14 +126,16 @@ pub fn bookkeeping(m: &Migration, dir: Direction) -> Vec<String> {
         Direction::Up => vec![
             CREATE_VERSION_TABLE.to_string(),
             format!(
-                "INSERT INTO kit_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                "INSERT INTO kit_migrations (component, version, name, checksum, applied_at) VALUES ({}, {}, {}, {}, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                quote_str(&m.component),
                 quote_str(&m.version),
                 quote_str(&m.name),
                 quote_str(&m.checksum)
             ),
         ],
         Direction::Down => vec![format!(
-            "DELETE FROM kit_migrations WHERE version = {}",
+            "DELETE FROM kit_migrations WHERE component = {} AND version = {}",
+            quote_str(&m.component),
             quote_str(&m.version)
         )],
     }

@@ -40,16 +40,24 @@ pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
     if !exists {
         return Ok(Vec::new());
     }
+    let component = if has_component_column(conn)? {
+        "component"
+    } else {
+        "''"
+    };
     let mut st = conn
-        .prepare("SELECT version, name, checksum, applied_at FROM kit_migrations")
+        .prepare(&format!(
+            "SELECT {component}, version, name, checksum, applied_at FROM kit_migrations"
+        ))
         .map_err(|e| Error::sqlite("reading the version table", e))?;
     let mut rows: Vec<Applied> = st
         .query_map([], |r| {
             Ok(Applied {
-                version: r.get(0)?,
-                name: r.get(1)?,
-                checksum: r.get(2)?,
-                applied_at: r.get(3)?,
+                component: r.get(0)?,
+                version: r.get(1)?,
+                name: r.get(2)?,
+                checksum: r.get(3)?,
+                applied_at: r.get(4)?,
             })
         })
         .and_then(|r| r.collect())
@@ -63,6 +71,66 @@ pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
     Ok(rows)
 }
 
+/// True when the version table has kit's `component` column (kit before components made it
+/// without).
+fn has_component_column(conn: &Connection) -> Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('kit_migrations') WHERE name = 'component'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(|e| Error::sqlite("reading the version table", e))
+}
+
+/// Brings a version table made before components to today's shape (a `component` column, the
+/// key over component and version), inside the caller's transaction; rows keep their values
+/// and get the implicit component `''`.
+pub fn upgrade_version_table(conn: &Connection) -> Result<()> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [VERSION_TABLE],
+            |r| r.get(0),
+        )
+        .map_err(|e| Error::sqlite("reading the version table", e))?;
+    if !exists || has_component_column(conn)? {
+        return Ok(());
+    }
+    let sql = format!(
+        "ALTER TABLE kit_migrations RENAME TO kit_migrations_old;\n{CREATE_VERSION_TABLE};\nINSERT INTO kit_migrations (component, version, name, checksum, applied_at) SELECT '', version, name, checksum, applied_at FROM kit_migrations_old;\nDROP TABLE kit_migrations_old;"
+    );
+    conn.execute_batch(&sql)
+        .map_err(|e| Error::sqlite("bringing the version table to the shape with components", e))
+}
+
+/// The statements that record (or, going down, forget) `m` in the version table.
+pub fn bookkeeping(m: &Migration, dir: Direction) -> Vec<String> {
+    match dir {
+        Direction::Up => vec![
+            CREATE_VERSION_TABLE.to_string(),
+            format!(
+                "INSERT INTO kit_migrations (component, version, name, checksum, applied_at) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                quote_str(&m.component),
+                quote_str(&m.version),
+                quote_str(&m.name),
+                quote_str(&m.checksum)
+            ),
+        ],
+        Direction::Down => vec![format!(
+            "DELETE FROM kit_migrations WHERE component = {} AND version = {}",
+            quote_str(&m.component),
+            quote_str(&m.version)
+        )],
+    }
+}
+
+/// The statements of `text` (a migration part, or a phase of one) that SQLite runs.
+pub fn statements_of(text: &str) -> Result<Vec<crate::statements::Statement>> {
+    let text = crate::dialect::select(text, Dialect::Sqlite)?;
+    parse_script(&text)
+}
+
 /// Plans one migration on `conn` with its bookkeeping in the same transaction.
 pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Result<Plan> {
     let text = match dir {
@@ -72,24 +140,14 @@ pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Resul
             message: "the migration says `-- kit:no-down`, so it cannot be downgraded".into(),
         })?,
     };
-    let text = crate::dialect::select(text, Dialect::Sqlite).map_err(|e| in_file(e, m))?;
-    let statements = parse_script(&text).map_err(|e| in_file(e, m))?;
+    // A part's phases run in phase order (statements before the first phase line: `alter`).
+    let origin = m.path.display().to_string();
+    let mut statements = Vec::new();
+    for phase in crate::components::split_phases(text, &origin)? {
+        statements.extend(statements_of(&phase.text).map_err(|e| in_file(e, m))?);
+    }
     let mut p = plan(conn, &statements).map_err(|e| in_file(e, m))?;
-    p.finish = match dir {
-        Direction::Up => vec![
-            CREATE_VERSION_TABLE.to_string(),
-            format!(
-                "INSERT INTO kit_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                quote_str(&m.version),
-                quote_str(&m.name),
-                quote_str(&m.checksum)
-            ),
-        ],
-        Direction::Down => vec![format!(
-            "DELETE FROM kit_migrations WHERE version = {}",
-            quote_str(&m.version)
-        )],
-    };
+    p.finish = bookkeeping(m, dir);
     Ok(p)
 }
 

@@ -259,7 +259,8 @@ fn bookkeeping(sources: &Sources) -> Vec<String> {
     if sources.schema.is_some() {
         for m in &sources.migrations {
             book.push(format!(
-                "INSERT INTO kit_migrations VALUES ({}, {}, {}, {now})",
+                "INSERT INTO kit_migrations (component, version, name, checksum, applied_at) VALUES ({}, {}, {}, {}, {now})",
+                quote_str(&m.component),
                 quote_str(&m.version),
                 quote_str(&m.name),
                 quote_str(&m.checksum)
