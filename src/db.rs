@@ -51,6 +51,33 @@ pub trait Run {
         let _ = (todo, dir, start);
         Ok(())
     }
+    /// A phased run ([`crate::phased`]): checks and plans every phase of `schedule` before
+    /// the first one runs, so what cannot be done is refused with the database unchanged;
+    /// returns what each phase will do.
+    fn prepare_phases(
+        &mut self,
+        schedule: &crate::phased::Schedule,
+        observer: &mut Observer,
+    ) -> Result<Vec<crate::phased::PhasePlan>>;
+    /// Runs phase `index` of `schedule` (after [`Run::prepare_phases`]), inside the run's
+    /// transaction.
+    fn apply_phase(
+        &mut self,
+        schedule: &crate::phased::Schedule,
+        index: usize,
+        observer: &mut Observer,
+    ) -> Result<Summary>;
+    /// Records (or, going down, forgets) every migration of `schedule` in the version table.
+    fn record(&mut self, schedule: &crate::phased::Schedule) -> Result<()>;
+    /// Rolls back everything the run did.
+    fn rollback(self: Box<Self>) -> Result<()>;
+    /// Rolls back everything after `e`; returns the error to report.
+    fn abort(self: Box<Self>, e: crate::error::Error) -> crate::error::Error {
+        match self.rollback() {
+            Ok(()) => e,
+            Err(r) => r,
+        }
+    }
     /// Commits what the run applied.
     fn commit(self: Box<Self>) -> Result<()>;
     /// Ends the run after `e`: commits the migrations before the failing one when the

@@ -42,6 +42,7 @@ pub mod judge;
 pub mod migrate;
 pub mod ops;
 pub mod parity;
+pub mod phased;
 pub mod postgres;
 pub mod report;
 pub mod schema;

@@ -16,6 +16,7 @@ use crate::db::{Database, DryRun, Run};
 use crate::dialect::Dialect;
 use crate::error::{Error, PgErrorKind, Result};
 use crate::migrate::{Applied, Direction, Migration, Status, VERSION_TABLE};
+use crate::phased::{PhasePlan, Schedule};
 use crate::report::{Observer, Path, StepReport, Summary};
 use crate::sql::quote_str;
 use postgres::{Client, GenericClient, Transaction};
@@ -242,12 +243,15 @@ impl Database for PgDatabase {
 
     fn begin_run<'a>(&'a mut self, _observer: &Observer) -> Result<Box<dyn Run + 'a>> {
         let url = self.url.clone();
-        let tx = begin(&mut self.client, self.lock_timeout, &url)?;
+        let mut tx = begin(&mut self.client, self.lock_timeout, &url)?;
+        tx.batch_execute(UPGRADE_VERSION_TABLE)
+            .map_err(|e| statement_error(&e, &Sql::new(UPGRADE_VERSION_TABLE)))?;
         Ok(Box::new(PgRun {
             tx: Some(tx),
             model: None,
             models: &self.models,
             plans: Default::default(),
+            phase_plans: Vec::new(),
         }))
     }
 
@@ -314,6 +318,8 @@ struct PgRun<'a> {
     model: Option<Box<dyn Model>>,
     models: &'a ModelFactory,
     plans: std::collections::VecDeque<Planned>,
+    /// A phased run's plans: per phase, one per piece.
+    phase_plans: Vec<Vec<PgPlan>>,
 }
 
 /// A migration planned for a run: its name, its statements, and SQLite's refusal of the
@@ -395,6 +401,81 @@ impl Run for PgRun<'_> {
         sp.commit()
             .map_err(|e| statement_error(&e, &Sql::new("RELEASE SAVEPOINT kit_migration")))?;
         Ok(summary)
+    }
+
+    fn prepare_phases(
+        &mut self,
+        schedule: &Schedule,
+        _observer: &mut Observer,
+    ) -> Result<Vec<PhasePlan>> {
+        let done: Vec<&Migration> = schedule.applied.iter().collect();
+        let mut model = (self.models)(ModelSeed::Migrations(&done))?;
+        let mut out = Vec::new();
+        self.phase_plans.clear();
+        for phase in &schedule.phases {
+            let mut plans = Vec::new();
+            let mut info = PhasePlan {
+                phase: phase.phase,
+                ..PhasePlan::default()
+            };
+            for piece in &phase.pieces {
+                let origin = schedule.origin(phase, piece);
+                let (plan, refused) =
+                    plan_text_until_model_fails(&piece.text, &origin.file, model.as_mut())
+                        .map_err(|e| origin.wrap(None, e))?;
+                if let Some(e) = refused {
+                    return Err(origin.wrap(None, e));
+                }
+                info.pieces.push((piece.migration, plan.script()));
+                plans.push(plan);
+            }
+            out.push(info);
+            self.phase_plans.push(plans);
+        }
+        Ok(out)
+    }
+
+    fn apply_phase(
+        &mut self,
+        schedule: &Schedule,
+        index: usize,
+        observer: &mut Observer,
+    ) -> Result<Summary> {
+        let phase = &schedule.phases[index];
+        let tx = self.tx.as_mut().expect("the run's transaction is open");
+        let mut summary = Summary::default();
+        let mut inserts = false;
+        for (piece, plan) in phase.pieces.iter().zip(&self.phase_plans[index]) {
+            report_notes(plan, observer);
+            let s = run_statements(tx, &plan.statements, observer)
+                .map_err(|e| schedule.origin(phase, piece).wrap(None, e))?;
+            summary.steps.extend(s.steps);
+            summary.elapsed += s.elapsed;
+            inserts |= plan.inserts;
+        }
+        if inserts {
+            super::resync_identities(tx)?;
+        }
+        Ok(summary)
+    }
+
+    fn record(&mut self, schedule: &Schedule) -> Result<()> {
+        let tx = self.tx.as_mut().expect("the run's transaction is open");
+        for m in &schedule.migrations {
+            for q in bookkeeping(m, schedule.dir) {
+                execute(tx, &Sql::new(q))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rollback(mut self: Box<Self>) -> Result<()> {
+        match self.tx.take() {
+            Some(tx) => tx
+                .rollback()
+                .map_err(|e| statement_error(&e, &Sql::new("ROLLBACK"))),
+            None => Ok(()),
+        }
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::migrate::{
     in_file, Applied, Direction, Migration, Status, CREATE_VERSION_TABLE, VERSION_TABLE,
 };
+use crate::phased::{PhasePlan, Schedule};
 use crate::schema::Schema;
 use crate::sql::quote_str;
 use crate::statements::parse_script;
@@ -155,6 +156,14 @@ pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Resul
 struct SqliteRun<'c> {
     writer: Option<Writer<'c>>,
     history: Option<BTreeSet<(u64, String)>>,
+    /// In a phased run with foreign keys off: the violations before it ran.
+    fk_before: Option<BTreeSet<super::phased::Violation>>,
+}
+
+impl<'c> SqliteRun<'c> {
+    fn writer(&mut self) -> &mut Writer<'c> {
+        self.writer.as_mut().expect("the run's transaction is open")
+    }
 }
 
 impl Run for SqliteRun<'_> {
@@ -193,6 +202,88 @@ impl Run for SqliteRun<'_> {
         result
     }
 
+    fn prepare_phases(
+        &mut self,
+        schedule: &Schedule,
+        observer: &mut Observer,
+    ) -> Result<Vec<PhasePlan>> {
+        let w = self.writer();
+        let (plans, off) = super::phased::rehearse(w.conn(), schedule)?;
+        if off && !w.fits(true) {
+            // SQLite switches foreign keys only between transactions: before anything runs.
+            let before = applied(w.conn())?;
+            w.set_foreign_keys_off(true, observer)?;
+            if applied(w.conn())? != before {
+                return Err(Error::Database {
+                    path: w.conn().location(),
+                    message: "another kit or process changed the migration history while this run switched foreign keys off (SQLite can switch them only between transactions); nothing was applied. Run `kit history`, then retry".into(),
+                });
+            }
+        }
+        if !w.fits(false) {
+            self.fk_before = Some(super::phased::violations(w.conn())?);
+        }
+        Ok(plans)
+    }
+
+    fn apply_phase(
+        &mut self,
+        schedule: &Schedule,
+        index: usize,
+        observer: &mut Observer,
+    ) -> Result<Summary> {
+        let ps = super::phased::phase_statements(schedule, index)?;
+        let w = self.writer();
+        let p = super::phased::plan_phase(w.conn(), schedule, index, &ps)?;
+        if p.needs_foreign_keys_off() && !w.fits(true) {
+            return Err(Error::Database {
+                path: w.conn().location(),
+                message: format!(
+                    "phase {} needs foreign keys off, which the run's rehearsal did not foresee; nothing was applied. Report this with the migrations",
+                    crate::components::PHASES[schedule.phases[index].phase]
+                ),
+            });
+        }
+        w.apply(&p, observer)
+            .map_err(|e| super::phased::phase_error(schedule, index, &ps, e))
+    }
+
+    fn record(&mut self, schedule: &Schedule) -> Result<()> {
+        let before = self.fk_before.take();
+        let w = self.writer();
+        for m in &schedule.migrations {
+            for q in bookkeeping(m, schedule.dir) {
+                w.conn()
+                    .execute_batch(&q)
+                    .map_err(|e| Error::sqlite("recording the run in the version table", e))?;
+            }
+        }
+        match before {
+            Some(b) => super::phased::refuse_new_violations(w.conn(), &b),
+            None => Ok(()),
+        }
+    }
+
+    fn rollback(mut self: Box<Self>) -> Result<()> {
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
+        match w.fail(Error::Database {
+            path: String::new(),
+            message: "rolled back".into(),
+        }) {
+            e @ Error::Uncertain { .. } => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn abort(mut self: Box<Self>, e: Error) -> Error {
+        match self.writer.take() {
+            Some(w) => w.fail(e),
+            None => e,
+        }
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
         match self.writer.take() {
             Some(w) => w.commit(),
@@ -226,9 +317,13 @@ impl Database for Connection {
 
     fn begin_run<'a>(&'a mut self, observer: &Observer) -> Result<Box<dyn Run + 'a>> {
         let w = Writer::begin(self, observer, false)?;
+        if let Err(e) = upgrade_version_table(w.conn()) {
+            return Err(w.fail(e));
+        }
         Ok(Box::new(SqliteRun {
             writer: Some(w),
             history: None,
+            fk_before: None,
         }))
     }
 

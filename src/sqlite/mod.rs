@@ -11,6 +11,7 @@ pub mod apply;
 pub mod guard;
 pub mod load;
 pub mod migrate;
+pub mod phased;
 pub mod plan;
 pub mod read;
 pub mod throwaway;
