@@ -10,6 +10,7 @@ use std::time::Duration;
 
 #[macro_use]
 mod term;
+mod phases;
 mod workflow;
 use kit::config::Config;
 use kit::migrate::Direction;
@@ -141,8 +142,20 @@ struct MoveArgs {
     #[command(flatten)]
     target: Target,
     /// upgrade: `head` (default) or a version; downgrade: `-1`, `-N`, a version, or `base`.
+    /// With components: `COMPONENT` or `COMPONENT@VERSION` (upgrade), `COMPONENT -1`,
+    /// `COMPONENT@VERSION` or `COMPONENT base` (downgrade).
     #[arg(allow_hyphen_values = true)]
     to: Option<String>,
+    /// With components, the downgrade target after the component: `-1`, `-N`, a version, `base`.
+    #[arg(allow_hyphen_values = true)]
+    then: Option<String>,
+    /// Print the run's schedule (per phase, which migration contributes which statements; on
+    /// SQLite, which tables are copied) without running it.
+    #[arg(long, conflicts_with = "sql")]
+    explain: bool,
+    /// Print the components and their pending migrations as a Graphviz DOT graph.
+    #[arg(long, conflicts_with_all = ["sql", "explain"])]
+    graph: bool,
     /// Print the SQL instead of running it (needs no database).
     #[arg(long)]
     sql: bool,

@@ -221,7 +221,12 @@ pub fn downgrade_schedule(
         .cloned()
         .collect();
     for other in statuses.iter().filter(|o| o.component.name != name) {
-        for m in other.status.migrations.iter().filter(|m| other.status.is_applied(m)) {
+        for m in other
+            .status
+            .migrations
+            .iter()
+            .filter(|m| other.status.is_applied(m))
+        {
             for (c, v) in &m.requires {
                 let v: u64 = v.parse().unwrap_or(u64::MAX);
                 if let Some(u) = undo.iter().find(|u| u.component == *c && u.number <= v) {
@@ -272,9 +277,6 @@ pub struct Schedule {
     pub migrations: Vec<Migration>,
     /// The phases with statements, in phase order.
     pub phases: Vec<Phase>,
-    /// The migrations applied where the run starts, in dependency and version order (what
-    /// PostgreSQL's translation model is built from).
-    pub applied: Vec<Migration>,
 }
 
 impl Schedule {
@@ -302,7 +304,6 @@ impl Schedule {
             dir,
             migrations,
             phases,
-            applied: Vec::new(),
         })
     }
 
@@ -368,12 +369,10 @@ pub fn run(
     observer: &mut Observer,
 ) -> Result<(Schedule, Vec<PhasePlan>, Vec<Summary>)> {
     let mut session = db.begin_run(observer)?;
-    let schedule = match session.applied().and_then(|applied| {
-        let st = statuses(loaded, &applied);
-        let mut s = make(&st)?;
-        s.applied = applied_in_order(&st)?;
-        Ok(s)
-    }) {
+    let schedule = match session
+        .applied()
+        .and_then(|applied| make(&statuses(loaded, &applied)))
+    {
         Ok(s) => s,
         Err(e) => return Err(session.abort(e)),
     };
@@ -397,24 +396,6 @@ pub fn run(
     }
     session.commit()?;
     Ok((schedule, plans, out))
-}
-
-/// The applied migrations of every component: components in dependency order, each in
-/// version order.
-fn applied_in_order(statuses: &[ComponentStatus]) -> Result<Vec<Migration>> {
-    let comps: Vec<Component> = statuses.iter().map(|s| s.component.clone()).collect();
-    let mut out = Vec::new();
-    for name in components::dependency_order(&decls(&comps))? {
-        let s = find(statuses, &name)?;
-        out.extend(
-            s.status
-                .migrations
-                .iter()
-                .filter(|m| s.status.is_applied(m))
-                .cloned(),
-        );
-    }
-    Ok(out)
 }
 
 /// The components and their pending migrations as a Graphviz DOT graph: a node per component

@@ -53,14 +53,16 @@ fn print_diff(d: &kit::diff::Diff) {
 }
 
 /// Says which entries of the migrations directory look like migrations but are not read.
-fn note_skipped(cfg: &Config) {
-    for s in migrate::skipped(&cfg.migrations) {
-        say!("kit: note: skipped {s}");
+pub fn note_skipped(cfg: &Config) {
+    for c in cfg.components() {
+        for s in migrate::skipped(&c.migrations) {
+            say!("kit: note: skipped {s}");
+        }
     }
 }
 
 /// An echo callback when `on`.
-fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
+pub fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
     on.then_some(|s: &str| say!("{};", s.trim_end_matches(';')))
 }
 
@@ -190,6 +192,15 @@ pub fn revision(a: RevisionArgs) -> Result<()> {
 /// `kit upgrade` and `kit downgrade`.
 pub fn migrate(a: MoveArgs, dir: Direction) -> Result<()> {
     let cfg = a.target.load()?;
+    if cfg.has_components() || a.explain || a.graph {
+        return crate::phases::migrate(&cfg, &a, dir);
+    }
+    if a.then.is_some() {
+        return Err(db_error(
+            &cfg.database,
+            "a second target is for configs with components (`kit downgrade COMPONENT -1`); this config declares none",
+        ));
+    }
     let default = match dir {
         Direction::Up => "head",
         Direction::Down => {
@@ -370,7 +381,7 @@ fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &st
 }
 
 /// `0002 (head)`, `0001`, `base`.
-fn describe(status: &Status) -> String {
+pub fn describe(status: &Status) -> String {
     match status.current() {
         None => "base".into(),
         Some(a) => {
@@ -390,6 +401,9 @@ fn describe(status: &Status) -> String {
 pub fn current(t: Target) -> Result<()> {
     let cfg = t.load()?;
     note_skipped(&cfg);
+    if cfg.has_components() {
+        return crate::phases::current(&cfg);
+    }
     let migrations = migrate::load(&cfg.migrations)?;
     let applied = match kit::db::open_existing(&cfg)? {
         Some(mut db) => db.applied()?,
@@ -410,6 +424,9 @@ pub fn current(t: Target) -> Result<()> {
 pub fn history(t: Target) -> Result<()> {
     let cfg = t.load()?;
     note_skipped(&cfg);
+    if cfg.has_components() {
+        return crate::phases::history(&cfg);
+    }
     let migrations = migrate::scan(&cfg.migrations)?;
     let applied = match kit::db::open_existing(&cfg)? {
         Some(mut db) => db.applied()?,
@@ -506,7 +523,7 @@ fn postgres_check(cfg: &Config, url: &str) -> Result<Vec<migrate::Problem>> {
     migrate::check(Some(applied), &cfg.migrations, &cfg.schema, &judge)
 }
 
-fn ms(d: Duration) -> String {
+pub fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 

@@ -408,8 +408,11 @@ impl Run for PgRun<'_> {
         schedule: &Schedule,
         _observer: &mut Observer,
     ) -> Result<Vec<PhasePlan>> {
-        let done: Vec<&Migration> = schedule.applied.iter().collect();
-        let mut model = (self.models)(ModelSeed::Migrations(&done))?;
+        // The model starts from the live tables: a phased history has no replay order.
+        let tx = self.tx.as_mut().expect("the run's transaction is open");
+        let mut ddl = super::catalog::tables_ddl(tx)?;
+        ddl.extend(super::catalog::objects_ddl(tx)?);
+        let mut model = (self.models)(ModelSeed::Tables(&ddl))?;
         let mut out = Vec::new();
         self.phase_plans.clear();
         for phase in &schedule.phases {

@@ -37,8 +37,8 @@ pub fn phase_statements(schedule: &Schedule, index: usize) -> Result<PhaseStatem
         let m = &schedule.migrations[piece.migration];
         let text = crate::dialect::select(&piece.text, Dialect::Sqlite)
             .map_err(|e| origin.wrap(None, e))?;
-        let statements = parse_script(&text)
-            .map_err(|e| origin.wrap(None, crate::migrate::in_file(e, m)))?;
+        let statements =
+            parse_script(&text).map_err(|e| origin.wrap(None, crate::migrate::in_file(e, m)))?;
         let starts = crate::sql::split_statements(&text).map_err(|e| Error::Syntax {
             message: e.message,
             line: 0,
@@ -92,14 +92,46 @@ fn statement_origin(
 /// the error quotes, else every migration of the phase.
 pub fn phase_error(schedule: &Schedule, index: usize, ps: &PhaseStatements, e: Error) -> Error {
     let shown = e.to_string();
-    match ps
+    let quoted = ps
         .statements
         .iter()
-        .position(|s| !s.text().trim().is_empty() && shown.contains(s.text().trim()))
-    {
+        .position(|s| !s.text().trim().is_empty() && shown.contains(s.text().trim()));
+    match quoted.or_else(|| refused_statement(ps, &e)) {
         Some(k) => statement_origin(schedule, index, ps, k, e),
         None => phase_origin(schedule, index, e),
     }
+}
+
+/// For a refusal about a table: the ALTER of that table whose text names what the reason
+/// names (a constraint, a column), else the only piece's first ALTER of it.
+fn refused_statement(ps: &PhaseStatements, e: &Error) -> Option<usize> {
+    let Error::Refused(r) = e else { return None };
+    let alters: Vec<usize> = (0..ps.statements.len())
+        .filter(|&k| match &ps.statements[k] {
+            Statement::Alter { alter, .. } => alter.table.eq_ignore_ascii_case(&r.table),
+            _ => false,
+        })
+        .collect();
+    let words: Vec<String> = crate::sql::lex(&r.reason)
+        .map(|toks| toks.iter().filter_map(|t| t.ident(&r.reason)).collect())
+        .unwrap_or_default();
+    let named = alters.iter().copied().find(|&k| {
+        let ids: Vec<String> = crate::sql::lex(ps.statements[k].text())
+            .map(|toks| {
+                toks.iter()
+                    .filter_map(|t| t.ident(ps.statements[k].text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        words.iter().any(|w| {
+            !w.eq_ignore_ascii_case(&r.table) && ids.iter().any(|i| i.eq_ignore_ascii_case(w))
+        })
+    });
+    let one_piece = alters
+        .first()
+        .filter(|&&f| alters.iter().all(|&k| ps.origins[k].0 == ps.origins[f].0))
+        .copied();
+    named.or(one_piece)
 }
 
 /// Names the phase and every migration contributing to it in `e`.

@@ -1,0 +1,268 @@
+//! The CLI of components and phased runs: `kit upgrade` / `kit downgrade` on a config with
+//! components (one transaction for the whole run), `--explain` and `--graph`, and `kit
+//! current` / `kit history` per component. Printing only: the work is the library's
+//! ([`kit::phased`]).
+
+use crate::workflow::{describe, echo_fn, ms, note_skipped};
+use crate::MoveArgs;
+use kit::components::PHASES;
+use kit::config::Config;
+use kit::migrate::Direction;
+use kit::phased::{self, ComponentStatus, PhasePlan, Schedule, UpTarget};
+use kit::{Error, Result};
+use std::time::Instant;
+
+/// `kit upgrade` / `kit downgrade` with components (or `--explain`, `--graph`).
+pub fn migrate(cfg: &Config, a: &MoveArgs, dir: Direction) -> Result<()> {
+    note_skipped(cfg);
+    if a.sql {
+        return Err(Error::Database {
+            path: cfg.database_display(),
+            message: "--sql is not available for a config with components yet: `kit upgrade --explain` prints every statement of the run, per phase and migration".into(),
+        });
+    }
+    let loaded = phased::load(&cfg.components())?;
+    if a.graph {
+        let applied = match kit::db::open_existing(cfg)? {
+            Some(mut db) => db.applied()?,
+            None => Vec::new(),
+        };
+        print!("{}", phased::graph(&phased::statuses(&loaded, &applied)));
+        return Ok(());
+    }
+    let (to, then) = (a.to.clone(), a.then.clone());
+    let implicit = !cfg.has_components();
+    let make = move |st: &[ComponentStatus]| -> Result<Schedule> {
+        let todo = match dir {
+            Direction::Up => {
+                let target = match (&to, implicit) {
+                    (None, _) => UpTarget::All,
+                    (Some(t), true) => UpTarget::Component {
+                        name: String::new(),
+                        version: Some(t.clone()).filter(|t| t != "head"),
+                    },
+                    (Some(t), false) => phased::parse_up_target(st, t)?,
+                };
+                phased::upgrade_schedule(st, &target)?
+            }
+            Direction::Down => {
+                let (name, target) = down_target(st, to.as_deref(), then.as_deref(), implicit)?;
+                phased::downgrade_schedule(st, &name, &target)?
+            }
+        };
+        Schedule::new(todo, dir)
+    };
+    let created = create_if_missing(cfg, dir)?;
+    let mut db = kit::db::open(cfg)?;
+    let mut printer = echo_fn(a.echo || cfg.log_sql);
+    let mut notes = |n: &str| say!("kit: note: {n}");
+    let mut observer = kit::Observer {
+        on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
+        on_progress: None,
+        on_note: Some(&mut notes),
+    };
+    let started = Instant::now();
+    let label = match dir {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    };
+    let result = phased::run(db.as_mut(), &loaded, &make, a.explain, &mut observer);
+    drop(observer);
+    let (schedule, plans, _) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if created {
+                let _ = kit::throwaway::remove_database(&cfg.database);
+            }
+            say!("kit: the run was rolled back whole: nothing of it was applied");
+            return Err(e);
+        }
+    };
+    if a.explain {
+        print_explain(&schedule, &plans, cfg.database_url().is_none(), label);
+        if created {
+            let _ = kit::throwaway::remove_database(&cfg.database);
+        }
+        return Ok(());
+    }
+    let applied = db.applied()?;
+    let now = where_they_are(&phased::statuses(&loaded, &applied));
+    if schedule.migrations.is_empty() {
+        say!("kit: nothing to {label}: at {now}");
+    } else {
+        for m in &schedule.migrations {
+            say!("kit: {label} {} ({})", name_of(m), m.message);
+        }
+        say!(
+            "kit: {label} done: {} migration(s) in {} phase(s), one transaction, in {}, now at {now}",
+            schedule.migrations.len(),
+            schedule.phases.len(),
+            ms(started.elapsed())
+        );
+    }
+    Ok(())
+}
+
+/// Creates an empty SQLite database for a first upgrade; true when it did.
+fn create_if_missing(cfg: &Config, dir: Direction) -> Result<bool> {
+    if cfg.database_url().is_some() || cfg.database.exists() {
+        return Ok(false);
+    }
+    if dir == Direction::Down {
+        return Err(Error::Database {
+            path: cfg.database.display().to_string(),
+            message: "no such database file".into(),
+        });
+    }
+    rusqlite::Connection::open(&cfg.database)
+        .and_then(|c| c.execute_batch("PRAGMA user_version = 0"))
+        .map_err(|e| Error::Database {
+            path: cfg.database.display().to_string(),
+            message: format!("cannot create: {e}"),
+        })?;
+    Ok(true)
+}
+
+/// (component, target) of a downgrade: `mail -1`, `mail@0002`, `mail base`; without
+/// components, the one target.
+fn down_target(
+    st: &[ComponentStatus],
+    to: Option<&str>,
+    then: Option<&str>,
+    implicit: bool,
+) -> Result<(String, String)> {
+    let how = || {
+        Error::Database {
+        path: "downgrade".into(),
+        message: format!(
+            "say which component and how far down: `kit downgrade COMPONENT -1` (or -N, a version, base) or `COMPONENT@VERSION`; components: {}",
+            st.iter()
+                .map(|s| s.component.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+    };
+    if implicit {
+        return Ok((String::new(), to.ok_or_else(how)?.to_string()));
+    }
+    match (to, then) {
+        (Some(c), Some(t)) => Ok((c.to_string(), t.to_string())),
+        (Some(ct), None) => match ct.split_once('@') {
+            Some((c, t)) => Ok((c.to_string(), t.to_string())),
+            None => Err(how()),
+        },
+        _ => Err(how()),
+    }
+}
+
+/// `mail 0002_sender` (or the bare name without components).
+fn name_of(m: &kit::migrate::Migration) -> String {
+    if m.component.is_empty() {
+        m.name.clone()
+    } else {
+        format!("{} {}", m.component, m.name)
+    }
+}
+
+/// `addressbook 0002 (head), mail base`.
+fn where_they_are(st: &[ComponentStatus]) -> String {
+    st.iter()
+        .map(|s| {
+            if s.component.name.is_empty() {
+                describe(&s.status)
+            } else {
+                format!("{} {}", s.component.name, describe(&s.status))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Prints the schedule: per phase, each migration's statements and the tables copied.
+fn print_explain(schedule: &Schedule, plans: &[PhasePlan], sqlite: bool, label: &str) {
+    show!(
+        "{label}: {} migration(s), {} phase(s), one transaction",
+        schedule.migrations.len(),
+        plans.len()
+    );
+    for (i, m) in schedule.migrations.iter().enumerate() {
+        show!("  {}. {} ({})", i + 1, name_of(m), m.path.display());
+    }
+    for p in plans {
+        show!("phase {}", PHASES[p.phase]);
+        for (mi, statements) in &p.pieces {
+            show!("  {}", name_of(&schedule.migrations[*mi]));
+            for s in statements {
+                for line in s.lines() {
+                    show!("    {line}");
+                }
+            }
+        }
+        if sqlite {
+            if p.copied.is_empty() {
+                show!("  copies: none");
+            } else {
+                show!("  copies: {}", p.copied.join(", "));
+            }
+        }
+    }
+}
+
+/// `kit current` with components: one line per component.
+pub fn current(cfg: &Config) -> Result<()> {
+    let loaded = phased::load(&cfg.components())?;
+    let applied = match kit::db::open_existing(cfg)? {
+        Some(mut db) => db.applied()?,
+        None => Vec::new(),
+    };
+    for s in phased::statuses(&loaded, &applied) {
+        show!("{} {}", s.component.name, describe(&s.status));
+    }
+    Ok(())
+}
+
+/// `kit history` with components: each component's migrations under its name.
+pub fn history(cfg: &Config) -> Result<()> {
+    let loaded = phased::load(&cfg.components())?;
+    let applied = match kit::db::open_existing(cfg)? {
+        Some(mut db) => db.applied()?,
+        None => Vec::new(),
+    };
+    for s in phased::statuses(&loaded, &applied) {
+        let deps = if s.component.depends.is_empty() {
+            String::new()
+        } else {
+            format!(" (depends on {})", s.component.depends.join(", "))
+        };
+        show!("{}{deps}:", s.component.name);
+        let current = s.status.current().map(|a| a.version.clone());
+        for m in &s.status.migrations {
+            let a = s.status.applied_row(m);
+            let mark = if a.is_some() { "[x]" } else { "[ ]" };
+            let mut line = format!("  {mark} {} {}", m.version, m.message);
+            if let Some(a) = a {
+                line.push_str(&format!("  (applied {})", a.applied_at));
+                if a.checksum != m.checksum {
+                    line.push_str("  EDITED since applied");
+                }
+            }
+            for (c, v) in &m.requires {
+                line.push_str(&format!("  (requires {c} {v})"));
+            }
+            if current.as_deref() == Some(m.version.as_str()) {
+                line.push_str("  <- current");
+            }
+            show!("{line}");
+        }
+        for a in s.status.missing_files() {
+            show!(
+                "  [x] {} {}  (applied {}, FILE MISSING)",
+                a.version,
+                a.name,
+                a.applied_at
+            );
+        }
+    }
+    Ok(())
+}

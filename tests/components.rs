@@ -1,0 +1,527 @@
+//! Components and phased runs (issue 11) through the real `kit` binary, on SQLite and on a real
+//! PostgreSQL server: Reahl's tutorial ported, three components whose migrations need every
+//! phase (drop a foreign key, change a primary key, move data into a new column, add the keys
+//! back, clean up), rows compared between the two databases and against the start after the
+//! downgrades; a failure in a late phase rolling the whole run back (the SQLite file
+//! byte-identical, PostgreSQL's catalog and rows unchanged); the order of a schedule (Reahl's
+//! `test_migrating_dependencies` cases), refusals (cycles, unknown phases, undeclared
+//! requirements, undoing a required version), and a version table made before components.
+
+mod common;
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
+
+use common::{kit, run, Out};
+use pg_schema::V;
+use std::path::PathBuf;
+
+/// A project: `sqlite.toml` (database `app.db`) and `pg.toml` (a PostgreSQL database), both
+/// declaring the same components.
+struct Proj {
+    dir: tempfile::TempDir,
+    pg: Option<pg::TestDb>,
+}
+
+impl Proj {
+    /// A project with `components` (`[components.NAME]` bodies, in order) in both configs.
+    fn new(components: &[(&str, &str)], with_pg: bool) -> Proj {
+        let p = Proj {
+            dir: tempfile::tempdir().unwrap(),
+            pg: with_pg.then(pg::database),
+        };
+        let mut body = String::new();
+        for (name, extra) in components {
+            body.push_str(&format!(
+                "\n[components.{name}]\nschema = \"{name}/schema.sql\"\nmigrations = \"{name}/migrations\"\n{extra}\n"
+            ));
+        }
+        p.write("sqlite.toml", &format!("database = \"app.db\"\n{body}"));
+        if let Some(db) = &p.pg {
+            p.write("pg.toml", &format!("database = \"{}\"\n{body}", db.url));
+        }
+        p
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.p(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Writes `<component>/migrations/<file>`: `head` lines, then the up and down parts.
+    fn migration(&self, component: &str, file: &str, head: &str, up: &str, down: &str) {
+        self.write(
+            &format!("{component}/migrations/{file}"),
+            &format!("{head}-- kit:up\n{up}\n-- kit:down\n{down}\n"),
+        );
+    }
+
+    fn kit(&self, args: &[&str]) -> Out {
+        let mut c = kit();
+        c.current_dir(self.dir.path()).args(args);
+        run(&mut c)
+    }
+
+    fn ok(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
+        out
+    }
+
+    fn fail(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
+        assert!(out.stderr.contains("kit: error:"), "{}", out.show());
+        assert!(!out.stderr.contains("panicked"), "{}", out.show());
+        out
+    }
+
+    fn sqlite(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.p("app.db")).unwrap()
+    }
+
+    fn pg(&self) -> postgres::Client {
+        self.pg.as_ref().expect("a PostgreSQL database").client()
+    }
+
+    /// Runs `sql` on both databases (rows the tests start from).
+    fn seed(&self, sql: &str) {
+        self.sqlite().execute_batch(sql).unwrap();
+        if self.pg.is_some() {
+            self.pg().batch_execute(sql).unwrap();
+        }
+    }
+
+    /// Every config of the project.
+    fn configs(&self) -> Vec<&'static str> {
+        if self.pg.is_some() {
+            vec!["sqlite.toml", "pg.toml"]
+        } else {
+            vec!["sqlite.toml"]
+        }
+    }
+}
+
+/// (name, declared type) of a SQLite table's columns.
+fn sqlite_columns(c: &rusqlite::Connection, table: &str) -> Vec<(String, String)> {
+    c.prepare("SELECT name, type FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Every row of a SQLite table, normalised by its columns' type classes, sorted.
+fn sqlite_rows(c: &rusqlite::Connection, table: &str) -> Vec<Vec<V>> {
+    let classes: Vec<pg_schema::Class> = sqlite_columns(c, table)
+        .iter()
+        .map(|(_, t)| pg_schema::sqlite_class(t))
+        .collect();
+    let mut rows: Vec<Vec<V>> =
+        common::query(c, &format!("SELECT * FROM {}", common::quote(table)))
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&classes)
+                    .map(|(v, k)| pg_schema::from_sqlite(v, *k))
+                    .collect()
+            })
+            .collect();
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+fn pg_rows(c: &mut postgres::Client, table: &str) -> Vec<Vec<V>> {
+    let mut rows = pg_schema::rows(c, table);
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+/// Column names of a table on SQLite and on PostgreSQL, which must agree.
+fn same_columns(p: &Proj, table: &str) -> Vec<String> {
+    let lite: Vec<String> = sqlite_columns(&p.sqlite(), table)
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    if p.pg.is_some() {
+        let pg: Vec<String> = pg_schema::columns(&mut p.pg(), table)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(lite, pg, "columns of {table} on SQLite and PostgreSQL");
+    }
+    lite
+}
+
+/// Rows of `table` on SQLite, checked equal to PostgreSQL's.
+fn same_rows(p: &Proj, table: &str) -> Vec<Vec<V>> {
+    let lite = sqlite_rows(&p.sqlite(), table);
+    if p.pg.is_some() {
+        assert_eq!(lite, pg_rows(&mut p.pg(), table), "rows of {table}");
+    }
+    lite
+}
+
+/// Rows of `table` (equal on both databases) with their columns in name order, so rows
+/// compare across a change that moved a column to the end.
+fn rows_by_name(p: &Proj, table: &str) -> Vec<Vec<(String, V)>> {
+    let cols = same_columns(p, table);
+    let mut rows: Vec<Vec<(String, V)>> = same_rows(p, table)
+        .into_iter()
+        .map(|r| {
+            let mut named: Vec<(String, V)> = cols.iter().cloned().zip(r).collect();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            named
+        })
+        .collect();
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+/// (component, version) rows of the version table on SQLite, checked equal on PostgreSQL.
+fn same_history(p: &Proj) -> Vec<(String, String)> {
+    let mut lite: Vec<(String, String)> = common::query(
+        &p.sqlite(),
+        "SELECT component, version FROM kit_migrations ORDER BY 1, 2",
+    )
+    .into_iter()
+    .map(|r| (as_text(&r[0]), as_text(&r[1])))
+    .collect();
+    lite.sort();
+    if p.pg.is_some() {
+        let pg: Vec<(String, String)> = pg_schema::strings(
+            &mut p.pg(),
+            "SELECT component, version FROM kit_migrations ORDER BY 1, 2",
+        )
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+        assert_eq!(lite, pg, "kit_migrations on SQLite and PostgreSQL");
+    }
+    lite
+}
+
+fn as_text(v: &rusqlite::types::Value) -> String {
+    match v {
+        rusqlite::types::Value::Text(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn hist(rows: &[(&str, &str)]) -> Vec<(String, String)> {
+    rows.iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Reahl's tutorial (`migrationexamplebootstrap`): `address` at version 0.0 with rows, then
+/// version 0.1 adds `added_date` in the `alter` phase; every row is kept.
+#[test]
+fn reahl_tutorial_keeps_every_row_on_both_databases() {
+    let p = Proj::new(&[("migrationexamplebootstrap", "")], true);
+    let c = "migrationexamplebootstrap";
+    p.migration(
+        c,
+        "0000_bootstrap.sql",
+        "",
+        "CREATE TABLE address (id INTEGER PRIMARY KEY, email_address TEXT NOT NULL, name TEXT NOT NULL);",
+        "DROP TABLE address;",
+    );
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    p.seed(
+        "INSERT INTO address (id, email_address, name) VALUES (1, 'john@example.org', 'John'), (2, 'jane@example.org', 'Jane'), (3, 'o''neil@example.org', 'O''Neil');",
+    );
+    let before = same_rows(&p, "address");
+    p.migration(
+        c,
+        "0001_added_date.sql",
+        "",
+        "-- kit:phase alter\nALTER TABLE address ADD COLUMN added_date DATE;",
+        "-- kit:phase alter\nALTER TABLE address DROP COLUMN added_date;",
+    );
+    for cfg in p.configs() {
+        let out = p.ok(&["upgrade", "-c", cfg]);
+        assert!(
+            out.stderr
+                .contains("now at migrationexamplebootstrap 0001 (head)"),
+            "{}",
+            out.show()
+        );
+        assert_eq!(
+            p.ok(&["current", "-c", cfg]).stdout.trim(),
+            "migrationexamplebootstrap 0001 (head)"
+        );
+    }
+    assert_eq!(
+        same_columns(&p, "address"),
+        ["id", "email_address", "name", "added_date"]
+    );
+    let after = same_rows(&p, "address");
+    assert_eq!(after.len(), 3);
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(&a[..3], &b[..], "every row kept");
+        assert_eq!(a[3], V::Null);
+    }
+    assert_eq!(same_history(&p), hist(&[(c, "0000"), (c, "0001")]));
+}
+
+/// The three components of the run below, and their first versions.
+fn three_components(with_pg: bool) -> Proj {
+    let p = Proj::new(
+        &[
+            ("addressbook", ""),
+            ("mail", "depends = [\"addressbook\"]"),
+            ("archive", "depends = [\"mail\"]"),
+        ],
+        with_pg,
+    );
+    p.migration(
+        "addressbook",
+        "0001_address.sql",
+        "",
+        "CREATE TABLE address (id INTEGER PRIMARY KEY, email_address TEXT NOT NULL, name TEXT);",
+        "DROP TABLE address;",
+    );
+    p.migration(
+        "mail",
+        "0001_mail.sql",
+        "",
+        "CREATE TABLE mail_folder (name TEXT NOT NULL, owner TEXT NOT NULL, CONSTRAINT mail_folder_pkey PRIMARY KEY (name));\nCREATE TABLE mail_message (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, subject TEXT);",
+        "DROP TABLE mail_message;\nDROP TABLE mail_folder;",
+    );
+    p.migration(
+        "archive",
+        "0001_archived.sql",
+        "-- kit:requires mail 0001\n",
+        "CREATE TABLE archived (id INTEGER PRIMARY KEY, folder TEXT NOT NULL, message INTEGER NOT NULL, CONSTRAINT archived_folder_fkey FOREIGN KEY (folder) REFERENCES mail_folder (name), CONSTRAINT archived_message_fkey FOREIGN KEY (message) REFERENCES mail_message (id));",
+        "DROP TABLE archived;",
+    );
+    p
+}
+
+const THREE_ROWS: &str = "INSERT INTO address (id, email_address, name) VALUES (1, 'a@x', 'A'), (2, 'b@x', 'B');
+INSERT INTO mail_folder (name, owner) VALUES ('inbox', 'a@x'), ('sent', 'b@x');
+INSERT INTO mail_message (id, sender, subject) VALUES (10, 'a@x', 'hello'), (11, 'b@x', 'again'), (12, 'a@x', NULL);
+INSERT INTO archived (id, folder, message) VALUES (100, 'inbox', 10), (101, 'sent', 11);";
+
+/// The second versions: the folder's primary key becomes (owner, name), which needs the
+/// archive's foreign key dropped first and added back (as a two-column key) after; the
+/// message's sender moves from a text column into a key to `address`.
+fn second_versions(p: &Proj) {
+    p.migration(
+        "addressbook",
+        "0002_added_date.sql",
+        "",
+        "-- kit:phase alter\nALTER TABLE address ADD COLUMN added_date TEXT;\n-- kit:phase indexes\nCREATE UNIQUE INDEX address_email ON address (email_address);\n-- kit:phase data\nUPDATE address SET added_date = '2026-12-01';",
+        "-- kit:phase indexes\nDROP INDEX address_email;\n-- kit:phase cleanup\nALTER TABLE address DROP COLUMN added_date;",
+    );
+    p.migration(
+        "mail",
+        "0002_folder_key_and_sender.sql",
+        "-- kit:requires addressbook 0002\n",
+        "-- kit:phase drop_pk\nALTER TABLE mail_folder DROP CONSTRAINT mail_folder_pkey;\n-- kit:phase create_pk\nALTER TABLE mail_folder ADD CONSTRAINT mail_folder_pkey PRIMARY KEY (owner, name);\n-- kit:phase alter\nALTER TABLE mail_message ADD COLUMN sender_address INTEGER;\n-- kit:phase data\nUPDATE mail_message SET sender_address = (SELECT id FROM address WHERE address.email_address = mail_message.sender);\n-- kit:phase create_fk\nALTER TABLE mail_message ADD CONSTRAINT mail_message_sender_address_fkey FOREIGN KEY (sender_address) REFERENCES address (id);\n-- kit:phase cleanup\nALTER TABLE mail_message DROP COLUMN sender;",
+        "-- kit:phase drop_fk\nALTER TABLE mail_message DROP CONSTRAINT mail_message_sender_address_fkey;\n-- kit:phase drop_pk\nALTER TABLE mail_folder DROP CONSTRAINT mail_folder_pkey;\n-- kit:phase create_pk\nALTER TABLE mail_folder ADD CONSTRAINT mail_folder_pkey PRIMARY KEY (name);\n-- kit:phase alter\nALTER TABLE mail_message ADD COLUMN sender TEXT NOT NULL DEFAULT '';\n-- kit:phase data\nUPDATE mail_message SET sender = (SELECT email_address FROM address WHERE address.id = mail_message.sender_address);\n-- kit:phase cleanup\nALTER TABLE mail_message DROP COLUMN sender_address;",
+    );
+    p.migration(
+        "archive",
+        "0002_folder_owner.sql",
+        "-- kit:requires mail 0002\n",
+        "-- kit:phase drop_fk\nALTER TABLE archived DROP CONSTRAINT IF EXISTS archived_folder_fkey;\n-- kit:phase alter\nALTER TABLE archived ADD COLUMN folder_owner TEXT;\n-- kit:phase data\nUPDATE archived SET folder_owner = (SELECT owner FROM mail_folder WHERE mail_folder.name = archived.folder);\n-- kit:phase create_fk\nALTER TABLE archived ADD CONSTRAINT archived_folder_fkey FOREIGN KEY (folder_owner, folder) REFERENCES mail_folder (owner, name);",
+        // The single-column key cannot come back before `mail` is down again (its target is
+        // no longer a key): the down part leaves it out, and the up part drops it if exists.
+        "-- kit:phase drop_fk\nALTER TABLE archived DROP CONSTRAINT archived_folder_fkey;\n-- kit:phase cleanup\nALTER TABLE archived DROP COLUMN folder_owner;",
+    );
+}
+
+/// Three components, every phase, on both databases: the run applies, the rows agree between
+/// SQLite and PostgreSQL, and the downgrades (dependents first) bring back the first rows.
+#[test]
+fn three_components_every_phase_on_both_databases() {
+    let p = three_components(true);
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    p.seed(THREE_ROWS);
+    let tables = ["address", "mail_folder", "mail_message", "archived"];
+    let start: Vec<_> = tables.iter().map(|t| rows_by_name(&p, t)).collect();
+    second_versions(&p);
+    // The schedule: dependencies first, each migration's statements in its phases.
+    let explain = p.ok(&["upgrade", "-c", "sqlite.toml", "--explain"]).stdout;
+    let order: Vec<&str> = explain
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(". "))
+        .collect();
+    assert!(
+        order[0].contains("addressbook 0002")
+            && order[1].contains("mail 0002")
+            && order[2].contains("archive 0002"),
+        "{explain}"
+    );
+    let phases: Vec<&str> = explain
+        .lines()
+        .filter_map(|l| l.strip_prefix("phase "))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "drop_fk",
+            "drop_pk",
+            "alter",
+            "create_pk",
+            "indexes",
+            "data",
+            "create_fk",
+            "cleanup"
+        ]
+    );
+    // --explain changed nothing.
+    assert_eq!(same_history(&p).len(), 3);
+    for cfg in p.configs() {
+        let out = p.ok(&["upgrade", "-c", cfg]);
+        assert!(
+            out.stderr
+                .contains("3 migration(s) in 8 phase(s), one transaction"),
+            "{}",
+            out.show()
+        );
+    }
+    assert_eq!(
+        same_columns(&p, "mail_message"),
+        ["id", "subject", "sender_address"]
+    );
+    assert_eq!(
+        same_columns(&p, "archived"),
+        ["id", "folder", "message", "folder_owner"]
+    );
+    assert_eq!(
+        same_rows(&p, "mail_message"),
+        vec![
+            vec![V::Int(10), V::Text("hello".into()), V::Int(1)],
+            vec![V::Int(11), V::Text("again".into()), V::Int(2)],
+            vec![V::Int(12), V::Null, V::Int(1)],
+        ]
+    );
+    same_rows(&p, "archived");
+    same_rows(&p, "address");
+    // The new keys hold on both databases.
+    let orphan =
+        "INSERT INTO archived (id, folder, message, folder_owner) VALUES (200, 'inbox', 10, 'b@x')";
+    assert!(p
+        .sqlite()
+        .execute_batch(&format!("PRAGMA foreign_keys = ON; {orphan}"))
+        .is_err());
+    assert!(p.pg().batch_execute(orphan).is_err());
+    let dup = "INSERT INTO address (id, email_address) VALUES (9, 'a@x')";
+    assert!(p.sqlite().execute_batch(dup).is_err());
+    assert!(p.pg().batch_execute(dup).is_err());
+    // Down again: the dependents first; undoing what a dependent requires is refused.
+    for cfg in p.configs() {
+        let out = p.fail(&["downgrade", "-c", cfg, "mail", "-1"]);
+        out.assert_stderr_has(&[
+            "archive@0002",
+            "requires mail 0002",
+            "downgrade `archive` first",
+        ]);
+        p.ok(&["downgrade", "-c", cfg, "archive", "-1"]);
+        p.ok(&["downgrade", "-c", cfg, "mail@0001"]);
+        p.ok(&["downgrade", "-c", cfg, "addressbook", "-1"]);
+    }
+    for (t, rows) in tables.iter().zip(&start) {
+        assert_eq!(
+            &rows_by_name(&p, t),
+            rows,
+            "rows of {t} after the downgrades"
+        );
+    }
+    assert_eq!(
+        same_columns(&p, "mail_message"),
+        ["id", "subject", "sender"]
+    );
+    assert_eq!(
+        same_history(&p),
+        hist(&[
+            ("addressbook", "0001"),
+            ("archive", "0001"),
+            ("mail", "0001")
+        ])
+    );
+    // And up once more: the same result as the first time.
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    assert_eq!(
+        same_columns(&p, "archived"),
+        ["id", "folder", "message", "folder_owner"]
+    );
+    assert_eq!(same_history(&p).len(), 6);
+}
+
+/// A failure in the last phase (a CHECK that a row breaks, added in `cleanup` after every
+/// other phase ran) rolls back the whole run: the SQLite file is byte-identical, PostgreSQL's
+/// catalog, rows and history are unchanged; the error names the component, the file, the
+/// phase and the line.
+#[test]
+fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
+    let p = three_components(true);
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    p.seed(THREE_ROWS);
+    p.seed("INSERT INTO archived (id, folder, message) VALUES (102, 'inbox', 12);");
+    second_versions(&p);
+    p.migration(
+        "archive",
+        "0003_checked.sql",
+        "",
+        "-- kit:phase alter\nALTER TABLE archived ADD COLUMN note TEXT;\n-- kit:phase cleanup\nALTER TABLE archived ADD CONSTRAINT archived_message_check CHECK (message < 12);",
+        "ALTER TABLE archived DROP CONSTRAINT archived_message_check;\nALTER TABLE archived DROP COLUMN note;",
+    );
+    let bytes = std::fs::read(p.p("app.db")).unwrap();
+    let catalog = |c: &mut postgres::Client| {
+        let mut out = Vec::new();
+        for t in pg_schema::tables(c) {
+            out.push(format!("{t}: {:?}", pg_schema::columns(c, &t)));
+            out.push(format!("{:?}", pg_rows(c, &t)));
+        }
+        out.push(format!(
+            "{:?}",
+            pg_schema::strings(
+                c,
+                "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1"
+            )
+        ));
+        out
+    };
+    let pg_before = catalog(&mut p.pg());
+    for cfg in p.configs() {
+        let out = p.fail(&["upgrade", "-c", cfg]);
+        out.assert_stderr_has(&[
+            "component `archive`",
+            "0003_checked.sql",
+            "phase cleanup",
+            "rolled back whole",
+        ]);
+    }
+    assert_eq!(
+        std::fs::read(p.p("app.db")).unwrap(),
+        bytes,
+        "SQLite file byte-identical"
+    );
+    assert_eq!(catalog(&mut p.pg()), pg_before, "PostgreSQL unchanged");
+    assert_eq!(same_history(&p).len(), 3);
+    // Without the offending row, the same run goes through on both.
+    p.seed("DELETE FROM archived WHERE id = 102;");
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    assert_eq!(same_history(&p).len(), 7);
+}
