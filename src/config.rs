@@ -282,6 +282,40 @@ fn expand_one(
     }
 }
 
+/// Component names are letters, digits, `_` and `-` (they appear in `NAME@VERSION` and in
+/// the version table); dependencies name declared components and form no cycle.
+fn check_components(components: &[Component]) -> std::result::Result<(), String> {
+    for c in components {
+        let ok = !c.name.is_empty()
+            && c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+        if !ok {
+            return Err(format!(
+                "component name `{}`: use letters, digits, `_` and `-`",
+                c.name
+            ));
+        }
+        if c.depends.contains(&c.name) {
+            return Err(format!("component `{}` depends on itself", c.name));
+        }
+    }
+    let decls: Vec<crate::components::ComponentDecl> = components
+        .iter()
+        .map(|c| crate::components::ComponentDecl {
+            name: c.name.clone(),
+            depends: c.depends.clone(),
+        })
+        .collect();
+    crate::components::dependency_order(&decls)
+        .map(|_| ())
+        .map_err(|e| match e {
+            Error::Database { message, .. } => message,
+            other => other.to_string(),
+        })
+}
+
 /// The components of a config in the order their `[components.NAME]` tables appear in `text`.
 fn ordered_components(
     text: &str,
@@ -409,7 +443,7 @@ impl Config {
                 message: format!("invalid config: key `postgresql.lock_timeout`: `{t}` is not a duration; write e.g. \"10s\", \"500ms\" or \"2min\""),
             })?,
         };
-        let components = ordered_components(&text, &raw.components)
+        let components: Vec<Component> = ordered_components(&text, &raw.components)
             .into_iter()
             .map(|(name, c)| Component {
                 name,
@@ -418,6 +452,10 @@ impl Config {
                 depends: c.depends,
             })
             .collect();
+        check_components(&components).map_err(|message| Error::Database {
+            path: shown.clone(),
+            message: format!("invalid config: {message}"),
+        })?;
         Ok(Config {
             components,
             lock_timeout,

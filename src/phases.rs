@@ -266,3 +266,49 @@ pub fn history(cfg: &Config) -> Result<()> {
     }
     Ok(())
 }
+
+/// `kit check` with components: each component's history, the whole replay against the
+/// schema files, keys across components, and tables no component declares.
+pub fn check(cfg: &Config) -> Result<()> {
+    let (applied, tables) = match cfg.database_url() {
+        Some(url) => {
+            let mut client = kit::postgres::connect(url)?;
+            let applied = kit::postgres::migrate::applied(&mut client)?;
+            let schema = kit::postgres::read::read_schema(&mut client)?;
+            (Some(applied), schema.tables.keys().cloned().collect())
+        }
+        None if cfg.database.exists() => {
+            let conn = kit::open_read_only(&cfg.database)?;
+            let applied = kit::sqlite::migrate::applied(&conn)?;
+            let schema = kit::sqlite::read::read_schema(&conn)?;
+            (Some(applied), schema.tables.keys().cloned().collect())
+        }
+        None => (None, Vec::new()),
+    };
+    let tables: Vec<String> = tables
+        .into_iter()
+        .filter(|t: &String| t != "kit_migrations" && t != "kit_throwaway")
+        .collect();
+    let components = cfg.components();
+    let problems = kit::sqlite::components::check(&components, applied, &tables)?;
+    if problems.is_empty() {
+        let n: usize = phased::load(&components)?.iter().map(|(_, m)| m.len()).sum();
+        show!(
+            "kit: check passed: {} component(s), {n} migration(s), database at head, replaying them gives the components' schema files",
+            components.len()
+        );
+        return Ok(());
+    }
+    for p in &problems {
+        say!("kit: problem: {}", p.0);
+    }
+    Err(Error::Database {
+        path: cfg
+            .file
+            .as_deref()
+            .unwrap_or(&cfg.database)
+            .display()
+            .to_string(),
+        message: format!("check failed: {} problem(s)", problems.len()),
+    })
+}

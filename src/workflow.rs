@@ -469,6 +469,9 @@ pub fn history(t: Target) -> Result<()> {
 /// `kit check`.
 pub fn check(a: CheckArgs) -> Result<()> {
     let cfg = a.target.load()?;
+    if cfg.has_components() {
+        return crate::phases::check(&cfg);
+    }
     let mut problems = match cfg.database_url() {
         Some(url) => postgres_check(&cfg, url)?,
         None => {

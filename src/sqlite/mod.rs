@@ -8,6 +8,7 @@
 
 pub mod affinity;
 pub mod apply;
+pub mod components;
 pub mod guard;
 pub mod load;
 pub mod migrate;
