@@ -62,6 +62,9 @@ pub struct Sources {
 impl Sources {
     /// Reads the config's schema (when `from = "schema"`), seed and migration files.
     pub fn read(cfg: &Config) -> Result<Sources> {
+        if cfg.has_components() {
+            return Sources::read_components(cfg);
+        }
         let migrations = migrate::load(&cfg.migrations)?;
         let schema = match cfg.from {
             From::Schema => Some(read_script(&cfg.schema, "schema")?),
@@ -82,6 +85,114 @@ impl Sources {
             migrations,
             source,
         })
+    }
+}
+
+impl Sources {
+    /// With components: every component's schema file in dependency order (one script whose
+    /// line numbers [`relocate`] maps back to each file), and every component's migrations in
+    /// the order an upgrade from base runs them.
+    fn read_components(cfg: &Config) -> Result<Sources> {
+        let components = cfg.components();
+        let loaded = crate::phased::load(&components)?;
+        let statuses = crate::phased::statuses(&loaded, &[]);
+        let migrations =
+            crate::phased::upgrade_schedule(&statuses, &crate::phased::UpTarget::All)?;
+        let schema = match cfg.from {
+            From::Schema => {
+                let order =
+                    crate::components::dependency_order(&crate::phased::decls(&components))?;
+                let mut text = String::new();
+                for name in order {
+                    let c = components.iter().find(|c| c.name == name).expect("declared");
+                    let s = read_script(&c.schema, "schema")?;
+                    text.push_str(&s.text);
+                    if !s.text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&format!("-- {COMPONENTS_SEPARATOR}\n"));
+                }
+                Some(Script {
+                    origin: COMPONENTS_ORIGIN.into(),
+                    text,
+                })
+            }
+            From::Migrations => None,
+        };
+        let seeds = cfg
+            .seed
+            .iter()
+            .map(|s| read_script(s, "seed"))
+            .collect::<Result<Vec<_>>>()?;
+        let source = match &schema {
+            Some(_) => format!("{} component schema file(s)", components.len()),
+            None => format!("{} migration(s)", migrations.len()),
+        };
+        Ok(Sources {
+            schema,
+            seeds,
+            migrations,
+            source,
+        })
+    }
+}
+
+/// The origin of the components' schema files read as one script.
+const COMPONENTS_ORIGIN: &str = "the components' schema files";
+
+/// The comment line that ends each component's schema file in that script.
+const COMPONENTS_SEPARATOR: &str = "kit: end of a component's schema file";
+
+/// Maps a line of the components' script back to its file and line (the files in dependency
+/// order), in errors that name a line of it.
+fn relocate(e: Error, cfg: &Config) -> Error {
+    let Error::Script {
+        origin,
+        line,
+        column,
+        message,
+        statement,
+    } = e
+    else {
+        return e;
+    };
+    if origin != COMPONENTS_ORIGIN {
+        return Error::Script {
+            origin,
+            line,
+            column,
+            message,
+            statement,
+        };
+    }
+    let components = cfg.components();
+    let order = crate::components::dependency_order(&crate::phased::decls(&components))
+        .unwrap_or_default();
+    let mut first = 1;
+    for name in order {
+        let Some(c) = components.iter().find(|c| c.name == name) else {
+            continue;
+        };
+        let lines = std::fs::read_to_string(&c.schema)
+            .map(|t| t.lines().count().max(1))
+            .unwrap_or(1);
+        if line < first + lines {
+            return Error::Script {
+                origin: c.schema.display().to_string(),
+                line: line + 1 - first,
+                column,
+                message,
+                statement,
+            };
+        }
+        first += lines + 1;
+    }
+    Error::Script {
+        origin,
+        line,
+        column,
+        message,
+        statement,
     }
 }
 
@@ -112,9 +223,10 @@ pub fn reset(cfg: &Config, force: bool, echo: Option<&mut dyn FnMut(&str)>) -> R
                 schema_file: crate::sqlite::throwaway::schema_model,
             },
             echo,
-        )?,
-        None => crate::sqlite::throwaway::reset(&cfg.database, &sources, force, echo)?,
-    };
+        ),
+        None => crate::sqlite::throwaway::reset(&cfg.database, &sources, force, echo),
+    }
+    .map_err(|e| relocate(e, cfg))?;
     Ok(ResetReport {
         database: cfg.database_display(),
         source: sources.source,
@@ -129,13 +241,16 @@ pub fn reset(cfg: &Config, force: bool, echo: Option<&mut dyn FnMut(&str)>) -> R
 /// of the migrations directory.
 pub fn watched_files(cfg: &Config) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = cfg.file.iter().cloned().collect();
-    out.push(cfg.schema.clone());
+    out.extend(cfg.components().iter().map(|c| c.schema.clone()));
     out.extend(cfg.seed.iter().cloned());
-    out.push(cfg.migrations.clone());
-    if let Ok(entries) = std::fs::read_dir(&cfg.migrations) {
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        files.sort();
-        out.extend(files);
+    for c in cfg.components() {
+        out.push(c.migrations.clone());
+        if let Ok(entries) = std::fs::read_dir(&c.migrations) {
+            let mut files: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            files.sort();
+            out.extend(files);
+        }
     }
     out
 }
