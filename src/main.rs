@@ -126,7 +126,7 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
-struct RevisionArgs {
+pub struct RevisionArgs {
     #[command(flatten)]
     target: Target,
     /// What the migration does, e.g. "users: add nickname".
@@ -135,6 +135,14 @@ struct RevisionArgs {
     /// Fill the up part with the diff from the database to the schema, the down part with its inverse.
     #[arg(long)]
     autogenerate: bool,
+    /// With components: the component the migration belongs to (its schema is diffed, its
+    /// tables only).
+    #[arg(long)]
+    component: Option<String>,
+    /// With --autogenerate: columns the migration adds are added `IF NOT EXISTS` and kept by
+    /// the downgrade (so no data is lost); also `[revision] keep_added_columns = true`.
+    #[arg(long, requires = "autogenerate")]
+    keep_added_columns: bool,
 }
 
 #[derive(Args)]

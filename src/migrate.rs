@@ -674,6 +674,54 @@ pub fn downgrade(db: &mut dyn Database, dir: &Path, target: &str) -> Result<Vec<
     )
 }
 
+/// Kallithea's advice for changes that only add columns: the up part adds each new column with
+/// `ADD COLUMN IF NOT EXISTS` and the down part leaves it in place (older versions ignore a
+/// column they do not know), so a downgrade loses no data and an upgrade after it works. Other
+/// changes keep their inverse. Returns how many columns are kept.
+pub fn keep_added_columns(d: &mut Diff) -> usize {
+    let mut kept = 0;
+    for c in &mut d.changes {
+        let Ok(crate::statements::Statement::Alter { mut alter, .. }) =
+            crate::statements::parse_statement(&c.sql)
+        else {
+            continue;
+        };
+        let only_adds = !alter.ops.is_empty()
+            && alter
+                .ops
+                .iter()
+                .all(|o| matches!(o, crate::ops::Op::AddColumn { .. }));
+        if !only_adds {
+            continue;
+        }
+        let mut names = Vec::new();
+        for op in &mut alter.ops {
+            if let crate::ops::Op::AddColumn {
+                column,
+                if_not_exists,
+            } = op
+            {
+                *if_not_exists = true;
+                names.push(crate::sql::quote_ident(&column.name));
+            }
+        }
+        let actions: Vec<String> = alter.ops.iter().map(|o| o.to_sql()).collect();
+        c.sql = format!(
+            "ALTER TABLE {} {}",
+            crate::sql::quote_ident(&alter.table),
+            actions.join(", ")
+        );
+        c.inverse.clear();
+        c.inverse_note = Some(format!(
+            "the downgrade keeps column(s) {} of \"{}\" and their values (--keep-added-columns): older versions ignore them, and the upgrade adds them only if they do not exist",
+            names.join(", "),
+            alter.table
+        ));
+        kept += names.len();
+    }
+    kept
+}
+
 /// The next version for `migrations`: one more than the highest, zero-padded to at least 4.
 pub fn next_version(migrations: &[Migration]) -> String {
     let width = migrations

@@ -292,7 +292,10 @@ pub fn check(cfg: &Config) -> Result<()> {
     let components = cfg.components();
     let problems = kit::sqlite::components::check(&components, applied, &tables)?;
     if problems.is_empty() {
-        let n: usize = phased::load(&components)?.iter().map(|(_, m)| m.len()).sum();
+        let n: usize = phased::load(&components)?
+            .iter()
+            .map(|(_, m)| m.len())
+            .sum();
         show!(
             "kit: check passed: {} component(s), {n} migration(s), database at head, replaying them gives the components' schema files",
             components.len()
@@ -311,4 +314,79 @@ pub fn check(cfg: &Config) -> Result<()> {
             .to_string(),
         message: format!("check failed: {} problem(s)", problems.len()),
     })
+}
+
+/// `kit revision` with components: the next version of `--component`'s migrations; with
+/// `--autogenerate`, the diff of that component's objects only (every component at head).
+pub fn revision(cfg: &Config, a: &crate::RevisionArgs) -> Result<()> {
+    let components = cfg.components();
+    let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+    let name = match (&a.component, cfg.has_components()) {
+        (Some(n), true) => n.clone(),
+        (Some(_), false) => {
+            return Err(Error::Database {
+                path: cfg.database_display(),
+                message: "--component is for configs with components; this config declares none"
+                    .into(),
+            })
+        }
+        (None, _) => return Err(Error::Database {
+            path: cfg.database_display(),
+            message: format!(
+                "say which component the migration belongs to: --component NAME (components: {})",
+                names.join(", ")
+            ),
+        }),
+    };
+    let loaded = phased::load(&components)?;
+    let c = phased::find(&phased::statuses(&loaded, &[]), &name)?
+        .component
+        .clone();
+    let mine = &loaded
+        .iter()
+        .find(|(x, _)| x.name == name)
+        .expect("found above")
+        .1;
+    let version = kit::migrate::next_version(mine);
+    let d = if a.autogenerate {
+        let d = if cfg.database_url().is_some() {
+            return Err(Error::Database {
+                path: cfg.database_display(),
+                message: "revision --autogenerate with components reads a SQLite development database; point --db at one (the PostgreSQL side is checked by `kit check --postgresql`)".into(),
+            });
+        } else if cfg.database.exists() {
+            let conn = kit::open_read_only(&cfg.database)?;
+            let applied = kit::sqlite::migrate::applied(&conn)?;
+            for s in phased::statuses(&loaded, &applied) {
+                s.status.require_head().map_err(|e| Error::Database {
+                    path: format!("component `{}`", s.component.name),
+                    message: e.to_string(),
+                })?;
+            }
+            kit::sqlite::components::component_diff(&conn, &components, &name)?
+        } else if loaded.iter().all(|(_, m)| m.is_empty()) {
+            let empty = rusqlite::Connection::open_in_memory()
+                .map_err(|e| Error::sqlite("opening memory", e))?;
+            kit::sqlite::components::component_diff(&empty, &components, &name)?
+        } else {
+            return Err(Error::Database {
+                path: cfg.database.display().to_string(),
+                message: "target database is not up to date: it does not exist; run `kit upgrade` to create it".into(),
+            });
+        };
+        for n in &d.notes {
+            say!("kit: note: {n}");
+        }
+        if d.is_empty() {
+            say!(
+                "kit: no changes: component `{name}`'s tables already match {}; no migration written",
+                c.schema.display()
+            );
+            return Ok(());
+        }
+        Some(d)
+    } else {
+        None
+    };
+    crate::workflow::write_revision(&c.migrations, &version, a, cfg.keep_added_columns, d)
 }

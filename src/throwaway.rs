@@ -96,15 +96,17 @@ impl Sources {
         let components = cfg.components();
         let loaded = crate::phased::load(&components)?;
         let statuses = crate::phased::statuses(&loaded, &[]);
-        let migrations =
-            crate::phased::upgrade_schedule(&statuses, &crate::phased::UpTarget::All)?;
+        let migrations = crate::phased::upgrade_schedule(&statuses, &crate::phased::UpTarget::All)?;
         let schema = match cfg.from {
             From::Schema => {
                 let order =
                     crate::components::dependency_order(&crate::phased::decls(&components))?;
                 let mut text = String::new();
                 for name in order {
-                    let c = components.iter().find(|c| c.name == name).expect("declared");
+                    let c = components
+                        .iter()
+                        .find(|c| c.name == name)
+                        .expect("declared");
                     let s = read_script(&c.schema, "schema")?;
                     text.push_str(&s.text);
                     if !s.text.ends_with('\n') {
@@ -166,8 +168,8 @@ fn relocate(e: Error, cfg: &Config) -> Error {
         };
     }
     let components = cfg.components();
-    let order = crate::components::dependency_order(&crate::phased::decls(&components))
-        .unwrap_or_default();
+    let order =
+        crate::components::dependency_order(&crate::phased::decls(&components)).unwrap_or_default();
     let mut first = 1;
     for name in order {
         let Some(c) = components.iter().find(|c| c.name == name) else {

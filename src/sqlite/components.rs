@@ -26,9 +26,12 @@ pub fn check(
     let mut problems = Vec::new();
     // Each component's history, as a config without components checks it.
     for c in components {
-        let mine = applied
-            .as_ref()
-            .map(|a| a.iter().filter(|x| x.component == c.name).cloned().collect());
+        let mine = applied.as_ref().map(|a| {
+            a.iter()
+                .filter(|x| x.component == c.name)
+                .cloned()
+                .collect()
+        });
         let none = |_: &[&crate::migrate::Migration]| Ok(Ok(crate::diff::Diff::default()));
         for p in crate::migrate::check(mine, &c.migrations, &c.schema, &none)? {
             problems.push(Problem(format!("component `{}`: {}", c.name, p.0)));
@@ -74,11 +77,10 @@ pub fn check(
 }
 
 /// The schema files loaded into one database in dependency order (SQLite judging), and the
-/// component that declares each table (lowercased name).
+/// component that declares each object: table, index, view, trigger (lowercased name).
 pub fn load_schemas(components: &[Component]) -> Result<(Schema, BTreeMap<String, String>)> {
     let order = crate::components::dependency_order(&phased::decls(components))?;
-    let mut conn =
-        Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
+    let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut twice: Vec<String> = Vec::new();
     for name in &order {
@@ -93,7 +95,7 @@ pub fn load_schemas(components: &[Component]) -> Result<(Schema, BTreeMap<String
         let origin = c.schema.display().to_string();
         let text = crate::sql::decode(&bytes, &origin)?;
         let text = crate::dialect::select(&text, crate::dialect::Dialect::Sqlite)?;
-        let before: Vec<String> = table_names(&conn)?;
+        let before: Vec<String> = object_names(&conn)?;
         match run_script(&mut conn, &text, &origin) {
             Ok(()) => {}
             Err(Error::Script { message, .. }) if message.contains("already exists") => {
@@ -102,7 +104,7 @@ pub fn load_schemas(components: &[Component]) -> Result<(Schema, BTreeMap<String
             }
             Err(e) => return Err(e),
         }
-        for t in table_names(&conn)? {
+        for t in object_names(&conn)? {
             if !before.contains(&t) {
                 owner.insert(t.to_lowercase(), name.clone());
             }
@@ -111,16 +113,18 @@ pub fn load_schemas(components: &[Component]) -> Result<(Schema, BTreeMap<String
     if let Some(t) = twice.first() {
         return Err(Error::Database {
             path: "components".into(),
-            message: format!("a table is declared by two components ({t}); each table belongs to one component"),
+            message: format!(
+                "a table is declared by two components ({t}); each table belongs to one component"
+            ),
         });
     }
     Ok((read_schema(&conn)?, owner))
 }
 
-/// The tables of `conn`, kit's own left out.
-fn table_names(conn: &Connection) -> Result<Vec<String>> {
+/// The objects of `conn` (tables, indexes, views, triggers), SQLite's internal ones left out.
+fn object_names(conn: &Connection) -> Result<Vec<String>> {
     let mut st = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        .prepare("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
         .map_err(|e| Error::sqlite("reading tables", e))?;
     let names = st
         .query_map([], |r| r.get::<_, String>(0))
@@ -160,8 +164,7 @@ fn ownership(
 
 /// Every component's migrations replayed from an empty database as one phased run.
 fn replay(loaded: &[(Component, Vec<crate::migrate::Migration>)]) -> Result<Schema> {
-    let mut conn =
-        Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
+    let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite("opening memory", e))?;
     super::apply::register_functions(&conn)?;
     let make = |st: &[phased::ComponentStatus]| -> Result<Schedule> {
         Schedule::new(phased::upgrade_schedule(st, &UpTarget::All)?, Direction::Up)
@@ -174,4 +177,39 @@ fn replay(loaded: &[(Component, Vec<crate::migrate::Migration>)]) -> Result<Sche
         &mut crate::report::Observer::default(),
     )?;
     read_schema(&conn)
+}
+
+/// `schema` with only the objects `keep` selects (by lowercased name; an index or trigger
+/// goes with its table).
+pub fn restrict(schema: &Schema, keep: &dyn Fn(&str) -> bool) -> Schema {
+    let k = |n: &str| keep(&n.to_lowercase());
+    let mut out = schema.clone();
+    out.tables.retain(|n, _| k(n));
+    out.indexes.retain(|_, i| k(&i.table));
+    out.triggers.retain(|_, t| k(&t.table) || k(&t.name));
+    out.views.retain(|n, _| k(n));
+    out.virtual_tables.retain(|n, _| k(n));
+    out
+}
+
+/// The diff that turns component `name`'s objects in the database on `conn` into its schema
+/// file: objects of other components' schema files are left out on both sides (the live
+/// objects no schema declares count as this component's, so a table removed from its schema
+/// is dropped).
+pub fn component_diff(
+    conn: &Connection,
+    components: &[Component],
+    name: &str,
+) -> Result<crate::diff::Diff> {
+    let (target, owner) = load_schemas(components)?;
+    let theirs = |n: &str| owner.get(n).is_some_and(|o| o != name);
+    let mine = |n: &str| owner.get(n).is_some_and(|o| o == name);
+    let live = restrict(&read_schema(conn)?, &|n| !theirs(n));
+    let target = restrict(&target, &mine);
+    let c = components
+        .iter()
+        .find(|c| c.name == name)
+        .expect("the caller checked the name");
+    let text = std::fs::read_to_string(&c.schema).unwrap_or_default();
+    diff(&live, &target, &Renames::from_sql(&text)?)
 }
