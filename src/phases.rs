@@ -330,13 +330,15 @@ pub fn revision(cfg: &Config, a: &crate::RevisionArgs) -> Result<()> {
                     .into(),
             })
         }
-        (None, _) => return Err(Error::Database {
-            path: cfg.database_display(),
-            message: format!(
+        (None, _) => {
+            return Err(Error::Database {
+                path: cfg.database_display(),
+                message: format!(
                 "say which component the migration belongs to: --component NAME (components: {})",
                 names.join(", ")
             ),
-        }),
+            })
+        }
     };
     let loaded = phased::load(&components)?;
     let c = phased::find(&phased::statuses(&loaded, &[]), &name)?

@@ -525,3 +525,405 @@ fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
     }
     assert_eq!(same_history(&p).len(), 7);
 }
+
+/// Reahl's `test_migrating_dependencies` and friends: the order of a schedule. Dependencies'
+/// migrations come first in each phase, each component's versions in order, a required version
+/// before what requires it, intermediate versions included, ties by the config's order.
+#[test]
+fn schedule_order_follows_dependencies_requirements_and_the_config() {
+    // `c` is declared first but depends on `b`, which depends on `a`.
+    let p = Proj::new(
+        &[
+            ("c", "depends = [\"b\"]"),
+            ("a", ""),
+            ("b", "depends = [\"a\"]"),
+            ("d", ""),
+        ],
+        false,
+    );
+    for (comp, t) in [("a", "ta"), ("b", "tb"), ("c", "tc"), ("d", "td")] {
+        p.migration(
+            comp,
+            "0001_create.sql",
+            "",
+            &format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY);"),
+            &format!("DROP TABLE {t};"),
+        );
+        p.migration(
+            comp,
+            "0002_more.sql",
+            "",
+            &format!("ALTER TABLE {t} ADD COLUMN x INTEGER;\n-- kit:phase data\nINSERT INTO {t} (x) VALUES (2);"),
+            // Going down, a newer migration's rows go before the phase in which an older
+            // one drops the table (phases run across every migration of the run).
+            &format!("-- kit:phase pre_alter\nDELETE FROM {t};\n-- kit:phase alter\nALTER TABLE {t} DROP COLUMN x;"),
+        );
+    }
+    // b 0001 requires a 0002: the intermediate and the required version run before it.
+    p.migration(
+        "b",
+        "0001_create.sql",
+        "-- kit:requires a 0002\n",
+        "CREATE TABLE tb (id INTEGER PRIMARY KEY);",
+        "DROP TABLE tb;",
+    );
+    let explain = p.ok(&["upgrade", "-c", "sqlite.toml", "--explain"]).stdout;
+    let order: Vec<String> = explain
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(". "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "a 0001_create",
+            "a 0002_more",
+            "b 0001_create",
+            "b 0002_more",
+            "c 0001_create",
+            "c 0002_more",
+            "d 0001_create",
+            "d 0002_more"
+        ],
+        "{explain}"
+    );
+    // Within a phase, the pieces keep that order.
+    let data = explain.split("phase data").nth(1).unwrap();
+    let pieces: Vec<&str> = data
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    ") && !l.contains("copies"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        pieces,
+        ["a 0002_more", "b 0002_more", "c 0002_more", "d 0002_more"]
+    );
+    // One component up to a version takes what it requires, and nothing else.
+    p.ok(&["upgrade", "-c", "sqlite.toml", "b@0001"]);
+    assert_eq!(
+        same_history(&p),
+        hist(&[("a", "0001"), ("a", "0002"), ("b", "0001")])
+    );
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    assert_eq!(same_history(&p).len(), 8);
+    let rows = common::query(&p.sqlite(), "SELECT count(*) FROM ta");
+    assert_eq!(rows[0][0], rusqlite::types::Value::Integer(1));
+    // current and history show every component.
+    let current = p.ok(&["current", "-c", "sqlite.toml"]).stdout;
+    assert_eq!(
+        current.lines().collect::<Vec<_>>(),
+        [
+            "c 0002 (head)",
+            "a 0002 (head)",
+            "b 0002 (head)",
+            "d 0002 (head)"
+        ]
+    );
+    let history = p.ok(&["history", "-c", "sqlite.toml"]).stdout;
+    assert!(history.contains("b (depends on a):"), "{history}");
+    assert!(history.contains("(requires a 0002)"), "{history}");
+    // The graph is DOT with every component and dependency.
+    p.ok(&["downgrade", "-c", "sqlite.toml", "d", "base"]);
+    let dot = p.ok(&["upgrade", "-c", "sqlite.toml", "--graph"]).stdout;
+    assert!(dot.starts_with("digraph kit {"), "{dot}");
+    for needle in [
+        "\"cluster_d\"",
+        "\"d@0001\"",
+        "\"d@0002\"",
+        "\"c@current\" -> \"b@current\" [style=dashed",
+    ] {
+        assert!(dot.contains(needle), "{needle} in {dot}");
+    }
+}
+
+/// What a config or a migration gets wrong is an error (exit 1) that names it, and changes
+/// nothing: a dependency cycle, an unknown dependency, an unknown phase (with file and line,
+/// listing the nine), a requirement on a component that is not a dependency, `--sql`.
+#[test]
+fn refusals_name_the_problem_and_change_nothing() {
+    let cyc = Proj::new(
+        &[
+            ("a", "depends = [\"c\"]"),
+            ("b", "depends = [\"a\"]"),
+            ("c", "depends = [\"b\"]"),
+        ],
+        false,
+    );
+    let out = cyc.fail(&["upgrade", "-c", "sqlite.toml"]);
+    out.assert_stderr_has(&["cycle", "a -> c -> b -> a"]);
+    let unknown = Proj::new(&[("a", "depends = [\"nope\"]")], false);
+    unknown
+        .fail(&["current", "-c", "sqlite.toml"])
+        .assert_stderr_has(&["nope", "does not declare"]);
+    let bad_name = Proj::new(&[], false);
+    bad_name.write(
+        "sqlite.toml",
+        "database = \"app.db\"\n[components.\"a b\"]\nschema = \"s.sql\"\nmigrations = \"m\"\n",
+    );
+    bad_name
+        .fail(&["current", "-c", "sqlite.toml"])
+        .assert_stderr_has(&["component name", "letters, digits"]);
+
+    let p = Proj::new(&[("a", ""), ("b", "")], false);
+    p.migration(
+        "a",
+        "0001_t.sql",
+        "",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t;",
+    );
+    p.migration(
+        "b",
+        "0001_u.sql",
+        "",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);\n-- kit:phase later\nSELECT 1;",
+        "DROP TABLE u;",
+    );
+    let out = p.fail(&["upgrade", "-c", "sqlite.toml"]);
+    out.assert_stderr_has(&[
+        "0001_u.sql",
+        "line 3",
+        "unknown phase `later`",
+        "drop_fk",
+        "cleanup",
+    ]);
+    assert!(!p.p("app.db").exists(), "nothing created");
+    p.migration(
+        "b",
+        "0001_u.sql",
+        "-- kit:requires a 0001\n",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);",
+        "DROP TABLE u;",
+    );
+    p.fail(&["upgrade", "-c", "sqlite.toml"])
+        .assert_stderr_has(&[
+            "kit:requires a 0001",
+            "does not depend on `a`",
+            "depends = [\"a\"]",
+        ]);
+    p.migration(
+        "b",
+        "0001_u.sql",
+        "",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);",
+        "DROP TABLE u;",
+    );
+    p.fail(&["upgrade", "-c", "sqlite.toml", "--sql"])
+        .assert_stderr_has(&["--explain"]);
+    // A failing statement names component, file, phase and line; the database is unchanged.
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    p.fail(&["downgrade", "-c", "sqlite.toml", "-1"])
+        .assert_stderr_has(&["which component"]);
+    p.migration(
+        "b",
+        "0002_bad.sql",
+        "",
+        "ALTER TABLE u ADD COLUMN x INTEGER;\n-- kit:phase data\nUPDATE u SET x = 1;\nUPDATE nowhere SET x = 2;",
+        "ALTER TABLE u DROP COLUMN x;",
+    );
+    let before = std::fs::read(p.p("app.db")).unwrap();
+    p.fail(&["upgrade", "-c", "sqlite.toml"])
+        .assert_stderr_has(&[
+            "component `b`",
+            "0002_bad.sql",
+            "phase data",
+            "line 5",
+            "nowhere",
+        ]);
+    assert_eq!(std::fs::read(p.p("app.db")).unwrap(), before);
+}
+
+/// A database whose version table kit made before components (no `component` column) is
+/// brought to the new shape in the run's transaction on first use, keeping its history.
+#[test]
+fn a_version_table_from_before_components_is_upgraded_on_first_use() {
+    let old = "CREATE TABLE kit_migrations (\n  version TEXT PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  applied_at TEXT NOT NULL\n);";
+    let dir = tempfile::tempdir().unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "migrations/0001_t.sql",
+        "-- kit:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- kit:down\nDROP TABLE t;\n",
+    );
+    w(
+        "migrations/0002_x.sql",
+        "-- kit:up\nALTER TABLE t ADD COLUMN x TEXT;\n-- kit:down\nALTER TABLE t DROP COLUMN x;\n",
+    );
+    let sum = |f: &str| {
+        let b = std::fs::read(dir.path().join("migrations").join(f)).unwrap();
+        kit::migrate::checksum(&b)
+    };
+    let seed = format!(
+        "{old}\nCREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO kit_migrations VALUES ('0001', '0001_t', '{}', '2025-01-01T00:00:00Z');\nINSERT INTO t (id) VALUES (7);",
+        sum("0001_t.sql")
+    );
+    let pgdb = pg::database();
+    w("sqlite.toml", "database = \"app.db\"\n");
+    w("pg.toml", &format!("database = \"{}\"\n", pgdb.url));
+    rusqlite::Connection::open(dir.path().join("app.db"))
+        .unwrap()
+        .execute_batch(&seed)
+        .unwrap();
+    pgdb.client().batch_execute(&seed).unwrap();
+    for cfg in ["sqlite.toml", "pg.toml"] {
+        let mut c = kit();
+        c.current_dir(dir.path()).args(["history", "-c", cfg]);
+        let out = run(&mut c);
+        assert_eq!(out.code, 0, "{}", out.show());
+        assert!(out.stdout.contains("[x] 0001 t"), "{}", out.show());
+        let mut c = kit();
+        c.current_dir(dir.path()).args(["upgrade", "-c", cfg]);
+        let out = run(&mut c);
+        assert_eq!(out.code, 0, "{}", out.show());
+        assert!(out.stderr.contains("upgrade 0002_x"), "{}", out.show());
+    }
+    let lite = rusqlite::Connection::open(dir.path().join("app.db")).unwrap();
+    let rows: Vec<(String, String, String)> = lite
+        .prepare("SELECT component, version, applied_at FROM kit_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows[0],
+        ("".into(), "0001".into(), "2025-01-01T00:00:00Z".into())
+    );
+    assert_eq!(rows.len(), 2);
+    let pg_rows = pg_schema::strings(
+        &mut pgdb.client(),
+        "SELECT component, version, applied_at FROM kit_migrations ORDER BY version",
+    );
+    assert_eq!(pg_rows[0], ["", "0001", "2025-01-01T00:00:00Z"]);
+    assert_eq!(pg_rows.len(), 2);
+    let key = pg_schema::strings(
+        &mut pgdb.client(),
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'kit_migrations'::regclass AND contype = 'p'",
+    );
+    assert_eq!(key[0][0], "PRIMARY KEY (component, version)");
+}
+
+/// `kit check` with components: passes when the replay matches the schema files; reports a
+/// foreign key into a component that is not a dependency, and a table no component declares
+/// (left in place). `throwaway-reset` builds every component's schema in dependency order and
+/// records each head; `revision --component` diffs only that component's tables, and
+/// `--keep-added-columns` keeps the added column on downgrade.
+#[test]
+fn check_reset_and_revision_with_components() {
+    let p = Proj::new(&[("mail", "depends = [\"book\"]"), ("book", "")], false);
+    p.write(
+        "book/schema.sql",
+        "CREATE TABLE address (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+    );
+    p.write(
+        "mail/schema.sql",
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, sender INTEGER REFERENCES address (id), subject TEXT);\n",
+    );
+    p.migration(
+        "book",
+        "0001_address.sql",
+        "",
+        "CREATE TABLE address (id INTEGER PRIMARY KEY, email TEXT NOT NULL);",
+        "DROP TABLE address;",
+    );
+    p.migration(
+        "mail",
+        "0001_message.sql",
+        "-- kit:requires book 0001\n",
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, sender INTEGER REFERENCES address (id), subject TEXT);",
+        "DROP TABLE message;",
+    );
+    p.write(
+        "temp.toml",
+        &std::fs::read_to_string(p.p("sqlite.toml"))
+            .unwrap()
+            .replace("app.db", "temp.db"),
+    );
+    let out = p.ok(&["throwaway-reset", "-c", "temp.toml"]);
+    assert!(out.stderr.contains("2 table(s)"), "{}", out.show());
+    let t = rusqlite::Connection::open(p.p("temp.db")).unwrap();
+    let hist: Vec<Vec<rusqlite::types::Value>> = common::query(
+        &t,
+        "SELECT component, version FROM kit_migrations ORDER BY 1",
+    );
+    assert_eq!(hist.len(), 2);
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    p.ok(&["check", "-c", "sqlite.toml"]);
+    // A table nobody declares is reported and kept.
+    p.sqlite().execute_batch("CREATE TABLE stray (x)").unwrap();
+    p.fail(&["check", "-c", "sqlite.toml"])
+        .assert_stderr_has(&["\"stray\"", "no component's schema declares it"]);
+    assert_eq!(
+        common::query(&p.sqlite(), "SELECT count(*) FROM stray")[0][0],
+        rusqlite::types::Value::Integer(0)
+    );
+    p.sqlite().execute_batch("DROP TABLE stray").unwrap();
+    // A key into a component that is not a dependency.
+    let text = std::fs::read_to_string(p.p("sqlite.toml")).unwrap();
+    p.write("nodeps.toml", &text.replace("depends = [\"book\"]", ""));
+    p.fail(&["check", "-c", "nodeps.toml"]).assert_stderr_has(&[
+        "\"message\" (sender) -> \"address\"",
+        "does not depend on",
+        "depends = [\"book\"]",
+    ]);
+    // revision --component: only mail's tables are diffed; the new column is kept on downgrade.
+    p.write(
+        "mail/schema.sql",
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, sender INTEGER REFERENCES address (id), subject TEXT, read_at TEXT);\n",
+    );
+    p.fail(&["revision", "-c", "sqlite.toml", "-m", "x", "--autogenerate"])
+        .assert_stderr_has(&["--component"]);
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "sqlite.toml",
+        "--component",
+        "mail",
+        "-m",
+        "read at",
+        "--autogenerate",
+        "--keep-added-columns",
+    ]);
+    let file = out.stdout.trim().to_string();
+    assert!(file.ends_with("mail/migrations/0002_read_at.sql"), "{file}");
+    let text = std::fs::read_to_string(p.p(&file)).unwrap();
+    assert!(
+        text.contains("ADD COLUMN IF NOT EXISTS \"read_at\" TEXT"),
+        "{text}"
+    );
+    let down = text.split("-- kit:down").nth(1).unwrap();
+    assert!(!down.contains("DROP COLUMN"), "{text}");
+    assert!(!text.contains("address"), "only mail's tables: {text}");
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    p.sqlite()
+        .execute_batch("INSERT INTO message (id, read_at) VALUES (1, 'now')")
+        .unwrap();
+    p.ok(&["downgrade", "-c", "sqlite.toml", "mail", "-1"]);
+    assert_eq!(
+        common::query(&p.sqlite(), "SELECT read_at FROM message")[0][0],
+        rusqlite::types::Value::Text("now".into()),
+        "the column and its values stay"
+    );
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    p.ok(&["check", "-c", "sqlite.toml"]);
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "sqlite.toml",
+        "--component",
+        "book",
+        "-m",
+        "nothing",
+        "--autogenerate",
+    ]);
+    assert!(out.stderr.contains("no changes"), "{}", out.show());
+}
