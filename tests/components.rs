@@ -927,3 +927,121 @@ fn check_reset_and_revision_with_components() {
     ]);
     assert!(out.stderr.contains("no changes"), "{}", out.show());
 }
+
+/// Three components change the same table in two phases each (`alter` and `cleanup`, with a
+/// data phase between): the planner copies the table once per phase that needs a rebuild, two
+/// copies for the run, where running each migration's phases on its own copies it six times.
+/// The rows and the final schema are those of applying the migrations one by one.
+#[test]
+fn a_table_changed_by_three_components_is_copied_once_per_phase() {
+    let p = Proj::new(
+        &[
+            ("a", ""),
+            ("b", "depends = [\"a\"]"),
+            ("c", "depends = [\"b\"]"),
+        ],
+        false,
+    );
+    p.migration(
+        "a",
+        "0001_shared.sql",
+        "",
+        "CREATE TABLE shared (id INTEGER PRIMARY KEY, k TEXT, m TEXT, n INTEGER);\nINSERT INTO shared (k, m, n) VALUES ('a', '1', 1), ('b', '2', 2), ('c', '3', 3);",
+        "DROP TABLE shared;",
+    );
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    p.migration(
+        "a",
+        "0002_n_text.sql",
+        "",
+        "ALTER TABLE shared ALTER COLUMN n TYPE TEXT;\n-- kit:phase cleanup\nALTER TABLE shared ALTER COLUMN m SET DEFAULT '0';",
+        "ALTER TABLE shared ALTER COLUMN m DROP DEFAULT;\nALTER TABLE shared ALTER COLUMN n TYPE INTEGER;",
+    );
+    p.migration(
+        "b",
+        "0001_m_integer.sql",
+        "-- kit:requires a 0002\n",
+        "ALTER TABLE shared ALTER COLUMN m TYPE INTEGER;\n-- kit:phase data\nUPDATE shared SET m = m * 10;\n-- kit:phase cleanup\nALTER TABLE shared ADD CONSTRAINT shared_k_key UNIQUE (k);",
+        "ALTER TABLE shared DROP CONSTRAINT shared_k_key;\nUPDATE shared SET m = m / 10;\nALTER TABLE shared ALTER COLUMN m TYPE TEXT;",
+    );
+    p.migration(
+        "c",
+        "0001_k_default.sql",
+        "",
+        "ALTER TABLE shared ALTER COLUMN k SET DEFAULT 'x';\n-- kit:phase cleanup\nALTER TABLE shared ALTER COLUMN n SET DEFAULT 'z';",
+        "ALTER TABLE shared ALTER COLUMN n DROP DEFAULT;\nALTER TABLE shared ALTER COLUMN k DROP DEFAULT;",
+    );
+    let explain = p.ok(&["upgrade", "-c", "sqlite.toml", "--explain"]).stdout;
+    let copies: Vec<&str> = explain
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("copies: "))
+        .collect();
+    assert_eq!(copies, ["shared", "none", "shared"], "{explain}");
+    // The real run, through the library: count the copies it made.
+    let cfg = kit::config::Config::load(&p.p("sqlite.toml"), None).unwrap();
+    let loaded = kit::phased::load(&cfg.components()).unwrap();
+    let mut db = kit::db::open(&cfg).unwrap();
+    let make = |st: &[kit::phased::ComponentStatus]| {
+        kit::phased::Schedule::new(
+            kit::phased::upgrade_schedule(st, &kit::phased::UpTarget::All)?,
+            kit::migrate::Direction::Up,
+        )
+    };
+    let (schedule, _, summaries) = kit::phased::run(
+        db.as_mut(),
+        &loaded,
+        &make,
+        false,
+        &mut kit::Observer::default(),
+    )
+    .unwrap();
+    drop(db);
+    assert_eq!(schedule.migrations.len(), 3);
+    let rebuilds: usize = summaries
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter(|s| s.path == kit::Path::Rebuild)
+        .count();
+    assert_eq!(rebuilds, 2, "one copy per phase that rebuilds");
+    let phased_rows = common::query(&p.sqlite(), "SELECT * FROM shared ORDER BY id");
+    let phased_schema = common::query(
+        &p.sqlite(),
+        "SELECT sql FROM sqlite_schema WHERE name = 'shared'",
+    );
+    // The same migrations one by one (each component up in turn) give the same rows and schema.
+    let q = Proj::new(
+        &[
+            ("a", ""),
+            ("b", "depends = [\"a\"]"),
+            ("c", "depends = [\"b\"]"),
+        ],
+        false,
+    );
+    for (comp, files) in [
+        ("a", vec!["0001_shared.sql", "0002_n_text.sql"]),
+        ("b", vec!["0001_m_integer.sql"]),
+        ("c", vec!["0001_k_default.sql"]),
+    ] {
+        for f in files {
+            let rel = format!("{comp}/migrations/{f}");
+            q.write(&rel, &std::fs::read_to_string(p.p(&rel)).unwrap());
+            q.ok(&[
+                "upgrade",
+                "-c",
+                "sqlite.toml",
+                &format!("{comp}@{}", &f[..4]),
+            ]);
+        }
+    }
+    assert_eq!(
+        common::query(&q.sqlite(), "SELECT * FROM shared ORDER BY id"),
+        phased_rows
+    );
+    assert_eq!(
+        common::query(
+            &q.sqlite(),
+            "SELECT sql FROM sqlite_schema WHERE name = 'shared'"
+        ),
+        phased_schema
+    );
+}
