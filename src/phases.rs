@@ -366,7 +366,9 @@ pub fn revision(cfg: &Config, a: &crate::RevisionArgs) -> Result<()> {
                 })?;
             }
             kit::sqlite::components::component_diff(&conn, &components, &name)?
-        } else if loaded.iter().all(|(_, m)| m.is_empty()) {
+        } else if mine.is_empty() {
+            // A component's first migration: its objects from nothing (the other components'
+            // are not part of its diff).
             let empty = rusqlite::Connection::open_in_memory()
                 .map_err(|e| Error::sqlite("opening memory", e))?;
             kit::sqlite::components::component_diff(&empty, &components, &name)?
