@@ -36,6 +36,9 @@ const CONSTRAINTS: &str = "SELECT c.relname::text, k.conname::text, pg_get_const
 /// One item of a `CREATE TABLE` (a column or a constraint) and the comment after its comma.
 type Item = (String, Option<String>);
 
+/// A constraint of a table: its name and its definition for the model.
+type Constraint = (String, String);
+
 /// A SQLite type of the same affinity as a PostgreSQL type (the exact type rides along as the
 /// override).
 fn sqlite_type(pg: &str) -> &'static str {
@@ -85,8 +88,8 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
             _ => tables.push((table, vec![(item, comment)])),
         }
     }
-    // Per table: its constraints (name, definition for the model, definition as read).
-    let mut constraints: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+    // Per table: its constraints (name, definition for the model).
+    let mut constraints: Vec<(String, Vec<Constraint>)> = Vec::new();
     for r in &cons {
         let (table, name, read): (String, String, String) = (r.get(0), r.get(1), r.get(2));
         // A CHECK in PostgreSQL's own syntax (casts) is kept by name and the columns it uses
@@ -102,17 +105,17 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
                 .collect();
             format!("CHECK (1{used})")
         } else {
-            read.clone()
+            read
         };
         match constraints.last_mut() {
-            Some((t, list)) if *t == table => list.push((name, def, read)),
-            _ => constraints.push((table, vec![(name, def, read)])),
+            Some((t, list)) if *t == table => list.push((name, def)),
+            _ => constraints.push((table, vec![(name, def)])),
         }
     }
     for (table, list) in constraints {
         if let Some((_, items)) = tables.iter_mut().find(|(t, _)| *t == table) {
             let defaults = default_names(&table, items, &list);
-            for ((name, def, _), default) in list.iter().zip(defaults) {
+            for ((name, def), default) in list.iter().zip(defaults) {
                 let item = match default {
                     Some(d) if d == *name => def.clone(),
                     _ => format!("CONSTRAINT {} {def}", quote_ident(name)),
@@ -127,16 +130,12 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
         .collect())
 }
 
-/// The default name kit gives each of `list`'s constraints (name, definition for the model,
-/// definition as read) when unnamed, on table `table` with columns `columns`; `None` where it
+/// The default name kit gives each of `list`'s constraints (name, definition for the model)
+/// when unnamed, on table `table` with columns `columns`; `None` where it
 /// cannot tell (then the constraint keeps its name in the model).
-fn default_names(
-    table: &str,
-    columns: &[Item],
-    list: &[(String, String, String)],
-) -> Vec<Option<String>> {
+fn default_names(table: &str, columns: &[Item], list: &[Constraint]) -> Vec<Option<String>> {
     let mut items = columns.to_vec();
-    items.extend(list.iter().map(|(_, def, _)| (def.clone(), None)));
+    items.extend(list.iter().map(|(_, def)| (def.clone(), None)));
     let Ok(parsed) = crate::schema::parse_create_table(&create_table(table, &items)) else {
         return vec![None; list.len()];
     };
