@@ -364,3 +364,36 @@ impl Drop for DropDb {
         }
     }
 }
+
+/// A schema the role may not use is refused, naming the grant that fixes it.
+#[test]
+fn a_schema_the_role_may_not_use_is_refused() {
+    let db = pg::database();
+    let role = format!("kit_nouse_{}", std::process::id());
+    let mut c = db.client();
+    c.batch_execute(&format!(
+        "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN; CREATE SCHEMA {s};",
+        r = pg_schema::q(&role),
+        s = pg_schema::q(SCHEMA)
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "dev.toml",
+        &format!(
+            "database = \"${{DATABASE_URL}}\"\n[postgresql]\nschema = {}\n",
+            toml_str(SCHEMA)
+        ),
+    );
+    let url = pg::with_user(&db.url, &role, None);
+    let out = kit(d, &url, &["current", "-c", "dev.toml"]);
+    c.batch_execute(&format!("DROP ROLE {}", pg_schema::q(&role)))
+        .unwrap();
+    assert_eq!(out.code, 1, "{}", out.show());
+    out.assert_stderr_has(&[
+        "may not use schema \"my \"\"odd\"\" schéma\"",
+        "GRANT USAGE, CREATE ON SCHEMA \"my \"\"odd\"\" schéma\" TO",
+    ]);
+}
