@@ -45,6 +45,9 @@ sql = false
 [postgresql]
 # How long a statement may wait for a lock on a busy table before the run fails (PostgreSQL).
 lock_timeout = "10s"
+# The schema kit works in (kit_migrations, the tables, diffs): default the connection's
+# current schema, `public`. It must exist: CREATE SCHEMA app;
+# schema = "app"
 
 [check]
 # A PostgreSQL server `kit check` also replays the migrations on, to prove both databases
@@ -111,6 +114,7 @@ struct RawCheck {
 #[serde(deny_unknown_fields)]
 struct RawPostgres {
     lock_timeout: Option<String>,
+    schema: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -176,8 +180,14 @@ impl RawConfig {
                 from: self.throwaway.from,
             },
             log: self.log,
-            postgresql: self.postgresql,
             revision: self.revision,
+            postgresql: RawPostgres {
+                schema: match &self.postgresql.schema {
+                    Some(n) => Some(expand_vars("postgresql.schema", n, lookup)?),
+                    None => None,
+                },
+                lock_timeout: self.postgresql.lock_timeout,
+            },
             components: self
                 .components
                 .iter()
@@ -214,6 +224,7 @@ impl std::fmt::Debug for Config {
             .field("from", &self.from)
             .field("log_sql", &self.log_sql)
             .field("lock_timeout", &self.lock_timeout)
+            .field("postgres_schema", &self.postgres_schema)
             .field(
                 "check_postgresql",
                 &self
@@ -386,6 +397,9 @@ pub struct Config {
     pub log_sql: bool,
     /// PostgreSQL: how long a statement may wait for a lock on a table (`lock_timeout`).
     pub lock_timeout: std::time::Duration,
+    /// `[postgresql] schema`: the PostgreSQL schema kit works in (its `search_path`), instead
+    /// of the connection's current schema.
+    pub postgres_schema: Option<String>,
     /// `[check] postgresql`: the PostgreSQL server `kit check` also replays the migrations on
     /// (parity), in a scratch schema that is rolled back.
     pub check_postgresql: Option<String>,
@@ -455,6 +469,18 @@ impl Config {
                 message: format!("invalid config: key `postgresql.lock_timeout`: `{t}` is not a duration; write e.g. \"10s\", \"500ms\" or \"2min\""),
             })?,
         };
+        let postgres_schema = match raw.postgresql.schema {
+            Some(n) if n.is_empty() || n.len() > 63 => {
+                return Err(Error::Database {
+                    path: shown,
+                    message: format!(
+                        "invalid config: key `postgresql.schema`: a PostgreSQL schema name is 1 to 63 bytes, this one is {}; leave the key out for the connection's current schema (`public`)",
+                        n.len()
+                    ),
+                })
+            }
+            other => other,
+        };
         let components: Vec<Component> = ordered_components(&text, &raw.components)
             .into_iter()
             .map(|(name, c)| Component {
@@ -471,6 +497,7 @@ impl Config {
         Ok(Config {
             components,
             lock_timeout,
+            postgres_schema,
             check_postgresql: raw.check.postgresql.clone(),
             file: Some(path.to_path_buf()),
             database,
@@ -495,6 +522,7 @@ impl Config {
             from: From::Schema,
             log_sql: false,
             lock_timeout: crate::postgres::migrate::DEFAULT_LOCK_TIMEOUT,
+            postgres_schema: None,
             check_postgresql: None,
             components: Vec::new(),
             keep_added_columns: false,

@@ -104,11 +104,13 @@ use crate::schema::Schema;
 /// server (connected to).
 pub fn open(cfg: &Config) -> Result<Box<dyn Database>> {
     match cfg.database_url() {
-        Some(url) => Ok(Box::new(PgDatabase::connect(
-            url,
-            cfg.lock_timeout,
-            sqlite_models(),
-        )?)),
+        Some(url) => {
+            let mut db = PgDatabase::connect(url, cfg.lock_timeout, sqlite_models())?;
+            if let Some(schema) = &cfg.postgres_schema {
+                crate::postgres::use_schema(db.client(), schema, url)?;
+            }
+            Ok(Box::new(db))
+        }
         None => Ok(Box::new(crate::sqlite::apply::open(&cfg.database)?)),
     }
 }

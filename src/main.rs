@@ -76,8 +76,12 @@ impl Target {
 #[derive(Args)]
 struct RebuildArgs {
     /// The database to change: a SQLite file, or a PostgreSQL URL (`postgresql://...`).
-    #[arg(long)]
-    db: PathBuf,
+    #[arg(long, required_unless_present = "config")]
+    db: Option<PathBuf>,
+    /// A config file naming the database (and, on PostgreSQL, its `[postgresql] schema`);
+    /// `--db` overrides its `database`.
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
     /// The statements, `;`-separated (may start with `-`, e.g. a `--` comment).
     #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["file", "to"], required_unless_present_any = ["file", "to"])]
     sql: Option<String>,
@@ -268,7 +272,11 @@ fn progress_bar() -> kit::ProgressFn {
 }
 
 fn rebuild(a: RebuildArgs) -> kit::Result<()> {
-    let cfg = Config::for_database(&a.db);
+    let cfg = match (&a.config, &a.db) {
+        (Some(c), db) => Config::load(c, db.as_deref())?,
+        (None, Some(db)) => Config::for_database(db),
+        (None, None) => unreachable!("clap requires --db or -c"),
+    };
     let (sql, origin) = match (&a.sql, &a.file) {
         (Some(s), _) => (s.clone(), "--sql".to_string()),
         (None, Some(f)) => kit::sql::decode(
@@ -295,7 +303,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
                 );
             } else if !losses.is_empty() && !a.allow_drop {
                 return Err(kit::Error::Database {
-                    path: a.db.display().to_string(),
+                    path: cfg.database_display(),
                     message: format!(
                         "the schema drops {}; nothing was changed. Pass --allow-drop to drop them (their data is lost), or mark renames with `-- kit:renamed-from old_name`",
                         losses.join(", ")
@@ -314,7 +322,7 @@ fn rebuild(a: RebuildArgs) -> kit::Result<()> {
     if a.dry_run {
         let mut db: Box<dyn kit::db::Database> = match cfg.database_url() {
             Some(_) => kit::db::open(&cfg)?,
-            None => Box::new(kit::open_read_only(&a.db)?),
+            None => Box::new(kit::open_read_only(&cfg.database)?),
         };
         let dry = db.dry_run(&sql, &origin)?;
         for line in &dry.script {

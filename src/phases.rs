@@ -272,7 +272,7 @@ pub fn history(cfg: &Config) -> Result<()> {
 pub fn check(cfg: &Config) -> Result<()> {
     let (applied, tables) = match cfg.database_url() {
         Some(url) => {
-            let mut client = kit::postgres::connect(url)?;
+            let mut client = kit::postgres::connect_in(url, cfg.postgres_schema.as_deref())?;
             let applied = kit::postgres::migrate::applied(&mut client)?;
             let schema = kit::postgres::read::read_schema(&mut client)?;
             (Some(applied), schema.tables.keys().cloned().collect())

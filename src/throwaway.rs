@@ -217,6 +217,7 @@ pub fn reset(cfg: &Config, force: bool, echo: Option<&mut dyn FnMut(&str)>) -> R
     let tables = match cfg.database_url() {
         Some(url) => crate::postgres::throwaway::reset(
             url,
+            cfg.postgres_schema.as_deref(),
             &sources,
             force,
             cfg.lock_timeout,

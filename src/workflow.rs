@@ -28,7 +28,7 @@ fn shown(cfg: &Config) -> String {
 pub fn diff_of(cfg: &Config, to: &Path) -> Result<kit::diff::Diff> {
     match cfg.database_url() {
         Some(url) => {
-            let mut client = kit::postgres::connect(url)?;
+            let mut client = kit::postgres::connect_in(url, cfg.postgres_schema.as_deref())?;
             let migrations = migrate::load(&cfg.migrations)?;
             kit::judge::postgres_diff(&mut client, to, &migrations)
         }
@@ -92,7 +92,9 @@ fn live_parity(cfg: &Config, other: &Path) -> Result<()> {
         }
     };
     let conn = kit::open_read_only(&sqlite)?;
-    let mut client = kit::postgres::connect(&url)?;
+    // The config's `[postgresql] schema` applies when the config names the PostgreSQL side.
+    let in_schema = cfg.database_url().and(cfg.postgres_schema.as_deref());
+    let mut client = kit::postgres::connect_in(&url, in_schema)?;
     let differences = kit::judge::live_parity(&conn, &mut client)?;
     if differences.is_empty() {
         show!(
@@ -535,11 +537,16 @@ pub fn check(a: CheckArgs) -> Result<()> {
 /// `kit check` on PostgreSQL: the gate on the server's history, and the migrations replayed
 /// into a scratch schema there against the schema file loaded into another.
 fn postgres_check(cfg: &Config, url: &str) -> Result<Vec<migrate::Problem>> {
-    let mut client = kit::postgres::connect(url)?;
+    let in_schema = cfg.postgres_schema.as_deref();
+    let mut client = kit::postgres::connect_in(url, in_schema)?;
     let applied = kit::postgres::migrate::applied(&mut client)?;
     let schema = cfg.schema.clone();
     let judge = |all: &[&migrate::Migration]| {
-        kit::judge::postgres_replay_diff(&mut kit::postgres::connect(url)?, all, &schema)
+        kit::judge::postgres_replay_diff(
+            &mut kit::postgres::connect_in(url, in_schema)?,
+            all,
+            &schema,
+        )
     };
     migrate::check(Some(applied), &cfg.migrations, &cfg.schema, &judge)
 }

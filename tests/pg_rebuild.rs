@@ -78,3 +78,50 @@ fn a_failing_change_leaves_postgresql_unchanged() {
         ["id", "v"]
     );
 }
+
+/// A rename made with `kit rebuild` on a live database renames the constraints that carry
+/// default names, as a migration's rename does (so they keep agreeing with SQLite's default
+/// names); explicitly named ones, and a second CHECK PostgreSQL had to number, keep theirs.
+#[test]
+fn renames_rename_default_named_constraints_on_the_live_database() {
+    let db = pg::database();
+    let mut c = db.client();
+    c.batch_execute(
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);
+         CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users(id),
+           total double precision CHECK (total >= 0), CONSTRAINT orders_total_small CHECK (total < 1e9),
+           CONSTRAINT orders_total_check1 CHECK (total <> 13));",
+    )
+    .unwrap();
+    let change = "ALTER TABLE orders RENAME COLUMN total TO amount; ALTER TABLE orders RENAME TO purchases; ALTER TABLE users RENAME COLUMN email TO mail";
+    let out = run(kit().args(["rebuild", "--db", &db.url, "--sql", change]));
+    out.assert_ok();
+    let names = |c: &mut postgres::Client, t: &str| {
+        rows(
+            c,
+            &format!("SELECT conname::text FROM pg_constraint WHERE conrelid = '{t}'::regclass ORDER BY 1"),
+        )
+    };
+    assert_eq!(
+        names(&mut c, "purchases"),
+        [
+            "orders_total_check1",
+            "orders_total_small",
+            "purchases_amount_check",
+            "purchases_pkey",
+            "purchases_user_id_fkey"
+        ]
+    );
+    assert_eq!(names(&mut c, "users"), ["users_mail_key", "users_pkey"]);
+    // The default names now address them, as on SQLite.
+    let drop = "ALTER TABLE purchases DROP CONSTRAINT purchases_amount_check, DROP CONSTRAINT purchases_user_id_fkey";
+    run(kit().args(["rebuild", "--db", &db.url, "--sql", drop])).assert_ok();
+    assert_eq!(
+        names(&mut c, "purchases"),
+        [
+            "orders_total_check1",
+            "orders_total_small",
+            "purchases_pkey"
+        ]
+    );
+}

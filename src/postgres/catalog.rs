@@ -7,6 +7,11 @@
 //! they are: a type change's `USING`, a boolean column's default, the real names of the
 //! constraints a `DROP CONSTRAINT` addresses. The statements are loaded into a scratch model by
 //! the caller.
+//!
+//! A constraint whose name is the default name kit gives an unnamed one (`t_pkey`,
+//! `t_c_check`, ...) is left unnamed in the model, as the migrations that made it wrote it, so a
+//! rename made with `kit rebuild` renames it along (`RENAME CONSTRAINT`) as a migration's does,
+//! and the default names keep agreeing with SQLite's.
 
 use super::{statement_error, Sql};
 use crate::error::Result;
@@ -30,6 +35,9 @@ const CONSTRAINTS: &str = "SELECT c.relname::text, k.conname::text, pg_get_const
 
 /// One item of a `CREATE TABLE` (a column or a constraint) and the comment after its comma.
 type Item = (String, Option<String>);
+
+/// A constraint of a table: its name and its definition for the model.
+type Constraint = (String, String);
 
 /// A SQLite type of the same affinity as a PostgreSQL type (the exact type rides along as the
 /// override).
@@ -80,21 +88,65 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
             _ => tables.push((table, vec![(item, comment)])),
         }
     }
+    // Per table: its constraints (name, definition for the model).
+    let mut constraints: Vec<(String, Vec<Constraint>)> = Vec::new();
     for r in &cons {
-        let (table, name, mut def): (String, String, String) = (r.get(0), r.get(1), r.get(2));
-        // A CHECK in PostgreSQL's own syntax (casts) is kept by name only: the model needs the
-        // constraint's name, and SQLite must be able to read the definition.
-        if def.starts_with("CHECK") && def.contains("::") {
-            def = "CHECK (1)".into();
+        let (table, name, read): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        // A CHECK in PostgreSQL's own syntax (casts) is kept by name and the columns it uses
+        // only: the model needs the constraint's name (a default name comes from the one
+        // column used), and SQLite must be able to read the definition.
+        let def = if read.starts_with("CHECK") && read.contains("::") {
+            let used: String = cols
+                .iter()
+                .filter(|c| c.get::<_, String>(0) == table)
+                .map(|c| c.get::<_, String>(1))
+                .filter(|c| crate::sql::mentions(&read, c))
+                .map(|c| format!(" OR {} IS NULL", quote_ident(&c)))
+                .collect();
+            format!("CHECK (1{used})")
+        } else {
+            read
+        };
+        match constraints.last_mut() {
+            Some((t, list)) if *t == table => list.push((name, def)),
+            _ => constraints.push((table, vec![(name, def)])),
         }
+    }
+    for (table, list) in constraints {
         if let Some((_, items)) = tables.iter_mut().find(|(t, _)| *t == table) {
-            items.push((format!("CONSTRAINT {} {def}", quote_ident(&name)), None));
+            let defaults = default_names(&table, items, &list);
+            for ((name, def), default) in list.iter().zip(defaults) {
+                let item = match default {
+                    Some(d) if d == *name => def.clone(),
+                    _ => format!("CONSTRAINT {} {def}", quote_ident(name)),
+                };
+                items.push((item, None));
+            }
         }
     }
     Ok(tables
         .into_iter()
         .map(|(t, items)| create_table(&t, &items))
         .collect())
+}
+
+/// The default name kit gives each of `list`'s constraints (name, definition for the model)
+/// when unnamed, on table `table` with columns `columns`; `None` where it
+/// cannot tell (then the constraint keeps its name in the model).
+fn default_names(table: &str, columns: &[Item], list: &[Constraint]) -> Vec<Option<String>> {
+    let mut items = columns.to_vec();
+    items.extend(list.iter().map(|(_, def)| (def.clone(), None)));
+    let Ok(parsed) = crate::schema::parse_create_table(&create_table(table, &items)) else {
+        return vec![None; list.len()];
+    };
+    (0..list.len())
+        .map(|index| {
+            super::translate::pg_default_name(
+                &parsed,
+                crate::schema::ConstraintPlace::Table { index },
+            )
+        })
+        .collect()
 }
 
 /// `CREATE TABLE t (items)`, each item on its line with its comment after its comma.

@@ -280,6 +280,73 @@ pub fn connect(url: &str) -> Result<Client> {
         .map_err(|e| connect_error(&e, url, &config))
 }
 
+/// Connects to `url` and, when `schema` is given (the config's `[postgresql] schema`), makes
+/// that schema the session's whole `search_path` ([`use_schema`]).
+pub fn connect_in(url: &str, schema: Option<&str>) -> Result<Client> {
+    let mut client = connect(url)?;
+    if let Some(schema) = schema {
+        use_schema(&mut client, schema, url)?;
+    }
+    Ok(client)
+}
+
+/// Makes `schema` the session's whole `search_path`, so everything kit reads, creates and
+/// records (`kit_migrations`, the tables, the throwaway marker) is in it; `pg_catalog` is still
+/// searched first, as always, and a scratch schema's `SET LOCAL` ends with its transaction. The
+/// name is quoted by the server (`quote_ident`), so any name works. A schema that does not
+/// exist, or that the role may not use, is an error naming it with the fix.
+pub fn use_schema(client: &mut Client, schema: &str, url: &str) -> Result<()> {
+    let fail = |e: postgres::Error| Error::Database {
+        path: redact(url),
+        message: format!(
+            "cannot switch to schema {} ([postgresql] schema): {}",
+            crate::sql::quote_ident(schema),
+            scrub(&error_text(&e), url, None)
+        ),
+    };
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), \
+             current_database()::text",
+            &[&schema],
+        )
+        .map_err(fail)?;
+    let (exists, database): (bool, String) = (row.get(0), row.get(1));
+    let quoted = crate::sql::quote_ident(schema);
+    if !exists {
+        return Err(Error::Database {
+            path: redact(url),
+            message: format!(
+                "schema {quoted} (the config's [postgresql] schema) does not exist in database {}; create it (`CREATE SCHEMA {quoted};`, as a role allowed to), or fix the name in the config",
+                crate::sql::quote_ident(&database)
+            ),
+        });
+    }
+    client
+        .execute(
+            "SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), false)",
+            &[&schema],
+        )
+        .map_err(fail)?;
+    let usable: bool = client
+        .query_one(
+            "SELECT pg_catalog.current_schema() IS NOT DISTINCT FROM $1",
+            &[&schema],
+        )
+        .map_err(fail)?
+        .get(0);
+    if !usable {
+        return Err(Error::Database {
+            path: redact(url),
+            message: format!(
+                "the role in the URL may not use schema {quoted} (the config's [postgresql] schema) in database {}; grant it (`GRANT USAGE, CREATE ON SCHEMA {quoted} TO <role>;`), or connect as a role that may",
+                crate::sql::quote_ident(&database)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Maps a failed connection attempt to a kit error.
 pub fn connect_error(e: &postgres::Error, url: &str, config: &Config) -> Error {
     let server = describe(config);

@@ -16,7 +16,7 @@ pub mod scratch;
 pub mod throwaway;
 pub mod translate;
 
-pub use connect::{connect, is_postgres_url, redact};
+pub use connect::{connect, connect_in, is_postgres_url, redact, use_schema};
 
 use crate::error::{Error, PgError, PgErrorKind, Result};
 use postgres::{Client, GenericClient};

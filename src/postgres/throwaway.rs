@@ -64,18 +64,22 @@ pub struct Models {
 type Echo<'a, 'b> = &'a mut Option<&'b mut dyn FnMut(&str)>;
 
 /// Drops and recreates the database `url` names from `sources`; returns its number of tables
-/// (kit's own excluded). `force` replaces a database without kit's marker. `lock_timeout`
+/// (kit's own excluded). `schema` (the config's `[postgresql] schema`) is the schema the
+/// build happens in, created in the new database, and where the old one's marker is looked
+/// for. `force` replaces a database without kit's marker. `lock_timeout`
 /// applies to replayed migrations; `models` builds translation models; `echo` receives every
 /// statement executed.
 pub fn reset(
     url: &str,
+    schema: Option<&str>,
     sources: &Sources,
     force: bool,
     lock_timeout: Duration,
     models: Models,
     mut echo: Option<&mut dyn FnMut(&str)>,
 ) -> Result<usize> {
-    let target = Target::new(url)?;
+    let mut target = Target::new(url)?;
+    target.schema = schema;
     let plans = plan_sources(sources, models)?;
     let mut admin = connect_maintenance(&target)?;
     check_maintenance(&mut admin, &target)?;
@@ -109,6 +113,8 @@ struct Target<'a> {
     new_url: String,
     /// The URL of the maintenance database.
     maintenance_url: String,
+    /// The schema the throwaway lives in (`[postgresql] schema`); `None`: the current schema.
+    schema: Option<&'a str>,
 }
 
 impl<'a> Target<'a> {
@@ -149,6 +155,7 @@ impl<'a> Target<'a> {
             maintenance_url: with_database(url, MAINTENANCE_DATABASE)?,
             name,
             new_name,
+            schema: None,
         })
     }
 
@@ -475,6 +482,33 @@ fn check_marker(target: &Target) -> Result<()> {
             one_line(&e.to_string())
         ))
     })?;
+    if let Some(schema) = target.schema {
+        let found = query(
+            &mut client,
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+            &[&schema],
+        )
+        .map_err(|e| {
+            refuse(format!(
+                "this database cannot be checked for kit's throwaway marker ({})",
+                one_line(&e.to_string())
+            ))
+        })?
+        .first()
+        .is_some_and(|r| r.get::<_, bool>(0));
+        if !found {
+            return Err(refuse(format!(
+                "this database has no schema {} (the config's [postgresql] schema), so it has no {MARKER_TABLE} table there and was not created by `kit throwaway-reset` with this config",
+                quote_ident(schema)
+            )));
+        }
+        super::use_schema(&mut client, schema, target.url).map_err(|e| {
+            refuse(format!(
+                "this database cannot be checked for kit's throwaway marker ({})",
+                one_line(&e.to_string())
+            ))
+        })?;
+    }
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {})",
         quote_str(MARKER_TABLE)
@@ -594,6 +628,18 @@ fn build(
     echo: Echo,
 ) -> Result<usize> {
     let mut db = PgDatabase::connect(&target.new_url, lock_timeout, (models.replayed)())?;
+    if let Some(schema) = target.schema {
+        // A new database has `public` only: the configured schema is made here, then used.
+        run(
+            db.client(),
+            &Sql::new(format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                quote_ident(schema)
+            )),
+            echo,
+        )?;
+        super::use_schema(db.client(), schema, &target.new_url)?;
+    }
     if plans.schema.is_none() {
         replay(&mut db, &sources.migrations, echo)?;
     }

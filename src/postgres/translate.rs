@@ -1197,7 +1197,7 @@ pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
 
 /// The name PostgreSQL gives the unnamed constraint at `place` when kit's untruncated default
 /// name is too long for it (lower-cased, as [`ident`] folds names).
-fn pg_default_name(table: &Table, place: ConstraintPlace) -> Option<String> {
+pub(crate) fn pg_default_name(table: &Table, place: ConstraintPlace) -> Option<String> {
     let t = table.name.to_ascii_lowercase();
     let lower = |v: &[String]| v.join("_").to_ascii_lowercase();
     let (middle, label) = match place {
