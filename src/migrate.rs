@@ -832,11 +832,21 @@ pub type Judge<'a> = dyn Fn(&[&Migration]) -> Result<std::result::Result<Diff, E
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem(pub String);
 
+/// What `kit check` knows of the database's history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum History {
+    /// The database's version table rows.
+    Rows(Vec<Applied>),
+    /// The database does not exist (it is behind head when there are migrations).
+    Missing,
+    /// No database to check: the files alone are checked (parity in CI on a fresh checkout).
+    Unchecked,
+}
+
 /// Everything `kit check` verifies: duplicate versions, applied files edited or removed, a
 /// database behind head or with gaps, and that replaying every migration gives the schema file.
-/// `conn` is `None` when the database does not exist.
 pub fn check(
-    applied: Option<Vec<Applied>>,
+    history: History,
     dir: &Path,
     schema_file: &Path,
     judge: &Judge<'_>,
@@ -856,12 +866,13 @@ pub fn check(
             names.join(", ")
         )));
     }
-    match applied {
-        None if all.is_empty() => {}
-        None => problems.push(Problem(
+    match history {
+        History::Unchecked => {}
+        History::Missing if all.is_empty() => {}
+        History::Missing => problems.push(Problem(
             "the database does not exist, so it is behind head; run `kit upgrade head`".into(),
         )),
-        Some(applied) => {
+        History::Rows(applied) => {
             let status = Status {
                 migrations: all.clone(),
                 applied,

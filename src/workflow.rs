@@ -492,6 +492,10 @@ pub fn check(a: CheckArgs) -> Result<()> {
     if cfg.has_components() {
         return crate::phases::check(&cfg);
     }
+    let parity_url = a
+        .postgresql
+        .clone()
+        .or_else(|| cfg.check_postgresql.clone());
     let mut problems = match cfg.database_url() {
         Some(url) => postgres_check(&cfg, url)?,
         None => {
@@ -499,13 +503,11 @@ pub fn check(a: CheckArgs) -> Result<()> {
                 true => Some(kit::open_read_only(&cfg.database)?),
                 false => None,
             };
-            sqlite_migrate::check(conn.as_ref(), &cfg.migrations, &cfg.schema)?
+            // Parity needs no database file: both sides are replays (CI on a fresh checkout).
+            let unchecked = parity_url.is_some();
+            sqlite_migrate::check(conn.as_ref(), unchecked, &cfg.migrations, &cfg.schema)?
         }
     };
-    let parity_url = a
-        .postgresql
-        .clone()
-        .or_else(|| cfg.check_postgresql.clone());
     if let Some(url) = parity_url.filter(|_| cfg.database_url().is_none()) {
         let all = migrate::load(&cfg.migrations)?;
         let refs: Vec<&migrate::Migration> = all.iter().collect();
@@ -514,8 +516,13 @@ pub fn check(a: CheckArgs) -> Result<()> {
     }
     if problems.is_empty() {
         let n = migrate::scan(&cfg.migrations)?.len();
+        let gate = if cfg.database_url().is_none() && !cfg.database.exists() {
+            "no database file (the files alone are checked)"
+        } else {
+            "database at head"
+        };
         show!(
-            "kit: check passed: {n} migration(s), database at head, replaying them gives {}{}",
+            "kit: check passed: {n} migration(s), {gate}, replaying them gives {}{}",
             cfg.schema.display(),
             if a.postgresql.is_some() || cfg.check_postgresql.is_some() {
                 ", and PostgreSQL replays them to the same schema as SQLite (parity)"
@@ -548,7 +555,12 @@ fn postgres_check(cfg: &Config, url: &str) -> Result<Vec<migrate::Problem>> {
             &schema,
         )
     };
-    migrate::check(Some(applied), &cfg.migrations, &cfg.schema, &judge)
+    migrate::check(
+        migrate::History::Rows(applied),
+        &cfg.migrations,
+        &cfg.schema,
+        &judge,
+    )
 }
 
 pub fn ms(d: Duration) -> String {

@@ -346,11 +346,10 @@ fn readme_postgresql_section_runs_as_written() {
     let (ok, out) = run_block(ci, checkout.path(), &ci_env);
     assert!(ok, "the CI snippet:\n{out}");
     assert_shown_output(ci, &out);
-    let fresh = rusqlite::Connection::open(checkout.path().join("dev.db")).unwrap();
-    let n: i64 = fresh
-        .query_row("SELECT count(*) FROM kit_migrations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 3, "the snippet's upgrade ran every migration on SQLite");
+    assert!(
+        !checkout.path().join("dev.db").exists(),
+        "the check needs no database file and makes none"
+    );
     let mut cc = ci_db.client();
     let left = pg_schema::strings(
         &mut cc,

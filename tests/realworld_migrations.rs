@@ -69,7 +69,7 @@ fn run_loop(name: &str, schema: &str) -> Result<(), String> {
     rusqlite::Connection::open(&db).unwrap();
     let mut conn = kit::open(&db).unwrap();
     kit::migrate::upgrade(&mut conn, &migrations, "head").map_err(|e| format!("upgrade: {e}"))?;
-    let problems = kit::sqlite::migrate::check(Some(&conn), &migrations, &schema_file)
+    let problems = kit::sqlite::migrate::check(Some(&conn), false, &migrations, &schema_file)
         .map_err(|e| format!("check: {e}"))?;
     if !problems.is_empty() {
         return Err(format!("{name}: check: {problems:?}"));

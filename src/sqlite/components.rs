@@ -26,12 +26,15 @@ pub fn check(
     let mut problems = Vec::new();
     // Each component's history, as a config without components checks it.
     for c in components {
-        let mine = applied.as_ref().map(|a| {
-            a.iter()
-                .filter(|x| x.component == c.name)
-                .cloned()
-                .collect()
-        });
+        let mine = match &applied {
+            Some(a) => crate::migrate::History::Rows(
+                a.iter()
+                    .filter(|x| x.component == c.name)
+                    .cloned()
+                    .collect(),
+            ),
+            None => crate::migrate::History::Missing,
+        };
         let none = |_: &[&crate::migrate::Migration]| Ok(Ok(crate::diff::Diff::default()));
         for p in crate::migrate::check(mine, &c.migrations, &c.schema, &none)? {
             problems.push(Problem(format!("component `{}`: {}", c.name, p.0)));

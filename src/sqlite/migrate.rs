@@ -528,19 +528,25 @@ pub fn diff_to_file(conn: &Connection, path: &Path) -> Result<Diff> {
 }
 
 /// `kit check` on SQLite ([`crate::migrate::check`]): the database on `conn` (`None` when the
-/// file does not exist) against the migrations of `dir`, which are replayed into memory and
-/// diffed against `schema_file`, SQLite judging both.
+/// file does not exist; with `unchecked`, a missing database is not a problem) against the
+/// migrations of `dir`, which are replayed into memory and diffed against `schema_file`,
+/// SQLite judging both.
 pub fn check(
     conn: Option<&Connection>,
+    unchecked: bool,
     dir: &Path,
     schema_file: &Path,
 ) -> Result<Vec<crate::migrate::Problem>> {
-    let applied = conn.map(applied).transpose()?;
+    let history = match conn {
+        Some(c) => crate::migrate::History::Rows(applied(c)?),
+        None if unchecked => crate::migrate::History::Unchecked,
+        None => crate::migrate::History::Missing,
+    };
     let judge = |all: &[&Migration]| -> Result<std::result::Result<Diff, Error>> {
         match replay(all) {
             Err(e) => Ok(Err(e)),
             Ok(mem) => diff_to_file(&mem, schema_file).map(Ok),
         }
     };
-    crate::migrate::check(applied, dir, schema_file, &judge)
+    crate::migrate::check(history, dir, schema_file, &judge)
 }
