@@ -378,17 +378,14 @@ pub fn revision(cfg: &Config, a: &crate::RevisionArgs) -> Result<()> {
                 message: "target database is not up to date: it does not exist; run `kit upgrade` to create it".into(),
             });
         };
-        for n in &d.notes {
-            say!("kit: note: {n}");
+        let matches = format!(
+            "component `{name}`'s tables already match {}",
+            c.schema.display()
+        );
+        match crate::workflow::nonempty(d, &matches) {
+            Some(d) => Some(d),
+            None => return Ok(()),
         }
-        if d.is_empty() {
-            say!(
-                "kit: no changes: component `{name}`'s tables already match {}; no migration written",
-                c.schema.display()
-            );
-            return Ok(());
-        }
-        Some(d)
     } else {
         None
     };

@@ -70,11 +70,7 @@ impl Sources {
             From::Schema => Some(read_script(&cfg.schema, "schema")?),
             From::Migrations => None,
         };
-        let seeds = cfg
-            .seed
-            .iter()
-            .map(|s| read_script(s, "seed"))
-            .collect::<Result<Vec<_>>>()?;
+        let seeds = read_seeds(cfg)?;
         let source = match &schema {
             Some(s) => s.origin.clone(),
             None => format!("{} migration(s)", migrations.len()),
@@ -121,11 +117,7 @@ impl Sources {
             }
             From::Migrations => None,
         };
-        let seeds = cfg
-            .seed
-            .iter()
-            .map(|s| read_script(s, "seed"))
-            .collect::<Result<Vec<_>>>()?;
+        let seeds = read_seeds(cfg)?;
         let source = match &schema {
             Some(_) => format!("{} component schema file(s)", components.len()),
             None => format!("{} migration(s)", migrations.len()),
@@ -196,6 +188,11 @@ fn relocate(e: Error, cfg: &Config) -> Error {
         message,
         statement,
     }
+}
+
+/// The config's seed files, read and decoded, in order.
+fn read_seeds(cfg: &Config) -> Result<Vec<Script>> {
+    cfg.seed.iter().map(|s| read_script(s, "seed")).collect()
 }
 
 /// Reads and decodes an SQL file (`what`: "schema" or "seed", for the message).

@@ -31,14 +31,7 @@ use std::path::Path;
 
 /// The rows of the version table, oldest version first (empty when the table is missing).
 pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
-    let exists: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [VERSION_TABLE],
-            |r| r.get(0),
-        )
-        .map_err(|e| Error::sqlite("reading the version table", e))?;
-    if !exists {
+    if !version_table_exists(conn)? {
         return Ok(Vec::new());
     }
     let component = if has_component_column(conn)? {
@@ -72,6 +65,16 @@ pub fn applied(conn: &Connection) -> Result<Vec<Applied>> {
     Ok(rows)
 }
 
+/// True when the version table exists.
+fn version_table_exists(conn: &Connection) -> Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [VERSION_TABLE],
+        |r| r.get(0),
+    )
+    .map_err(|e| Error::sqlite("reading the version table", e))
+}
+
 /// True when the version table has kit's `component` column (kit before components made it
 /// without).
 fn has_component_column(conn: &Connection) -> Result<bool> {
@@ -88,14 +91,7 @@ fn has_component_column(conn: &Connection) -> Result<bool> {
 /// key over component and version), inside the caller's transaction; rows keep their values
 /// and get the implicit component `''`.
 pub fn upgrade_version_table(conn: &Connection) -> Result<()> {
-    let exists: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [VERSION_TABLE],
-            |r| r.get(0),
-        )
-        .map_err(|e| Error::sqlite("reading the version table", e))?;
-    if !exists || has_component_column(conn)? {
+    if !version_table_exists(conn)? || has_component_column(conn)? {
         return Ok(());
     }
     let sql = format!(
