@@ -1045,3 +1045,96 @@ fn a_table_changed_by_three_components_is_copied_once_per_phase() {
         phased_schema
     );
 }
+
+/// On PostgreSQL: `throwaway-reset` with components creates every component's schema in
+/// dependency order and records each head; `--explain` prints PostgreSQL's statements and
+/// changes nothing; `[revision] keep_added_columns` in the config does what the flag does.
+#[test]
+fn throwaway_explain_and_keep_added_columns_key_on_postgresql() {
+    let p = Proj::new(&[("mail", "depends = [\"book\"]"), ("book", "")], true);
+    p.write("book/schema.sql", "CREATE TABLE address (id INTEGER PRIMARY KEY, email TEXT NOT NULL, active BOOLEAN NOT NULL DEFAULT 1);\n");
+    p.write(
+        "mail/schema.sql",
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, sender INTEGER REFERENCES address (id), subject TEXT);\n",
+    );
+    p.migration("book", "0001_address.sql", "", "CREATE TABLE address (id INTEGER PRIMARY KEY, email TEXT NOT NULL, active BOOLEAN NOT NULL DEFAULT 1);", "DROP TABLE address;");
+    p.migration(
+        "mail",
+        "0001_message.sql",
+        "-- kit:requires book 0001\n",
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, sender INTEGER REFERENCES address (id), subject TEXT);",
+        "DROP TABLE message;",
+    );
+    let explain = p.ok(&["upgrade", "-c", "pg.toml", "--explain"]).stdout;
+    assert!(explain.contains("phase alter"), "{explain}");
+    assert!(
+        explain.contains("DEFAULT true"),
+        "PostgreSQL's statements: {explain}"
+    );
+    assert!(!explain.contains("copies:"), "{explain}");
+    assert_eq!(
+        pg_schema::tables(&mut p.pg()),
+        Vec::<String>::new(),
+        "--explain changed nothing"
+    );
+    // A throwaway PostgreSQL database for the same components.
+    let temp = pg::database();
+    let cfg = std::fs::read_to_string(p.p("pg.toml"))
+        .unwrap()
+        .replace(&p.pg.as_ref().unwrap().url, &temp.url);
+    p.write(
+        "temp-pg.toml",
+        &format!("{cfg}\n[revision]\nkeep_added_columns = true\n"),
+    );
+    let out = p.ok(&["throwaway-reset", "-c", "temp-pg.toml", "--force"]);
+    assert!(out.stderr.contains("2 table(s)"), "{}", out.show());
+    let mut t = temp.client();
+    assert_eq!(
+        pg_schema::tables(&mut t),
+        ["address", "kit_migrations", "kit_throwaway", "message"]
+    );
+    assert_eq!(
+        pg_schema::strings(
+            &mut t,
+            "SELECT component, version FROM kit_migrations ORDER BY 1"
+        ),
+        [["book", "0001"], ["mail", "0001"]]
+    );
+    // The config key, with a SQLite database at head.
+    p.ok(&["upgrade", "-c", "sqlite.toml"]);
+    let sqlite_cfg = std::fs::read_to_string(p.p("sqlite.toml")).unwrap();
+    p.write(
+        "keep.toml",
+        &format!("{sqlite_cfg}\n[revision]\nkeep_added_columns = true\n"),
+    );
+    p.write("book/schema.sql", "CREATE TABLE address (id INTEGER PRIMARY KEY, email TEXT NOT NULL, active BOOLEAN NOT NULL DEFAULT 1, phone TEXT);\n");
+    let out = p.ok(&[
+        "revision",
+        "-c",
+        "keep.toml",
+        "--component",
+        "book",
+        "-m",
+        "phone",
+        "--autogenerate",
+    ]);
+    let text = std::fs::read_to_string(p.p(out.stdout.trim())).unwrap();
+    assert!(
+        text.contains("ADD COLUMN IF NOT EXISTS \"phone\""),
+        "{text}"
+    );
+    assert!(
+        !text.split("-- kit:down").nth(1).unwrap().contains("DROP"),
+        "{text}"
+    );
+    // And it runs on PostgreSQL as on SQLite, down and up again.
+    for cfg in p.configs() {
+        p.ok(&["upgrade", "-c", cfg]);
+        p.ok(&["downgrade", "-c", cfg, "book@0001"]);
+        p.ok(&["upgrade", "-c", cfg]);
+    }
+    assert_eq!(
+        same_columns(&p, "address"),
+        ["id", "email", "active", "phone"]
+    );
+}
