@@ -153,12 +153,12 @@ enum PgOutcome {
     Refused(String),
 }
 
-/// Upgrades an empty PostgreSQL database with the schema's first migration and downgrades it
-/// back to empty; a refusal must be an `Untranslatable` error with a location that left the
+/// Upgrades an empty PostgreSQL database with the schema's first migration, checks that it
+/// diffs empty against its schema file on PostgreSQL, and downgrades it back to empty; a refusal must be an `Untranslatable` error with a location that left the
 /// database empty.
 fn postgres_loop(schema: &str) -> Result<PgOutcome, String> {
     let dir = tempfile::tempdir().unwrap();
-    let (migrations, _) = first_migration(dir.path(), schema)?;
+    let (migrations, schema_file) = first_migration(dir.path(), schema)?;
     let test_db = pg::database();
     let cfg = kit::config::Config::for_database(Path::new(&test_db.url));
     let mut db = kit::db::open(&cfg).map_err(|e| format!("connect: {e}"))?;
@@ -170,6 +170,16 @@ fn postgres_loop(schema: &str) -> Result<PgOutcome, String> {
                 return Err(format!("upgrade recorded {applied:?}"));
             }
             same_columns(&migrations, &mut c)?;
+            // PostgreSQL judging both sides, the upgraded database is its schema file.
+            let all = kit::migrate::load(&migrations).map_err(|e| e.to_string())?;
+            let d = kit::judge::postgres_diff(&mut c, &schema_file, &all)
+                .map_err(|e| format!("diff on PostgreSQL: {e}"))?;
+            if !d.is_empty() {
+                return Err(format!(
+                    "after its first migration, the PostgreSQL database does not diff empty against its schema:\n{}",
+                    d.script()
+                ));
+            }
             kit::migrate::downgrade(db.as_mut(), &migrations, "base")
                 .map_err(|e| format!("downgrade: {e}"))?;
             PgOutcome::Ran

@@ -224,3 +224,54 @@ pub fn resync_identities(client: &mut impl GenericClient) -> Result<()> {
 /// prints for them). Only forward: an identity already past the rows (ids handed out and the
 /// rows deleted since) stays where it is, so no id is handed out twice.
 pub const RESYNC_IDENTITIES: &str = "DO $kit$ DECLARE r record; s text; next_free bigint; needed bigint; BEGIN FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.is_identity = 'YES' LOOP s := pg_get_serial_sequence(quote_ident(r.table_name), r.column_name); EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', s) INTO next_free; EXECUTE format('SELECT coalesce(max(%I), 0) + 1 FROM %I', r.column_name, r.table_name) INTO needed; IF needed > next_free THEN PERFORM setval(s, needed, false); END IF; END LOOP; END $kit$";
+
+/// Runs a schema file's statements in order, in `tx`. SQLite lets a table's foreign key (or an
+/// index, a view) name a table the file creates further down; PostgreSQL needs it first. So a
+/// statement that fails only because a relation does not exist yet (SQLSTATE 42P01) is rolled
+/// back alone (a savepoint) and tried again after the others, until nothing more succeeds;
+/// then the first such failure is the error. `done` sees each statement that ran.
+pub fn run_allowing_forward_references(
+    tx: &mut postgres::Transaction<'_>,
+    statements: &[Sql],
+    done: &mut dyn FnMut(&Sql),
+) -> Result<()> {
+    let mut waiting: Vec<&Sql> = statements.iter().collect();
+    let mut first: Option<Error> = None;
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let mut still = Vec::new();
+        for s in waiting {
+            match try_statement(tx, s)? {
+                None => done(s),
+                Some(e) => {
+                    first.get_or_insert(e);
+                    still.push(s);
+                }
+            }
+        }
+        if still.len() == before {
+            return Err(first.expect("a statement waits because it failed"));
+        }
+        waiting = still;
+    }
+    Ok(())
+}
+
+/// Runs `s` in a savepoint: `Some(error)` when it failed because a relation it names does not
+/// exist yet (rolled back alone); any other failure is the error.
+fn try_statement(tx: &mut postgres::Transaction<'_>, s: &Sql) -> Result<Option<Error>> {
+    let mut sp = tx
+        .savepoint("kit_load")
+        .map_err(|e| statement_error(&e, &Sql::new("SAVEPOINT kit_load")))?;
+    match execute(&mut sp, s) {
+        Ok(()) => {
+            sp.commit()
+                .map_err(|e| statement_error(&e, &Sql::new("RELEASE SAVEPOINT kit_load")))?;
+            Ok(None)
+        }
+        Err(Error::Postgres(p)) if p.sqlstate.as_deref() == Some("42P01") => {
+            Ok(Some(Error::Postgres(p)))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -110,17 +110,17 @@ pub fn load_into_scratch(
 ) -> Result<Schema> {
     let plan = plan_text(text, origin, model)?;
     with_scratch_schema(client, |tx, name| {
-        run_plan(tx, &plan)?;
+        run_schema_plan(tx, &plan)?;
         read_schema_in(tx, name)
     })
 }
 
-/// Runs a plan's statements in order, stopping at the first failure.
-fn run_plan(tx: &mut Transaction<'_>, plan: &PgPlan) -> Result<()> {
+/// Runs a schema file's plan (see [`super::run_allowing_forward_references`]).
+fn run_schema_plan(tx: &mut Transaction<'_>, plan: &PgPlan) -> Result<()> {
     for s in &plan.statements {
         refuse_transaction_control(s)?;
-        execute(tx, s)?;
     }
+    super::run_allowing_forward_references(tx, &plan.statements, &mut |_| {})?;
     if plan.inserts {
         super::resync_identities(tx)?;
     }

@@ -686,13 +686,16 @@ fn in_one_round_trip(client: &mut postgres::Client, statements: &[Sql]) -> Resul
     finish(tx)
 }
 
-/// Runs `statements` in one transaction, one at a time (echoing each); returns the number of
-/// tables.
+/// Runs `statements` in one transaction, one at a time (echoing each; a statement naming a
+/// table created further down waits for it); returns the number of tables.
 fn one_by_one(client: &mut postgres::Client, statements: &[Sql], echo: Echo) -> Result<usize> {
     let mut tx = begin(client)?;
-    for s in statements {
-        run(&mut tx, s, echo)?;
-    }
+    let mut shown = |s: &Sql| {
+        if let Some(f) = echo.as_mut() {
+            f(&s.text);
+        }
+    };
+    super::run_allowing_forward_references(&mut tx, statements, &mut shown)?;
     finish(tx)
 }
 
