@@ -106,12 +106,38 @@ fn views(
     texts: Texts<'_>,
     out: &mut Objects,
 ) {
-    let is_forced = |name: &str| forced.contains(&name.to_ascii_lowercase());
+    // The live views that go or change, and the views over those (PostgreSQL refuses to drop
+    // a view another view reads, so those are made again too).
+    let mut changed: HashSet<String> = forced.clone();
+    changed.extend(
+        from.views
+            .values()
+            .filter(|v| {
+                !find(&to.views, &v.name)
+                    .is_some_and(|t| live_tokens(&v.sql) == without_if_not_exists(plain(&t.sql)))
+            })
+            .map(|v| v.name.to_ascii_lowercase()),
+    );
+    loop {
+        let grown: Vec<String> = from
+            .views
+            .values()
+            .filter(|v| !changed.contains(&v.name.to_ascii_lowercase()))
+            .filter(|v| {
+                let named = identifiers(&v.sql);
+                changed.iter().any(|n| named.contains(n))
+            })
+            .map(|v| v.name.to_ascii_lowercase())
+            .collect();
+        if grown.is_empty() {
+            break;
+        }
+        changed.extend(grown);
+    }
+    let is_forced = |name: &str| changed.contains(&name.to_ascii_lowercase());
     // Dependent views first (a view is created after the views it reads).
     for v in from.views.values().rev() {
-        let same = !is_forced(&v.name)
-            && find(&to.views, &v.name)
-                .is_some_and(|t| live_tokens(&v.sql) == without_if_not_exists(plain(&t.sql)));
+        let same = !is_forced(&v.name);
         if !same {
             out.drops.push(Change::undone_by(
                 format!("DROP VIEW {}", quote_ident(&v.name)),

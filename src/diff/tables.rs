@@ -146,6 +146,41 @@ impl<'a> TableDiff<'a> {
             .map_or_else(|| con.body.clone(), |c| c.body)
     }
 
+    /// The written version of a constraint (by name, from the text model's table), whose
+    /// place (on a column or not) and naming (explicit or default) are as the file wrote them:
+    /// a judged schema read back from PostgreSQL has every constraint at table level, named.
+    fn written(&self, con: &Con, live: bool) -> Option<Con> {
+        let default = Mapper::default();
+        let (t, map, schema) = if live {
+            (self.texts.live_table(self.lt), self.mapper, self.texts.from)
+        } else {
+            (self.texts.target_table(self.tt), &default, self.texts.to)
+        };
+        constraints(t, map, schema)
+            .into_iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&con.name))
+    }
+
+    /// `ADD [CONSTRAINT name] body` for a constraint, named as it was written.
+    fn add_constraint(&self, con: &Con, live: bool) -> String {
+        let explicit = self.written(con, live).map_or(con.explicit, |w| w.explicit);
+        if explicit {
+            format!(
+                "ADD CONSTRAINT {} {}",
+                quote_ident(&con.name),
+                self.body(con, live)
+            )
+        } else {
+            format!("ADD {}", self.body(con, live))
+        }
+    }
+
+    /// The column a constraint is written on, if it is a column constraint.
+    fn written_column(&self, con: &Con, live: bool) -> Option<String> {
+        self.written(con, live)
+            .map_or_else(|| con.column.clone(), |w| w.column)
+    }
+
     /// `ALTER TABLE <new name> action`.
     fn alter(&self, action: String) -> String {
         alter(self.new_name(), action)
@@ -170,18 +205,13 @@ impl<'a> TableDiff<'a> {
     /// Constraints that go, dropped under their live names (before any rename).
     fn constraint_drops(&self, live: &[Con], unmatched: &[usize], out: &mut Phases) {
         for lc in unmatched.iter().map(|&i| &live[i]) {
-            if lc.column.as_deref().is_some_and(|c| self.is_dropped(c)) {
+            if self
+                .written_column(lc, true)
+                .is_some_and(|c| self.is_dropped(&c))
+            {
                 continue; // goes with its column
             }
-            let add = if lc.explicit {
-                format!(
-                    "ADD CONSTRAINT {} {}",
-                    quote_ident(&lc.name),
-                    self.body(lc, true)
-                )
-            } else {
-                format!("ADD {}", self.body(lc, true))
-            };
+            let add = self.add_constraint(lc, true);
             out.drops.push(Change::undone_by(
                 alter(
                     self.old(),
@@ -355,35 +385,36 @@ impl<'a> TableDiff<'a> {
         }
         out.reshaped.insert(self.lt.name.to_ascii_lowercase());
         let q = quote_ident(&tc.name);
-        let with = |ty: &str, coll: &Option<String>, other: &Option<String>| {
-            let mut s = format!("ALTER COLUMN {q} TYPE {ty}");
+        // Written as the files wrote them (`NOCASE`, not PostgreSQL's `kit_nocase`).
+        let with = |w: &Column, coll: &Option<String>, other: &Option<String>| {
+            let mut s = format!("ALTER COLUMN {q} TYPE {}", w.type_text.trim());
             if coll != other {
+                // PostgreSQL's name of NOCASE, when only the judged side has the column.
+                let written = collation(w).or_else(|| {
+                    coll.as_deref()
+                        .map(|c| if c == "kit_nocase" { "nocase" } else { c }.to_string())
+                });
                 s.push_str(" COLLATE ");
-                s.push_str(&quote_ident(coll.as_deref().unwrap_or("default")));
+                s.push_str(&quote_ident(written.as_deref().unwrap_or("default")));
             }
             s
         };
         out.rest.push(Change::undone_by(
-            self.alter(with(self.target_col(tc).type_text.trim(), &tcoll, &lcoll)),
-            self.alter(with(self.live_col(lc).type_text.trim(), &lcoll, &tcoll)),
+            self.alter(with(self.target_col(tc), &tcoll, &lcoll)),
+            self.alter(with(self.live_col(lc), &lcoll, &tcoll)),
         ));
     }
 
     /// Constraints that come (those written on new columns come with them).
     fn constraint_adds(&self, target: &[Con], matched: &[bool], out: &mut Phases) {
         for (tc, _) in target.iter().zip(matched).filter(|(_, m)| !**m) {
-            if tc.column.as_deref().is_some_and(|c| self.is_added(c)) {
+            if self
+                .written_column(tc, false)
+                .is_some_and(|c| self.is_added(&c))
+            {
                 continue;
             }
-            let add = if tc.explicit {
-                format!(
-                    "ADD CONSTRAINT {} {}",
-                    quote_ident(&tc.name),
-                    self.body(tc, false)
-                )
-            } else {
-                format!("ADD {}", self.body(tc, false))
-            };
+            let add = self.add_constraint(tc, false);
             out.rest.push(Change::undone_by(
                 self.alter(add),
                 self.alter(format!("DROP CONSTRAINT {}", quote_ident(&tc.name))),

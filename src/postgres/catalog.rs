@@ -1,7 +1,8 @@
 //! Reading the live tables of a PostgreSQL database from `pg_catalog`, as a model kit's
 //! translation can use: for each table of the connection's current schema a `CREATE TABLE` in
 //! SQLite's dialect, with each column's exact PostgreSQL type kept as a
-//! `-- kit:postgresql-type` override and every constraint under the name PostgreSQL gave it.
+//! `-- kit:postgresql-type` override, `kit_nocase` back as `COLLATE NOCASE`, and every
+//! constraint under the name PostgreSQL gave it; then stand-ins for its indexes and views.
 //!
 //! Translating an ad hoc change (`kit rebuild --db postgresql://... --sql`) needs the tables as
 //! they are: a type change's `USING`, a boolean column's default, the real names of the
@@ -20,11 +21,31 @@ use postgres::GenericClient;
 
 /// The tables (name, columns) of the current schema, kit's own tables left out.
 const COLUMNS: &str =
-    "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull \
+    "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+     coalesce(co.collname::text, '') \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+     LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 100 \
      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
      ORDER BY c.relname, a.attnum";
+
+/// The indexes that are not a constraint's: name, table, unique, and the columns they read
+/// (keys, expressions and predicate, from `pg_depend`).
+const INDEXES: &str = "SELECT i.relname::text, t.relname::text, x.indisunique, \
+     array(SELECT a.attname::text FROM pg_depend d JOIN pg_attribute a \
+       ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+       WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid \
+       AND d.refobjid = x.indrelid AND d.refobjsubid > 0 ORDER BY a.attnum) \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+     JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+     WHERE n.nspname = current_schema() \
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) \
+     ORDER BY i.relname";
+
+/// The views, in creation order.
+const VIEWS: &str = "SELECT c.relname::text FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.oid";
 
 /// The constraints of those tables: table, name, definition.
 const CONSTRAINTS: &str = "SELECT c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) \
@@ -71,16 +92,22 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
     // Per table: its items (a column or a constraint) and the override comment of each.
     let mut tables: Vec<(String, Vec<Item>)> = Vec::new();
     for r in &cols {
-        let (table, column, pg_type, not_null): (String, String, String, bool) =
-            (r.get(0), r.get(1), r.get(2), r.get(3));
+        let (table, column, pg_type, not_null, collation): (String, String, String, bool, String) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
         if crate::diff::KIT_TABLES.contains(&table.as_str()) {
             continue;
         }
         let item = format!(
-            "{} {}{}",
+            "{} {}{}{}",
             quote_ident(&column),
             sqlite_type(&pg_type),
-            if not_null { " NOT NULL" } else { "" }
+            if not_null { " NOT NULL" } else { "" },
+            // The collation kit translates NOCASE to, back as NOCASE.
+            if collation == super::translate::NOCASE_COLLATION {
+                " COLLATE NOCASE"
+            } else {
+                ""
+            }
         );
         let comment = Some(format!("kit:postgresql-type {pg_type}"));
         match tables.last_mut() {
@@ -124,10 +151,53 @@ pub fn tables_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
             }
         }
     }
-    Ok(tables
-        .into_iter()
-        .map(|(t, items)| create_table(&t, &items))
-        .collect())
+    let mut out: Vec<String> = tables
+        .iter()
+        .map(|(t, items)| create_table(t, items))
+        .collect();
+    out.extend(objects_ddl(client, &tables)?);
+    Ok(out)
+}
+
+/// Stand-ins for the indexes (not a constraint's) and views of the current schema, so that a
+/// change naming them (`DROP INDEX`, `DROP VIEW`) finds them in the model: each index on the
+/// columns it reads (a column it reads cannot go unnoticed), each view as `SELECT 1` (the
+/// model never writes a view back: PostgreSQL keeps its own definition).
+fn objects_ddl(
+    client: &mut impl GenericClient,
+    tables: &[(String, Vec<Item>)],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let indexes = client
+        .query(INDEXES, &[])
+        .map_err(|e| statement_error(&e, &Sql::new(INDEXES)))?;
+    for r in &indexes {
+        let (name, table, unique, cols): (String, String, bool, Vec<String>) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        if !tables.iter().any(|(t, _)| *t == table) {
+            continue; // kit's own tables
+        }
+        let mut cols: Vec<String> = cols.iter().map(|c| quote_ident(c)).collect();
+        cols.dedup();
+        if cols.is_empty() {
+            continue; // an index on constants only: nothing a change could break
+        }
+        out.push(format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if unique { "UNIQUE " } else { "" },
+            quote_ident(&name),
+            quote_ident(&table),
+            cols.join(", ")
+        ));
+    }
+    let views = client
+        .query(VIEWS, &[])
+        .map_err(|e| statement_error(&e, &Sql::new(VIEWS)))?;
+    for r in &views {
+        let name: String = r.get(0);
+        out.push(format!("CREATE VIEW {} AS SELECT 1", quote_ident(&name)));
+    }
+    Ok(out)
 }
 
 /// The default name kit gives each of `list`'s constraints (name, definition for the model)
