@@ -238,48 +238,6 @@ fn create_table(table: &str, items: &[Item]) -> String {
     s
 }
 
-/// Stand-ins in SQLite's dialect for the current schema's indexes (those not behind a
-/// constraint) and views, so a model built from [`tables_ddl`] knows their names (a `DROP
-/// INDEX` or `DROP VIEW` of a migration then plans): an index on plain columns as itself
-/// (unique when PostgreSQL's is), an expression index on its table's first column, a view as a
-/// view of no table (PostgreSQL judges what views read).
-pub fn objects_ddl(client: &mut impl GenericClient) -> Result<Vec<String>> {
-    let schema = super::read::read_schema(client)?;
-    let mut out = Vec::new();
-    for i in schema.indexes.values() {
-        let unique = i
-            .sql
-            .as_deref()
-            .is_some_and(|s| s.starts_with("CREATE UNIQUE"));
-        let plain: Option<Vec<String>> = i
-            .columns
-            .iter()
-            .map(|c| c.as_deref().map(quote_ident))
-            .collect();
-        let (unique, cols) = match plain {
-            Some(cols) if !cols.is_empty() => (unique, cols),
-            _ => match schema.tables.get(&i.table).and_then(|t| t.columns.first()) {
-                Some(c) => (false, vec![quote_ident(&c.name)]),
-                None => continue,
-            },
-        };
-        out.push(format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if unique { "UNIQUE " } else { "" },
-            quote_ident(&i.name),
-            quote_ident(&i.table),
-            cols.join(", ")
-        ));
-    }
-    for v in schema.views.values() {
-        out.push(format!(
-            "CREATE VIEW {} AS SELECT NULL",
-            quote_ident(&v.name)
-        ));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -410,8 +410,7 @@ impl Run for PgRun<'_> {
     ) -> Result<Vec<PhasePlan>> {
         // The model starts from the live tables: a phased history has no replay order.
         let tx = self.tx.as_mut().expect("the run's transaction is open");
-        let mut ddl = super::catalog::tables_ddl(tx)?;
-        ddl.extend(super::catalog::objects_ddl(tx)?);
+        let ddl = super::catalog::tables_ddl(tx)?;
         let mut model = (self.models)(ModelSeed::Tables(&ddl))?;
         let mut out = Vec::new();
         self.phase_plans.clear();
