@@ -24,7 +24,7 @@
 //! also generates the change kinds in `EXCLUDED` (known kit bugs).
 
 #![allow(clippy::type_complexity)] // row and schema snapshots are plain tuples, compared whole
-#![allow(clippy::type_complexity)] // row and schema snapshots are plain tuples, compared whole
+#![allow(clippy::type_complexity, clippy::duplicated_attributes)] // row and schema snapshots are plain tuples, compared whole
 
 #[path = "common/gen/mod.rs"]
 mod gen;
