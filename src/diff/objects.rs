@@ -113,8 +113,8 @@ fn views(
         from.views
             .values()
             .filter(|v| {
-                !find(&to.views, &v.name)
-                    .is_some_and(|t| live_tokens(&v.sql) == without_if_not_exists(plain(&t.sql)))
+                find(&to.views, &v.name)
+                    .is_none_or(|t| live_tokens(&v.sql) != without_if_not_exists(plain(&t.sql)))
             })
             .map(|v| v.name.to_ascii_lowercase()),
     );
