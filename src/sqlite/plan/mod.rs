@@ -285,6 +285,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
         shadow_base: 0,
         unread: Vec::new(),
         replaced_views: HashSet::new(),
+        dependents_resolved: None,
     };
     p.shadow_base = p
         .shadow
@@ -663,6 +664,10 @@ struct Planner {
     unread: Vec<String>,
     /// Views the script drops or creates itself (lowercase names).
     replaced_views: HashSet<String>,
+    /// The table (lowercase) whose dependent triggers and views were last found to resolve,
+    /// and the scratch copy's `schema_version` then: the next step on that table need not ask
+    /// again (so N actions on one table probe N times, not 2N).
+    dependents_resolved: Option<(String, i64)>,
 }
 
 /// The expression that gives a new column its value during a copy (over the old table).
@@ -857,7 +862,11 @@ impl Planner {
         let what = step.description.clone();
         let table = step.table.clone().unwrap_or_default();
         let checked = matches!(step.path, Path::Rebuild | Path::Native) && !table.is_empty();
-        let valid_before = checked && self.dependents_error(&table).is_none();
+        // Only triggers and views can stop resolving; without any there is nothing to ask.
+        let has_dependents = !self.schema.triggers.is_empty() || !self.schema.views.is_empty();
+        let valid_before = checked
+            && has_dependents
+            && (self.dependents_known_resolved(&table) || self.dependents_error(&table).is_none());
         self.shadow_exec(&step.sql, &table, &what)?;
         if valid_before {
             if let Some(msg) = self.dependents_error(&table) {
@@ -867,6 +876,9 @@ impl Planner {
                     "drop or change that trigger or view in the same change first, as PostgreSQL requires",
                 ));
             }
+            self.dependents_resolved = self
+                .shadow_version()
+                .map(|v| (table.to_ascii_lowercase(), v));
         }
         self.plan.steps.push(step);
         Ok(())
@@ -901,6 +913,22 @@ impl Planner {
             }
         }
         out
+    }
+
+    /// True when the last probe found `table`'s dependents resolving and nothing has changed
+    /// the scratch copy since.
+    fn dependents_known_resolved(&self, table: &str) -> bool {
+        match (&self.dependents_resolved, self.shadow_version()) {
+            (Some((t, v)), Some(now)) => *v == now && t.eq_ignore_ascii_case(table),
+            _ => false,
+        }
+    }
+
+    /// The scratch copy's `schema_version`.
+    fn shadow_version(&self) -> Option<i64> {
+        self.shadow
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .ok()
     }
 
     /// Asks SQLite whether every trigger and view that names `table` still resolves: a rename
