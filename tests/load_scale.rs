@@ -10,7 +10,10 @@ use std::path::Path;
 
 /// What the load left: every `sqlite_schema` row but `rootpage` (a page number), in rowid
 /// order, and the schema cookie.
-fn outcome(conn: &Connection) -> (Vec<(i64, String, String, String, Option<String>)>, i64) {
+/// The sqlite_schema rows (rowid, type, name, table, sql) and the schema cookie.
+type Outcome = (Vec<(i64, String, String, String, Option<String>)>, i64);
+
+fn outcome(conn: &Connection) -> Outcome {
     let mut st = conn
         .prepare("SELECT rowid, type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
         .unwrap();
