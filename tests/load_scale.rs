@@ -8,12 +8,12 @@ use kit::sqlite::load::run_script;
 use rusqlite::Connection;
 use std::path::Path;
 
+/// One `sqlite_schema` row without its `rootpage`: rowid, type, name, tbl_name, sql.
+type Row = (i64, String, String, String, Option<String>);
+
 /// What the load left: every `sqlite_schema` row but `rootpage` (a page number), in rowid
 /// order, and the schema cookie.
-/// The sqlite_schema rows (rowid, type, name, table, sql) and the schema cookie.
-type Outcome = (Vec<(i64, String, String, String, Option<String>)>, i64);
-
-fn outcome(conn: &Connection) -> Outcome {
+fn outcome(conn: &Connection) -> (Vec<Row>, i64) {
     let mut st = conn
         .prepare("SELECT rowid, type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
         .unwrap();

@@ -40,13 +40,22 @@ pub(super) fn compare(
         .filter(|t| !ignored(from, &t.name))
         .collect();
     // Lexes the definition once, then renames through the tables it names.
+    // The live tables by lower-case name, with their place in `live_tables` (a lookup per
+    // identifier, not a scan of every table per definition).
+    let live_by_name: std::collections::HashMap<String, (usize, &str)> = live_tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.to_ascii_lowercase(), (i, t.name.as_str())))
+        .collect();
     let live_tokens = |sql: &str| {
         let named = identifiers(sql);
-        let used: Vec<String> = live_tables
+        let mut found: Vec<(usize, &str)> = named
             .iter()
-            .filter(|t| named.contains(&t.name.to_ascii_lowercase()))
-            .map(|t| t.name.clone())
+            .filter_map(|n| live_by_name.get(n.as_str()).copied())
             .collect();
+        found.sort_unstable();
+        found.dedup();
+        let used: Vec<String> = found.into_iter().map(|(_, n)| n.to_string()).collect();
         without_if_not_exists(tokens(sql, &m.mapper.for_tables(&used)))
     };
     let mut out = Objects::default();
