@@ -719,7 +719,10 @@ fn index_key(src: &str, item: &[Token], table: Option<&Table>, side: Side) -> In
         toks = toks[1..toks.len() - 1].to_vec();
     }
     let column = table.and_then(|t| {
-        let name = (toks.len() == 1).then(|| toks[0].ident_ref(src))??;
+        // One word alone is a column even when it is a keyword of SQLite's (`key`, `desc`):
+        // PostgreSQL quotes only its own reserved words in `pg_get_indexdef`.
+        let name = (toks.len() == 1 && matches!(toks[0].kind, Tok::Word | Tok::Quoted))
+            .then(|| toks[0].ident(src))??;
         t.column(&name).map(|(_, c)| c)
     });
     match column {

@@ -791,10 +791,21 @@ fn word(
                 "refer to the table's INTEGER PRIMARY KEY column instead",
             ))
         }
+        // A bare word SQLite never reads as a name is the keyword, even where a column has
+        // that name (`WHERE` of a partial index on a table with a column "where").
+        _ if NEVER_NAMES.contains(&lower.as_str()) => (None, 1),
         _ if cx.columns.iter().any(|c| c.eq_ignore_ascii_case(text)) => (Some(ident(text)), 1),
         _ => (None, 1),
     })
 }
+
+/// SQLite's keywords that have no fallback to an identifier: written bare, they are always
+/// the keyword.
+const NEVER_NAMES: &[&str] = &[
+    "all", "and", "as", "between", "case", "collate", "default", "distinct", "else", "escape",
+    "exists", "from", "group", "having", "in", "is", "isnull", "like", "limit", "not", "notnull",
+    "null", "on", "or", "order", "select", "then", "when", "where",
+];
 
 /// True when the parentheses in `toks` balance.
 fn balanced(src: &str, toks: &[Token]) -> bool {
@@ -2036,11 +2047,22 @@ fn index_key(item: &str, cx: &mut Expr) -> Result<String> {
         return rewrite(item, cx);
     }
     let expr_text = &item[..toks[end - 1].end];
-    let suffix = if suffix_start < toks.len() {
-        rewrite(&item[toks[suffix_start].start..], cx)?
-    } else {
-        String::new()
-    };
+    // The order words stay keywords (a column may be named `desc`); a collation is
+    // translated (NOCASE -> kit_nocase).
+    let mut pieces: Vec<String> = Vec::new();
+    let mut i = suffix_start;
+    while i < toks.len() {
+        let t = &toks[i];
+        if t.is_kw(item, "asc") || t.is_kw(item, "desc") {
+            pieces.push(t.text(item).to_ascii_uppercase());
+            i += 1;
+        } else {
+            let stop = (i + 2).min(toks.len());
+            pieces.push(rewrite(&item[t.start..toks[stop - 1].end], cx)?);
+            i = stop;
+        }
+    }
+    let suffix = pieces.join(" ");
     let simple_column = end == 1 && matches!(toks[0].kind, Tok::Word | Tok::Quoted | Tok::Str);
     let function_call = toks[0].kind == Tok::Word
         && toks.get(1).is_some_and(|t| t.is_punct(item, "("))
