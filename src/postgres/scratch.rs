@@ -110,16 +110,43 @@ pub fn load_into_scratch(
 ) -> Result<Schema> {
     let plan = plan_text(text, origin, model)?;
     with_scratch_schema(client, |tx, name| {
-        run_plan(tx, &plan)?;
+        run_schema_plan(tx, &plan)?;
         read_schema_in(tx, name)
     })
 }
 
-/// Runs a plan's statements in order, stopping at the first failure.
-fn run_plan(tx: &mut Transaction<'_>, plan: &PgPlan) -> Result<()> {
+/// Runs a schema file's plan. A schema file may name a table before it creates it (SQLite
+/// does not check what a foreign key references, so files declare tables in any order);
+/// PostgreSQL needs it to exist. A statement that fails only because a table does not exist
+/// yet (SQLSTATE 42P01) is rolled back alone and run again after the others, until a round
+/// makes no progress; then its error is the file's.
+fn run_schema_plan(tx: &mut Transaction<'_>, plan: &PgPlan) -> Result<()> {
+    let mut pending: Vec<&Sql> = Vec::new();
     for s in &plan.statements {
         refuse_transaction_control(s)?;
-        execute(tx, s)?;
+    }
+    let mut todo: Vec<&Sql> = plan.statements.iter().collect();
+    loop {
+        let before = todo.len();
+        for s in todo {
+            execute(tx, &Sql::new("SAVEPOINT kit_schema_statement"))?;
+            match execute(tx, s) {
+                Ok(()) => execute(tx, &Sql::new("RELEASE SAVEPOINT kit_schema_statement"))?,
+                Err(Error::Postgres(p)) if p.sqlstate.as_deref() == Some("42P01") => {
+                    execute(tx, &Sql::new("ROLLBACK TO SAVEPOINT kit_schema_statement"))?;
+                    pending.push(s);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        todo = std::mem::take(&mut pending);
+        if todo.is_empty() {
+            break;
+        }
+        if todo.len() == before {
+            // No progress: the first one's own error.
+            return execute(tx, todo[0]);
+        }
     }
     if plan.inserts {
         super::resync_identities(tx)?;
