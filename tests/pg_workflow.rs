@@ -286,7 +286,7 @@ fn upgrade_downgrade_current_and_history_print_what_they_print_on_sqlite() {
     assert_eq!(pg_cols, lite_cols);
     assert_eq!(
         pg_cols.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
-        ["version", "name", "checksum", "applied_at"]
+        ["component", "version", "name", "checksum", "applied_at"]
     );
     let pg_hist = pg_schema::strings(
         &mut c,
