@@ -3,7 +3,8 @@
 //! logically (`kit::parity`). Portable schemas reach parity; each portability trap is
 //! reported (default constraint names after a rename, COLLATE NOCASE, AUTOINCREMENT, types,
 //! nullability) or caught while loading (SQLite-only functions, values beyond 32 bits), and
-//! what parity cannot see is shown. Plus the real-world schemas in `../shared/realworld`.
+//! what parity cannot see is shown; a view keeps its column names after a RENAME COLUMN on both.
+//! Plus the real-world schemas in `../shared/realworld`.
 
 #[path = "common/pg.rs"]
 mod pg;
@@ -563,4 +564,80 @@ fn report(files: &[PathBuf]) -> (usize, usize) {
         .get(0);
     assert_eq!(before, after, "a scratch run left something behind");
     (whole, at_parity)
+}
+
+/// The view's output column names after a `RENAME COLUMN` under it, on each database: SQLite
+/// (replayed in memory) and PostgreSQL (the migrations run for real, through kit).
+fn view_columns_after(migrations: &[&Migration], view: &str) -> (Vec<String>, Vec<String>) {
+    let conn = kit::sqlite::migrate::replay(migrations).unwrap();
+    let lite: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([view], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let db = pg::database();
+    let dir = tempfile::tempdir().unwrap();
+    for m in migrations {
+        let name = m.path.file_name().unwrap();
+        std::fs::write(
+            dir.path().join(name),
+            format!("-- kit:up\n{}-- kit:down\n", m.up),
+        )
+        .unwrap();
+    }
+    let cfg = kit::config::Config::for_database(Path::new(&db.url));
+    let mut pg_db = kit::db::open(&cfg).unwrap();
+    kit::migrate::upgrade(pg_db.as_mut(), dir.path(), "head").unwrap();
+    let mut c = db.client();
+    let pg: Vec<String> = c
+        .query(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) \
+             AND attnum > 0 ORDER BY attnum",
+            &[&view],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    (lite, pg)
+}
+
+#[test]
+fn a_view_keeps_its_column_names_after_rename_column_on_both() {
+    // PostgreSQL keeps a view's column names when a column under it is renamed; kit keeps
+    // them on SQLite too (the view is rewritten `SELECT id, title AS name`, quirk 87), so the
+    // two databases agree and parity finds nothing.
+    let m1 = migration(
+        "0001_posts.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n\
+         CREATE VIEW v AS SELECT id, name FROM t;\n\
+         CREATE VIEW w AS SELECT t.name FROM t WHERE t.id > 0;\n",
+    );
+    let m2 = migration(
+        "0002_rename.sql",
+        "ALTER TABLE t RENAME COLUMN name TO title;\n",
+    );
+    let (lite, pg) = view_columns_after(&[&m1, &m2], "v");
+    assert_eq!(lite, ["id", "name"]);
+    assert_eq!(pg, lite);
+    let (lite, pg) = view_columns_after(&[&m1, &m2], "w");
+    assert_eq!(lite, ["name"]);
+    assert_eq!(pg, lite);
+    let db = pg::database();
+    let mut c = db.client();
+    let (d, rejected) = replayed(&mut c, &[&m1, &m2]);
+    assert!(rejected.is_empty(), "{rejected:#?}");
+    assert!(d.is_empty(), "{:#?}", lines(&d));
+    // A view dropped on one side only after the rename is reported, with both sides.
+    let m3 = migration(
+        "0003_drop.sql",
+        "-- kit:only sqlite\nDROP VIEW w;\n-- kit:all\n",
+    );
+    let (d, _) = replayed(&mut c, &[&m1, &m2, &m3]);
+    assert_eq!(
+        lines(&d),
+        ["view \"w\": missing on SQLite, present on PostgreSQL"]
+    );
 }

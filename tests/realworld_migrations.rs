@@ -5,7 +5,10 @@
 //!
 //! The PostgreSQL pass: the same migration upgrades an empty PostgreSQL database and downgrades
 //! it back to empty, or is refused at plan time (an `Untranslatable` error with its file and
-//! line, nothing run) naming what cannot be translated. Both are counted and printed; any
+//! line, nothing run) naming what cannot be translated. After the upgrade, the live database
+//! must diff empty against its schema (`kit::judge::postgres_diff`, what `kit diff --db
+//! postgresql://... --to` prints), and what parity (`kit check --postgresql`) says of the
+//! migration is counted by category and printed. Both are counted and printed; any
 //! other failure is a bug, unless it is listed in [`POSTGRES_DECIDES`] with PostgreSQL's reason.
 
 #[path = "common/pg.rs"]
@@ -147,14 +150,16 @@ const POSTGRES_DECIDES: &[(&str, &str, &str)] = &[];
 
 /// What the PostgreSQL pass did with one schema.
 enum PgOutcome {
-    /// Upgraded an empty database and downgraded it back to empty.
-    Ran,
+    /// Upgraded an empty database (after which `kit diff --to` its schema was empty) and
+    /// downgraded it back to empty; what parity (`kit check --postgresql`) says of the
+    /// migration, one line per difference.
+    Ran { parity: Vec<String> },
     /// Refused at plan time: what cannot be translated, and where.
     Refused(String),
 }
 
-/// Upgrades an empty PostgreSQL database with the schema's first migration, checks that it
-/// diffs empty against its schema file on PostgreSQL, and downgrades it back to empty; a refusal must be an `Untranslatable` error with a location that left the
+/// Upgrades an empty PostgreSQL database with the schema's first migration and downgrades it
+/// back to empty; a refusal must be an `Untranslatable` error with a location that left the
 /// database empty.
 fn postgres_loop(schema: &str) -> Result<PgOutcome, String> {
     let dir = tempfile::tempdir().unwrap();
@@ -170,19 +175,25 @@ fn postgres_loop(schema: &str) -> Result<PgOutcome, String> {
                 return Err(format!("upgrade recorded {applied:?}"));
             }
             same_columns(&migrations, &mut c)?;
-            // PostgreSQL judging both sides, the upgraded database is its schema file.
+            // The live database diffs empty against its schema, judged by PostgreSQL.
             let all = kit::migrate::load(&migrations).map_err(|e| e.to_string())?;
             let d = kit::judge::postgres_diff(&mut c, &schema_file, &all)
-                .map_err(|e| format!("diff on PostgreSQL: {e}"))?;
+                .map_err(|e| format!("kit diff: {e}"))?;
             if !d.is_empty() {
                 return Err(format!(
-                    "after its first migration, the PostgreSQL database does not diff empty against its schema:\n{}",
+                    "kit diff --to its schema is not empty after the upgrade:\n{}",
                     d.script()
                 ));
             }
+            let refs: Vec<&kit::migrate::Migration> = all.iter().collect();
+            let parity = kit::judge::parity(&mut c, &refs)
+                .map_err(|e| format!("parity: {e}"))?
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
             kit::migrate::downgrade(db.as_mut(), &migrations, "base")
                 .map_err(|e| format!("downgrade: {e}"))?;
-            PgOutcome::Ran
+            PgOutcome::Ran { parity }
         }
         Err(kit::Error::Untranslatable(u)) => {
             let Some(place) = &u.location else {
@@ -263,11 +274,37 @@ fn same_columns(migrations: &Path, c: &mut postgres::Client) -> Result<(), Strin
     Ok(())
 }
 
+/// The kind of a parity problem, for the summary.
+fn category(problem: &str) -> &'static str {
+    let p = problem.lines().next().unwrap_or("");
+    if p.contains("PostgreSQL rejects") {
+        "statement rejected by PostgreSQL"
+    } else if p.contains("cannot be translated") {
+        "statement kit cannot translate"
+    } else if p.contains("type class") {
+        "column type class"
+    } else if p.contains("nullable") || p.contains("NOT NULL") {
+        "column nullability"
+    } else if p.contains("default") {
+        "column default"
+    } else if p.contains("index") {
+        "index"
+    } else if p.contains("constraint") {
+        "constraint"
+    } else if p.contains("view") {
+        "view"
+    } else {
+        "other"
+    }
+}
+
 #[test]
 fn realworld_schemas_migrate_up_and_down_on_postgresql() {
     let mut ran = Vec::new();
     let mut refused = Vec::new();
     let mut failures = Vec::new();
+    let mut at_parity = Vec::new();
+    let mut categories = std::collections::BTreeMap::new();
     for (name, text) in realworld_schemas() {
         let short = Path::new(&name)
             .strip_prefix(REALWORLD)
@@ -276,7 +313,16 @@ fn realworld_schemas_migrate_up_and_down_on_postgresql() {
             postgres_loop(&text),
             POSTGRES_DECIDES.iter().find(|d| short.ends_with(d.0)),
         ) {
-            (Ok(PgOutcome::Ran), None) => ran.push(short),
+            (Ok(PgOutcome::Ran { parity }), None) => {
+                if parity.is_empty() {
+                    at_parity.push(short.clone());
+                }
+                for p in &parity {
+                    *categories.entry(category(p)).or_insert(0usize) += 1;
+                    eprintln!("  {short}: {}", p.lines().next().unwrap_or(""));
+                }
+                ran.push(short)
+            }
             (Ok(PgOutcome::Refused(why)), None) => refused.push(format!("{short}: {why}")),
             (Err(e), Some((_, says, _))) if e.contains(says) => {
                 refused.push(format!("{short}: PostgreSQL decides: {says}"))
@@ -289,10 +335,14 @@ fn realworld_schemas_migrate_up_and_down_on_postgresql() {
         }
     }
     eprintln!(
-        "PostgreSQL: {} real-world schemas upgraded and downgraded unchanged, {} refused at plan time:",
+        "PostgreSQL: {} real-world schemas upgraded (each then diffed empty against its schema) and downgraded unchanged, {} of them at parity with SQLite, {} refused at plan time:",
         ran.len(),
+        at_parity.len(),
         refused.len()
     );
+    for (c, n) in &categories {
+        eprintln!("  parity differences: {n} {c}");
+    }
     for r in &refused {
         eprintln!("  refused: {r}");
     }
