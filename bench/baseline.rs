@@ -134,6 +134,18 @@ pub(crate) fn child_main(mode: &str, db: &Path, extra: Option<&str>) -> i32 {
             }
         };
     }
+    if mode == "scale-project" {
+        // For profiling by hand: writes the scale project of `extra` tables into `db` (a
+        // directory), with `big.db` built from its schema, and keeps it.
+        let tables: usize = extra.and_then(|x| x.parse().ok()).unwrap_or(2000);
+        return match write_scale_dir(db, tables) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{mode}: {e}");
+                1
+            }
+        };
+    }
     if mode == "sqlite-exec" {
         return match sqlite_exec(db) {
             Ok(()) => 0,

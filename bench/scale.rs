@@ -100,6 +100,17 @@ pub(crate) fn write_scale_project(dir: &Path, tables: usize) -> std::io::Result<
     Ok(all_up)
 }
 
+/// Writes the scale project of `tables` tables into `dir` (created), with `all-up.sql` and
+/// `big.db` built from `schema.sql`, as `bench_scale` prepares it.
+pub(crate) fn write_scale_dir(dir: &Path, tables: usize) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let all_up = write_scale_project(dir, tables).map_err(|e| e.to_string())?;
+    fs::write(dir.join("all-up.sql"), all_up).map_err(|e| e.to_string())?;
+    let sql = fs::read_to_string(dir.join("schema.sql")).map_err(|e| e.to_string())?;
+    let mut conn = Connection::open(dir.join("big.db")).map_err(|e| e.to_string())?;
+    load_into(&mut conn, &sql)
+}
+
 /// Runs `sql` into `conn` in one transaction through kit's loader (what running it gives, in
 /// linear time), to prepare the databases the cases start from.
 pub(crate) fn load_into(conn: &mut Connection, sql: &str) -> Result<(), String> {
@@ -149,25 +160,14 @@ pub(crate) fn bench_scale(
         notes: Vec::new(),
     };
     let t0 = Instant::now();
-    let all_up = match fs::create_dir_all(&proj).and_then(|()| write_scale_project(&proj, tables)) {
-        Ok(s) => s,
-        Err(e) => {
-            f.notes.push(format!("could not write the project: {e}"));
-            return f;
-        }
-    };
     let schema_file = proj.join("schema.sql");
     let up_file = proj.join("all-up.sql");
     let big = proj.join("big.db");
-    let built = fs::write(&up_file, &all_up)
-        .map_err(|e| e.to_string())
-        .and_then(|()| {
-            let sql = fs::read_to_string(&schema_file).map_err(|e| e.to_string())?;
-            let mut conn = Connection::open(&big).map_err(|e| e.to_string())?;
-            load_into(&mut conn, &sql)?;
-            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-                .map_err(|e| e.to_string())
-        });
+    let built = write_scale_dir(&proj, tables).and_then(|()| {
+        let conn = Connection::open(&big).map_err(|e| e.to_string())?;
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| e.to_string())
+    });
     match built {
         Ok(n) => f.objects = n,
         Err(e) => {

@@ -47,7 +47,7 @@ pub(super) fn compare(
         .enumerate()
         .map(|(i, t)| (t.name.to_ascii_lowercase(), (i, t.name.as_str())))
         .collect();
-    let live_tokens = |sql: &str| {
+    let live_tokens_of = |sql: &str| {
         let named = identifiers(sql);
         let mut found: Vec<(usize, &str)> = named
             .iter()
@@ -58,9 +58,16 @@ pub(super) fn compare(
         let used: Vec<String> = found.into_iter().map(|(_, n)| n.to_string()).collect();
         without_if_not_exists(tokens(sql, &m.mapper.for_tables(&used)))
     };
+    // Whether a live definition is the target one. With nothing renamed, equal texts are equal
+    // token lists, so they need no lexing (the usual case for most objects of a large schema).
+    let unrenamed = m.mapper.is_empty();
+    let same_def = |live: &str, target: &str| {
+        (unrenamed && live == target)
+            || live_tokens_of(live) == without_if_not_exists(plain(target))
+    };
     let mut out = Objects::default();
-    views(from, to, &forced, &live_tokens, texts, &mut out);
-    triggers(from, to, m, &live_tokens, texts, &mut out);
+    views(from, to, &forced, &same_def, texts, &mut out);
+    triggers(from, to, m, &same_def, texts, &mut out);
     indexes(from, to, m, texts, &mut out);
     out
 }
@@ -71,38 +78,51 @@ pub(super) fn compare(
 /// renamed column (a rename keeps a view's column names, on PostgreSQL and in kit on SQLite,
 /// so a target view over the new name is another view), and the views over those.
 fn forced_views(from: &Schema, mapper: &Mapper, reshaped: &HashSet<String>) -> HashSet<String> {
-    let mut forced: HashSet<String> = from
-        .views
-        .values()
-        .filter(|v| {
-            let named = identifiers(&v.sql);
-            mapper.columns.iter().any(|(table, cols)| {
-                named.contains(table)
-                    && cols
-                        .keys()
-                        .any(|old| named.contains(old) && output_names_use(&v.sql, old))
-            })
-        })
-        .map(|v| v.name.to_ascii_lowercase())
-        .collect();
-    loop {
-        let grown: Vec<String> = from
-            .views
+    let by_column: HashSet<String> = if mapper.columns.is_empty() {
+        HashSet::new()
+    } else {
+        from.views
             .values()
-            .filter(|v| !forced.contains(&v.name.to_ascii_lowercase()))
             .filter(|v| {
                 let named = identifiers(&v.sql);
-                reshaped
-                    .iter()
-                    .chain(forced.iter())
-                    .any(|n| named.contains(n))
+                mapper.columns.iter().any(|(table, cols)| {
+                    named.contains(table)
+                        && cols
+                            .keys()
+                            .any(|old| named.contains(old) && output_names_use(&v.sql, old))
+                })
             })
             .map(|v| v.name.to_ascii_lowercase())
-            .collect();
+            .collect()
+    };
+    with_readers(from, reshaped, by_column)
+}
+
+/// `views` (lowercase names) and every live view that reads, directly or through other views,
+/// one of them or one of the tables `tables`. Each view's text is lexed once.
+fn with_readers(
+    from: &Schema,
+    tables: &HashSet<String>,
+    mut views: HashSet<String>,
+) -> HashSet<String> {
+    if tables.is_empty() && views.is_empty() {
+        return views;
+    }
+    let mut rest: Vec<(String, HashSet<String>)> = from
+        .views
+        .values()
+        .map(|v| (v.name.to_ascii_lowercase(), identifiers(&v.sql)))
+        .filter(|(name, _)| !views.contains(name))
+        .collect();
+    loop {
+        let (grown, kept): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(_, named)| tables.iter().chain(views.iter()).any(|n| named.contains(n)));
         if grown.is_empty() {
-            return forced;
+            return views;
         }
-        forced.extend(grown);
+        views.extend(grown.into_iter().map(|(name, _)| name));
+        rest = kept;
     }
 }
 
@@ -111,38 +131,22 @@ fn views(
     from: &Schema,
     to: &Schema,
     forced: &HashSet<String>,
-    live_tokens: &dyn Fn(&str) -> Vec<String>,
+    same_def: &dyn Fn(&str, &str) -> bool,
     texts: Texts<'_>,
     out: &mut Objects,
 ) {
     // The live views that go or change, and the views over those (PostgreSQL refuses to drop
     // a view another view reads, so those are made again too).
-    let mut changed: HashSet<String> = forced.clone();
-    changed.extend(
-        from.views
-            .values()
-            .filter(|v| {
-                find(&to.views, &v.name)
-                    .is_none_or(|t| live_tokens(&v.sql) != without_if_not_exists(plain(&t.sql)))
-            })
-            .map(|v| v.name.to_ascii_lowercase()),
+    let differing = from
+        .views
+        .values()
+        .filter(|v| find(&to.views, &v.name).is_none_or(|t| !same_def(&v.sql, &t.sql)))
+        .map(|v| v.name.to_ascii_lowercase());
+    let changed = with_readers(
+        from,
+        &HashSet::new(),
+        forced.iter().cloned().chain(differing).collect(),
     );
-    loop {
-        let grown: Vec<String> = from
-            .views
-            .values()
-            .filter(|v| !changed.contains(&v.name.to_ascii_lowercase()))
-            .filter(|v| {
-                let named = identifiers(&v.sql);
-                changed.iter().any(|n| named.contains(n))
-            })
-            .map(|v| v.name.to_ascii_lowercase())
-            .collect();
-        if grown.is_empty() {
-            break;
-        }
-        changed.extend(grown);
-    }
     let is_forced = |name: &str| changed.contains(&name.to_ascii_lowercase());
     // Dependent views first (a view is created after the views it reads).
     for v in from.views.values().rev() {
@@ -156,8 +160,7 @@ fn views(
     }
     for v in to.views.values() {
         let same = !is_forced(&v.name)
-            && find(&from.views, &v.name)
-                .is_some_and(|l| live_tokens(&l.sql) == without_if_not_exists(plain(&v.sql)));
+            && find(&from.views, &v.name).is_some_and(|l| same_def(&l.sql, &v.sql));
         if !same {
             out.views.push(Change::undone_by(
                 texts.object_sql(false, Kind::View, &v.name, &v.sql),
@@ -173,14 +176,13 @@ fn triggers(
     from: &Schema,
     to: &Schema,
     m: &Matching,
-    live_tokens: &dyn Fn(&str) -> Vec<String>,
+    same_def: &dyn Fn(&str, &str) -> bool,
     texts: Texts<'_>,
     out: &mut Objects,
 ) {
     for tr in from.triggers.values() {
         let same = find(&to.triggers, &tr.name).is_some_and(|t| {
-            live_tokens(&tr.sql) == without_if_not_exists(plain(&t.sql))
-                && m.mapper.table(&tr.table) == t.table.to_ascii_lowercase()
+            same_def(&tr.sql, &t.sql) && m.mapper.table(&tr.table) == t.table.to_ascii_lowercase()
         });
         if !same && (m.kept(&tr.table) || from.views.contains_key(&tr.table)) {
             out.drops.push(Change::undone_by(
@@ -191,8 +193,7 @@ fn triggers(
     }
     for tr in to.triggers.values() {
         let same = find(&from.triggers, &tr.name).is_some_and(|l| {
-            live_tokens(&l.sql) == without_if_not_exists(plain(&tr.sql))
-                && m.mapper.table(&l.table) == tr.table.to_ascii_lowercase()
+            same_def(&l.sql, &tr.sql) && m.mapper.table(&l.table) == tr.table.to_ascii_lowercase()
         });
         if !same {
             out.triggers.push(Change::undone_by(
@@ -213,6 +214,10 @@ fn indexes(from: &Schema, to: &Schema, m: &Matching, texts: Texts<'_>, out: &mut
         };
         without_if_not_exists(t)
     };
+    let unrenamed = m.mapper.is_empty();
+    let same_def = |live: &str, table: &str, target: &str| {
+        (unrenamed && live == target) || ident(live, table, true) == ident(target, "", false)
+    };
     for i in from.indexes.values() {
         let Some(sql) = &i.sql else { continue };
         if ignored(from, &i.table) {
@@ -221,7 +226,7 @@ fn indexes(from: &Schema, to: &Schema, m: &Matching, texts: Texts<'_>, out: &mut
         let same = find(&to.indexes, &i.name).is_some_and(|t| {
             t.sql
                 .as_deref()
-                .is_some_and(|ts| ident(sql, &i.table, true) == ident(ts, "", false))
+                .is_some_and(|ts| same_def(sql, &i.table, ts))
         });
         if !same && m.kept(&i.table) {
             out.drops.push(Change::undone_by(
@@ -238,7 +243,7 @@ fn indexes(from: &Schema, to: &Schema, m: &Matching, texts: Texts<'_>, out: &mut
         let same = find(&from.indexes, &i.name).is_some_and(|l| {
             l.sql
                 .as_deref()
-                .is_some_and(|ls| ident(ls, &l.table, true) == ident(sql, "", false))
+                .is_some_and(|ls| same_def(ls, &l.table, sql))
         });
         if !same {
             out.indexes.push(NewIndex {

@@ -96,6 +96,11 @@ pub(super) struct Mapper {
 }
 
 impl Mapper {
+    /// True when nothing is renamed: every definition then maps to itself.
+    pub(super) fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+
     pub(super) fn table(&self, old: &str) -> String {
         self.tables
             .get(&old.to_ascii_lowercase())

@@ -12,7 +12,7 @@
 
 use super::apply::{apply_observed, register_functions, Observer, Summary, Writer};
 use super::load::load_schema;
-use super::plan::{plan, Plan};
+use super::plan::{plan, plan_with, Plan, PlanCache};
 use super::read::read_schema;
 use crate::db::{Database, DryRun, Run};
 use crate::dialect::Dialect;
@@ -130,6 +130,16 @@ pub fn statements_of(text: &str) -> Result<Vec<crate::statements::Statement>> {
 
 /// Plans one migration on `conn` with its bookkeeping in the same transaction.
 pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Result<Plan> {
+    plan_migration_with(conn, m, dir, &mut PlanCache::default())
+}
+
+/// [`plan_migration`] with what earlier plans on the same database left in `cache`.
+pub fn plan_migration_with(
+    conn: &Connection,
+    m: &Migration,
+    dir: Direction,
+    cache: &mut PlanCache,
+) -> Result<Plan> {
     let text = match dir {
         Direction::Up => m.up.as_str(),
         Direction::Down => m.down.as_deref().ok_or_else(|| Error::Database {
@@ -143,7 +153,7 @@ pub fn plan_migration(conn: &Connection, m: &Migration, dir: Direction) -> Resul
     for phase in crate::components::split_phases(text, &origin)? {
         statements.extend(statements_of(&phase.text).map_err(|e| in_file(e, m))?);
     }
-    let mut p = plan(conn, &statements).map_err(|e| in_file(e, m))?;
+    let mut p = plan_with(conn, &statements, cache).map_err(|e| in_file(e, m))?;
     p.finish = bookkeeping(m, dir);
     Ok(p)
 }
@@ -154,6 +164,8 @@ struct SqliteRun<'c> {
     history: Option<BTreeSet<(u64, String)>>,
     /// In a phased run with foreign keys off: the violations before it ran.
     fk_before: Option<BTreeSet<super::phased::Violation>>,
+    /// What each migration's plan leaves for the next one's.
+    cache: PlanCache,
 }
 
 impl<'c> SqliteRun<'c> {
@@ -184,7 +196,7 @@ impl Run for SqliteRun<'_> {
             .take()
             .unwrap_or_else(|| history_key(&start.applied));
         let w = self.writer.as_mut().expect("the run's transaction is open");
-        let p = plan_on(w, m, dir, &history, observer);
+        let p = plan_on(w, m, dir, &history, &mut self.cache, observer);
         let result = p.and_then(|p| w.apply(&p, observer));
         if result.is_ok() {
             match dir {
@@ -320,6 +332,7 @@ impl Database for Connection {
             writer: Some(w),
             history: None,
             fk_before: None,
+            cache: PlanCache::default(),
         }))
     }
 
@@ -407,9 +420,10 @@ fn plan_on(
     m: &Migration,
     dir: Direction,
     history: &std::collections::BTreeSet<(u64, String)>,
+    cache: &mut PlanCache,
     observer: &mut Observer,
 ) -> Result<Plan> {
-    let p = plan_migration(w.conn(), m, dir)?;
+    let p = plan_migration_with(w.conn(), m, dir, cache)?;
     let off = p.needs_foreign_keys_off();
     if w.fits(off) {
         return Ok(p);
@@ -433,7 +447,7 @@ fn plan_on(
             ),
         });
     }
-    plan_migration(w.conn(), m, dir)
+    plan_migration_with(w.conn(), m, dir, cache)
 }
 
 /// Ends a run after `e`: commits the migrations before the failing one when the transaction is
@@ -475,8 +489,9 @@ pub fn offline_sql(
 ) -> Result<String> {
     let mut conn = replay(start)?;
     let mut out = String::new();
+    let mut cache = PlanCache::default();
     for m in migrations {
-        let p = plan_migration(&conn, m, dir)?;
+        let p = plan_migration_with(&conn, m, dir, &mut cache)?;
         out.push_str(&format!(
             "{}\n",
             crate::sql::comment(&format!(

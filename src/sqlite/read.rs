@@ -45,7 +45,14 @@ pub fn schema_rows(conn: &Connection) -> Result<Vec<SchemaRow>> {
 /// Parses schema rows without consulting SQLite's pragmas: no cross-check of columns, and
 /// index key columns left empty. For a quick whole-schema view (foreign keys, triggers, names).
 pub fn parse_rows(rows: &[SchemaRow]) -> Result<Schema> {
-    build(None, rows, Schema::default())
+    reparse_rows(rows, Schema::default())
+}
+
+/// [`parse_rows`], reusing from `previous` every table and index whose stored text is
+/// unchanged (moved, not copied), so that parsing again after a change costs the changed
+/// objects only.
+pub fn reparse_rows(rows: &[SchemaRow], previous: Schema) -> Result<Schema> {
+    build(None, rows, previous)
 }
 
 /// Reads the schema again, reusing from `previous` every table and index whose stored text is
@@ -58,9 +65,11 @@ pub fn refresh_schema(conn: &Connection, previous: Schema) -> Result<Schema> {
 
 fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) -> Result<Schema> {
     // STRICT and WITHOUT ROWID as SQLite sees them (one query: per-table lookups scan all).
+    // `table_list` costs O(views x tables) (it prepares each view, restarting its scan after
+    // each), so it runs only when a table kit parses can have either flag: SQLite takes them from
+    // the stored text, so a table whose text has neither word has neither.
     let flags: HashMap<String, (bool, bool)> = match conn {
-        None => HashMap::new(),
-        Some(conn) => conn
+        Some(conn) if rows.iter().any(|r| may_have_table_options(r, &previous)) => conn
             .prepare_cached("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")
             .and_then(|mut st| {
                 st.query_map([], |r| {
@@ -72,8 +81,11 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
                 .and_then(|r| r.collect())
             })
             .map_err(|e| Error::sqlite("reading table_list", e))?,
+        _ => HashMap::new(),
     };
     let mut schema = Schema::default();
+    // What kit parses afresh, to be checked against SQLite's pragmas after the loop.
+    let (mut fresh_tables, mut fresh_indexes) = (Vec::new(), Vec::new());
     for row in rows {
         let (kind, name, tbl_name, sql) = (
             &row.kind,
@@ -112,10 +124,7 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
                         e.message, e.offset
                     ),
                 })?;
-                let mut table = table;
-                if let Some(conn) = conn {
-                    check_columns(conn, &mut table, &flags)?;
-                }
+                fresh_tables.push(name.clone());
                 schema.tables.insert(name, table);
             }
             "index" => {
@@ -124,11 +133,10 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
                     .get(&name)
                     .filter(|i| i.sql == sql && i.table == tbl_name)
                     .map(|i| i.columns.clone());
-                let columns = match (cached, conn) {
-                    (Some(c), _) => c,
-                    (None, Some(conn)) => index_columns(conn, &name)?,
-                    (None, None) => Vec::new(),
-                };
+                let columns = cached.unwrap_or_else(|| {
+                    fresh_indexes.push(name.clone());
+                    Vec::new()
+                });
                 schema.indexes.insert(
                     name.clone(),
                     Index {
@@ -161,6 +169,26 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
             _ => {}
         }
     }
+    if let Some(conn) = conn {
+        let columns = table_columns(conn, &fresh_tables)?;
+        let fks = foreign_key_counts(conn, &fresh_tables)?;
+        for name in &fresh_tables {
+            if let Some(table) = schema.tables.get_mut(name) {
+                let sqlite = SqliteTable {
+                    columns: columns.get(name).map_or(&[][..], Vec::as_slice),
+                    foreign_keys: fks.get(name).copied().unwrap_or(0),
+                    flags: flags.get(&name.to_lowercase()).copied(),
+                };
+                check_columns(table, &sqlite)?;
+            }
+        }
+        let mut keys = index_columns(conn, &fresh_indexes)?;
+        for name in &fresh_indexes {
+            if let Some(index) = schema.indexes.get_mut(name) {
+                index.columns = keys.remove(name).unwrap_or_default();
+            }
+        }
+    }
     // Shadow tables of virtual tables (FTS5's `x_data`, ...) belong to their virtual table.
     let shadows: Vec<String> = schema
         .tables
@@ -176,22 +204,40 @@ fn build(conn: Option<&Connection>, rows: &[SchemaRow], mut previous: Schema) ->
     Ok(schema)
 }
 
+/// Whether `row` is a table that `build` parses afresh (not reused from `previous`) and whose
+/// stored text mentions `STRICT` or `ROWID`, the words of the two table options.
+fn may_have_table_options(row: &SchemaRow, previous: &Schema) -> bool {
+    let Some(sql) = row.sql.as_deref().filter(|_| row.kind == "table") else {
+        return false;
+    };
+    let reused = previous
+        .tables
+        .get(&row.name)
+        .is_some_and(|t| t.stored_sql == sql);
+    if reused {
+        return false;
+    }
+    let lower = sql.to_ascii_lowercase();
+    lower.contains("strict") || lower.contains("rowid")
+}
+
+/// What SQLite reports of one table, for [`check_columns`].
+struct SqliteTable<'a> {
+    /// Its columns (`table_xinfo`), hidden ones included.
+    columns: &'a [String],
+    /// How many foreign keys `foreign_key_list` lists.
+    foreign_keys: i64,
+    /// `WITHOUT ROWID` and `STRICT` from `table_list`, when it was read.
+    flags: Option<(bool, bool)>,
+}
+
 /// Verifies that kit's parse of a table agrees with SQLite's `table_xinfo` and
 /// `foreign_key_list`, and takes `STRICT` / `WITHOUT ROWID` from `table_list`.
-fn check_columns(
-    conn: &Connection,
-    table: &mut Table,
-    flags: &HashMap<String, (bool, bool)>,
-) -> Result<()> {
-    let flags = flags.get(&table.name.to_lowercase()).copied();
-    if let Some((wr, strict)) = flags {
-        table.without_rowid = wr;
-        table.strict = strict;
-    }
-    let fks: i64 = conn
-        .prepare_cached("SELECT count(DISTINCT id) FROM pragma_foreign_key_list(?1, 'main')")
-        .and_then(|mut st| st.query_row([&table.name], |r| r.get(0)))
-        .map_err(|e| Error::sqlite("reading foreign_key_list", e))?;
+fn check_columns(table: &mut Table, sqlite: &SqliteTable<'_>) -> Result<()> {
+    let (wr, strict) = sqlite.flags.unwrap_or_default();
+    table.without_rowid = wr;
+    table.strict = strict;
+    let fks = sqlite.foreign_keys;
     if fks as usize != table.foreign_keys().len() {
         return Err(Error::Database {
             path: format!("table \"{}\"", table.name),
@@ -201,13 +247,7 @@ fn check_columns(
             ),
         });
     }
-    let mut stmt = conn
-        .prepare_cached("SELECT name FROM pragma_table_xinfo(?1, 'main')")
-        .map_err(|e| Error::sqlite("reading table_xinfo", e))?;
-    let names: Vec<String> = stmt
-        .query_map([&table.name], |r| r.get(0))
-        .and_then(|r| r.collect())
-        .map_err(|e| Error::sqlite("reading table_xinfo", e))?;
+    let names = sqlite.columns;
     let ours: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     if names.len() != ours.len()
         || names
@@ -223,17 +263,93 @@ fn check_columns(
     Ok(())
 }
 
-fn index_columns(conn: &Connection, index: &str) -> Result<Vec<Option<String>>> {
+// The pragmas are read for many objects at once, one query each, with the names passed as a
+// JSON array: a query per object costs about 2.5 times as much (each `pragma_*` call prepares
+// a statement inside SQLite either way).
+
+/// The columns (`table_xinfo`, in order) of each of `tables`.
+fn table_columns(conn: &Connection, tables: &[String]) -> Result<HashMap<String, Vec<String>>> {
+    grouped(
+        conn,
+        "SELECT j.value, x.name FROM json_each(?1) j, pragma_table_xinfo(j.value, 'main') x ORDER BY j.key, x.cid",
+        tables,
+        "reading table_xinfo",
+    )
+}
+
+/// The key columns (`index_xinfo`, in order; `None` for an expression) of each of `indexes`.
+fn index_columns(
+    conn: &Connection,
+    indexes: &[String],
+) -> Result<HashMap<String, Vec<Option<String>>>> {
+    grouped(
+        conn,
+        "SELECT j.value, x.name FROM json_each(?1) j, pragma_index_xinfo(j.value, 'main') x WHERE x.key = 1 ORDER BY j.key, x.seqno",
+        indexes,
+        "reading index_xinfo",
+    )
+}
+
+/// How many foreign keys (`foreign_key_list`) each of `tables` has.
+fn foreign_key_counts(conn: &Connection, tables: &[String]) -> Result<HashMap<String, i64>> {
+    let counts: HashMap<String, Vec<i64>> = grouped(
+        conn,
+        "SELECT j.value, (SELECT count(DISTINCT f.id) FROM pragma_foreign_key_list(j.value, 'main') f) FROM json_each(?1) j",
+        tables,
+        "reading foreign_key_list",
+    )?;
+    Ok(counts
+        .into_iter()
+        .map(|(k, v)| (k, v.first().copied().unwrap_or(0)))
+        .collect())
+}
+
+/// Runs `sql` (rows of name and value, `?1` the JSON array of `names`) and groups the values
+/// by name, in row order.
+fn grouped<T: rusqlite::types::FromSql>(
+    conn: &Connection,
+    sql: &str,
+    names: &[String],
+    ctx: &str,
+) -> Result<HashMap<String, Vec<T>>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    if names.is_empty() {
+        return Ok(out);
+    }
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT name FROM pragma_index_xinfo(?1, 'main') WHERE key = 1 ORDER BY seqno",
-        )
-        .map_err(|e| Error::sqlite("reading index_xinfo", e))?;
-    let cols = stmt
-        .query_map([index], |r| r.get::<_, Option<String>>(0))
-        .and_then(|r| r.collect())
-        .map_err(|e| Error::sqlite("reading index_xinfo", e))?;
-    Ok(cols)
+        .prepare_cached(sql)
+        .map_err(|e| Error::sqlite(ctx, e))?;
+    let mut rows = stmt
+        .query([json_array(names)])
+        .map_err(|e| Error::sqlite(ctx, e))?;
+    while let Some(r) = rows.next().map_err(|e| Error::sqlite(ctx, e))? {
+        let name: String = r.get(0).map_err(|e| Error::sqlite(ctx, e))?;
+        let value: T = r.get(1).map_err(|e| Error::sqlite(ctx, e))?;
+        out.entry(name).or_default().push(value);
+    }
+    Ok(out)
+}
+
+/// `names` as a JSON array of strings.
+fn json_array(names: &[String]) -> String {
+    let mut s = String::from("[");
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('"');
+        for c in n.chars() {
+            match c {
+                '"' => s.push_str("\\\""),
+                '\\' => s.push_str("\\\\"),
+                c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+                c => s.push(c),
+            }
+        }
+        s.push('"');
+    }
+    s.push(']');
+    s
 }
 
 /// Creates an in-memory database holding the same schema (no rows), for validating a plan.

@@ -20,24 +20,28 @@ pub(super) fn merged<'a, T>(
 /// Lowercased names of the objects a change can touch or needs to see: the tables it names
 /// (fully: their triggers, the views over them, and triggers elsewhere that name them), and
 /// what all of those read (as leaves), plus indexes and triggers of every kept table.
-pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet<String> {
+pub(super) fn footprint(
+    rows: &[SchemaRow],
+    statements: &[Statement],
+    cache: &mut IdentCache,
+) -> HashSet<String> {
     let lower = |s: &str| s.to_lowercase();
     let relations: HashMap<String, &SchemaRow> = rows
         .iter()
         .filter(|r| r.kind == "table" || r.kind == "view")
         .map(|r| (lower(&r.name), r))
         .collect();
-    let named: Vec<(&SchemaRow, BTreeSet<String>)> = rows
+    let named: Vec<(&SchemaRow, Rc<BTreeSet<String>>)> = rows
         .iter()
         .filter(|r| r.kind == "view" || r.kind == "trigger")
-        .map(|r| (r, idents(r.sql.as_deref().unwrap_or(""))))
+        .map(|r| (r, cache.of(r.sql.as_deref().unwrap_or(""))))
         .collect();
     // Which views and triggers name each identifier, and which triggers each table has: looked
     // up per object instead of scanning every view and trigger for each one.
     let mut naming: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut attached_to: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, (r, ids)) in named.iter().enumerate() {
-        for id in ids {
+        for id in ids.iter() {
             naming.entry(id.as_str()).or_default().push(i);
         }
         if r.kind == "trigger" {
@@ -76,7 +80,7 @@ pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet
     // A rename rewrites the foreign keys of the children: they must be in the copy too.
     if !renamed.is_empty() {
         for r in rows.iter().filter(|r| r.kind == "table") {
-            let ids = idents(r.sql.as_deref().unwrap_or(""));
+            let ids = cache.of(r.sql.as_deref().unwrap_or(""));
             if renamed.iter().any(|n| ids.contains(n)) {
                 work.push((lower(&r.name), false));
             }
@@ -96,9 +100,10 @@ pub(super) fn footprint(rows: &[SchemaRow], statements: &[Statement]) -> HashSet
         }
         // What it reads (a view's sources, a table's foreign-key parents).
         work.extend(
-            idents(row.sql.as_deref().unwrap_or(""))
-                .into_iter()
-                .map(|i| (i, false)),
+            cache
+                .of(row.sql.as_deref().unwrap_or(""))
+                .iter()
+                .map(|i| (i.clone(), false)),
         );
         let mut candidates: Vec<usize> = attached_to.get(&n).cloned().unwrap_or_default();
         if full {
@@ -153,6 +158,34 @@ pub(super) fn referenced_tables(ops: &[Op]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The identifiers of definitions, by text, kept from one plan to the next: only the texts
+/// the last plan asked for are kept.
+#[derive(Default)]
+pub(super) struct IdentCache {
+    now: HashMap<String, Rc<BTreeSet<String>>>,
+    before: HashMap<String, Rc<BTreeSet<String>>>,
+}
+
+impl IdentCache {
+    /// Starts a plan: what the last one did not ask for is forgotten after this one.
+    pub(super) fn start(&mut self) {
+        self.before = std::mem::take(&mut self.now);
+    }
+
+    /// [`idents`] of `sql`, from the cache when it has them.
+    pub(super) fn of(&mut self, sql: &str) -> Rc<BTreeSet<String>> {
+        if let Some(ids) = self.now.get(sql) {
+            return Rc::clone(ids);
+        }
+        let ids = self
+            .before
+            .remove(sql)
+            .unwrap_or_else(|| Rc::new(idents(sql)));
+        self.now.insert(sql.to_string(), Rc::clone(&ids));
+        ids
+    }
 }
 
 /// Every identifier a statement names, lowercased.

@@ -11,7 +11,7 @@
 //! sound, and `footprint` picks the part of the schema the scratch copy needs.
 
 use super::read::{
-    parse_rows, read_schema, refresh_schema, schema_rows, shadow_from_rows, SchemaRow,
+    read_schema, refresh_schema, reparse_rows, schema_rows, shadow_from_rows, SchemaRow,
 };
 use crate::error::{Error, Refusal, Result};
 use crate::ops::Op;
@@ -25,6 +25,7 @@ use crate::statements::Statement;
 use indexmap::IndexMap;
 use rusqlite::Connection;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 mod change;
 mod footprint;
@@ -259,8 +260,28 @@ impl Plan {
     }
 }
 
+/// What one plan leaves for the next on the same database, so that planning many small
+/// changes one after another (a run of migrations) does not parse the whole schema each time:
+/// the parsed schema (an object whose stored text is unchanged is not parsed again) and the
+/// names each definition uses.
+#[derive(Default)]
+pub struct PlanCache {
+    live: Rc<Schema>,
+    idents: IdentCache,
+}
+
 /// Plans a parsed script against the database on `conn` (read only; nothing is written).
 pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
+    plan_with(conn, statements, &mut PlanCache::default())
+}
+
+/// [`plan`], reusing what `cache` holds from earlier plans on the same database and leaving
+/// this plan's schema there for the next one.
+pub fn plan_with(
+    conn: &Connection,
+    statements: &[Statement],
+    cache: &mut PlanCache,
+) -> Result<Plan> {
     let schema_version: i64 = conn
         .query_row("PRAGMA schema_version", [], |r| r.get(0))
         .map_err(|e| Error::sqlite("reading schema_version", e))?;
@@ -268,9 +289,12 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
     // triggers and views touch, and what those read. The rest of the schema is parsed (for
     // foreign keys, triggers and names) but not copied, so planning stays fast on big schemas.
     let rows = schema_rows(conn)?;
-    let live = parse_rows(&rows)?;
+    let previous = Rc::try_unwrap(std::mem::take(&mut cache.live)).unwrap_or_default();
+    let live = Rc::new(reparse_rows(&rows, previous)?);
+    cache.live = Rc::clone(&live);
     inputs::refuse_inputs(&live, statements)?;
-    let kept = footprint(&rows, statements);
+    cache.idents.start();
+    let kept = footprint(&rows, statements, &mut cache.idents);
     let shadow = shadow_from_rows(&rows, &|r| kept.contains(&r.name.to_lowercase()))?;
     let mut p = Planner {
         schema: read_schema(&shadow)?,
@@ -366,6 +390,8 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                     }
                 }
                 let idx = p.batch_for(&alter.table, text)?;
+                // Each op keeps its statement's text (for errors), shared, not copied per op.
+                let shared: Rc<str> = Rc::from(text.as_str());
                 for op in &alter.ops {
                     if let Op::RenameTable { to } = op {
                         // The name a pending rename frees is available again.
@@ -388,7 +414,7 @@ pub fn plan(conn: &Connection, statements: &[Statement]) -> Result<Plan> {
                         }
                         p.batches[idx].name_now = to.clone();
                     }
-                    p.batches[idx].ops.push((op.clone(), text.clone()));
+                    p.batches[idx].ops.push((op.clone(), Rc::clone(&shared)));
                 }
             }
             Statement::Other {
@@ -639,7 +665,7 @@ fn is_table_ddl(text: &str) -> bool {
 struct Batch {
     start_name: String,
     name_now: String,
-    ops: Vec<(Op, String)>,
+    ops: Vec<(Op, Rc<str>)>,
 }
 
 struct Planner {
@@ -647,7 +673,7 @@ struct Planner {
     /// The footprint's schema, as the scratch copy has it now.
     schema: Schema,
     /// The whole database's schema before the change (parsed without pragmas).
-    live: Schema,
+    live: Rc<Schema>,
     /// Lowercased names of the objects copied into the scratch database.
     kept: HashSet<String>,
     batches: Vec<Batch>,
@@ -1047,7 +1073,7 @@ impl Planner {
     /// as one rebuild.
     fn flush(&mut self, batch: Batch) -> Result<()> {
         let mut table = batch.start_name.clone();
-        let mut segment: Vec<(Op, String)> = Vec::new();
+        let mut segment: Vec<(Op, Rc<str>)> = Vec::new();
         for (op, text) in batch.ops {
             match &op {
                 Op::RenameTable { to } => {
@@ -1220,7 +1246,7 @@ impl Planner {
     /// Plans ops (no renames) on one table, in as few runs as keep their meaning: a change to a
     /// column that an earlier op of the run added or converted starts a new run, because one
     /// copy cannot show it the intermediate values.
-    fn segment(&mut self, table: &str, mut ops: Vec<(Op, String)>) -> Result<()> {
+    fn segment(&mut self, table: &str, mut ops: Vec<(Op, Rc<str>)>) -> Result<()> {
         while !ops.is_empty() {
             let cut = self.shared_run(table, &ops)?;
             let rest = ops.split_off(cut);
@@ -1231,7 +1257,7 @@ impl Planner {
     }
 
     /// How many leading ops can share one run (at least one).
-    fn shared_run(&self, table: &str, ops: &[(Op, String)]) -> Result<usize> {
+    fn shared_run(&self, table: &str, ops: &[(Op, Rc<str>)]) -> Result<usize> {
         let mut t = self.table(table, &ops[0].1)?;
         let mut sources = Source::all(&t);
         for (i, (op, text)) in ops.iter().enumerate() {
@@ -1266,7 +1292,7 @@ impl Planner {
     }
 
     /// Plans ops that can share one run: natively if every op allows it, else one rebuild.
-    fn segment_once(&mut self, table: &str, ops: Vec<(Op, String)>) -> Result<()> {
+    fn segment_once(&mut self, table: &str, ops: Vec<(Op, Rc<str>)>) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
         }
@@ -1302,10 +1328,13 @@ impl Planner {
         if paths.contains(&Path::Rebuild) {
             return self.rebuild(&old, &new, &sources, checks, desc.join(", "));
         }
-        // Native and edit ops, in order; consecutive edits share one step.
+        // Native and edit ops, in order; consecutive edits share one step, and so do the
+        // native ADD COLUMNs that follow a native ADD COLUMN (see `AddedColumns`).
         let mut model = old.clone();
         let mut srcs = Source::all(&model);
         let mut pending_edit: Option<Step> = None;
+        let mut added: Option<AddedColumns> = None;
+        let mut after_native_add = false;
         for ((op, text), path) in ops.iter().zip(&paths) {
             if is_noop(op, &model) {
                 continue;
@@ -1313,6 +1342,28 @@ impl Planner {
             let mut op_checks = Vec::new();
             let mut drops = Vec::new();
             self.apply_op(&mut model, &mut srcs, op, text, &mut op_checks, &mut drops)?;
+            let native_add = *path == Path::Native && matches!(op, Op::AddColumn { .. });
+            if native_add && after_native_add && model.columns.len() <= SQLITE_MAX_COLUMN {
+                let run = added.get_or_insert_with(AddedColumns::default);
+                if let Op::AddColumn { column, .. } = op {
+                    run.add(column, op, op_checks);
+                }
+                continue;
+            }
+            if let Some(run) = added.take() {
+                self.push_added(table, run, text)?;
+                model = self.table(table, text)?;
+                srcs = Source::all(&model);
+                self.apply_op(
+                    &mut model,
+                    &mut srcs,
+                    op,
+                    text,
+                    &mut Vec::new(),
+                    &mut Vec::new(),
+                )?;
+            }
+            after_native_add = native_add;
             match path {
                 Path::Edit => {
                     let step = pending_edit.get_or_insert_with(|| Step {
@@ -1357,11 +1408,156 @@ impl Planner {
                 }
             }
         }
+        if let Some(run) = added.take() {
+            self.push_added(table, run, &ops[0].1)?;
+        }
         if let Some(s) = pending_edit.take() {
             self.push(s)?;
         }
         Ok(())
     }
+
+    /// Pushes a run of ADD COLUMNs as one edit of the stored definition, then, where SQLite's
+    /// own ADD COLUMN would verify the existing rows, a step whose check does the same.
+    fn push_added(&mut self, table: &str, run: AddedColumns, text: &str) -> Result<()> {
+        let now = self.table(table, text)?;
+        let Some(sql) = run.stored_sql(&now) else {
+            return Err(Error::Database {
+                path: format!("table \"{table}\""),
+                message: "kit cannot find the end of its column list; please report this table definition".into(),
+            });
+        };
+        let verify = run.verify(&now);
+        self.push(Step {
+            path: Path::Edit,
+            table: Some(table.to_string()),
+            description: run.description.join(", "),
+            checks: run.checks,
+            sql: edit_sql_text(&now.name, &sql, self.next_schema_version()?),
+            copy_statement: None,
+        })?;
+        if let Some(check) = verify {
+            self.push(Step {
+                path: Path::Edit,
+                table: Some(table.to_string()),
+                description:
+                    "verify the existing rows against the new columns, as SQLite's ADD COLUMN does"
+                        .into(),
+                checks: vec![check],
+                sql: vec![],
+                copy_statement: None,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// SQLite's default limit on the columns of a table (`SQLITE_MAX_COLUMN`). A run of ADD
+/// COLUMNs that would pass it is left to SQLite's own statements, so that SQLite says so.
+const SQLITE_MAX_COLUMN: usize = 2000;
+
+/// Native ADD COLUMNs after the first of a run, written as one edit of the stored definition.
+///
+/// SQLite's `ADD COLUMN` edits the stored `CREATE TABLE` (it inserts `, <definition>` before
+/// the `)` that closes the column list) and then re-reads the whole schema, which re-parses the
+/// table: N of them cost O(N^2). The first one of a run runs natively (it also raises the file
+/// format to 3 where it is older, as non-NULL defaults of added columns need); the rest become
+/// one `UPDATE sqlite_schema` that makes exactly the text the native statements would have
+/// made. What SQLite checks when it adds a column, kit's `apply_op` has decided already (a
+/// column that SQLite would refuse goes to a rebuild, with the checks on the existing rows);
+/// the rows SQLite verifies after the edit (`pragma_quick_check` when the table has CHECKs,
+/// is STRICT or gains a NOT NULL generated column) are verified by [`AddedColumns::verify`].
+#[derive(Default)]
+struct AddedColumns {
+    /// Each column's definition as SQLite stores it.
+    definitions: Vec<String>,
+    /// Each op's SQL, for the step's description.
+    description: Vec<String>,
+    /// The ops' checks (run before the edit, as before the native statements).
+    checks: Vec<Check>,
+    /// Whether a new column is NOT NULL and generated.
+    not_null_generated: bool,
+    /// Whether a new column has a CHECK.
+    has_check: bool,
+}
+
+impl AddedColumns {
+    fn add(&mut self, column: &Column, op: &Op, checks: Vec<Check>) {
+        let def = column.render();
+        let def = def.trim_end_matches(|c: char| c == ';' || c.is_ascii_whitespace());
+        self.definitions.push(def.to_string());
+        self.description.push(op.to_sql());
+        self.checks.extend(checks);
+        self.not_null_generated |= column.not_null() && column.generated().is_some();
+        self.has_check |= column.has(|k| matches!(k, ColumnConstraintKind::Check(_)));
+    }
+
+    /// The stored text after the run, from the table as SQLite stores it now.
+    fn stored_sql(&self, now: &Table) -> Option<String> {
+        let sql = &now.stored_sql;
+        let close = column_list_end(sql, now.columns.len())?;
+        let mut out = String::with_capacity(
+            sql.len() + self.definitions.iter().map(|d| d.len() + 2).sum::<usize>(),
+        );
+        out.push_str(&sql[..close]);
+        for d in &self.definitions {
+            out.push_str(", ");
+            out.push_str(d);
+        }
+        out.push_str(&sql[close..]);
+        Some(out)
+    }
+
+    /// The check SQLite's ADD COLUMN runs on the existing rows, when it runs one.
+    fn verify(&self, now: &Table) -> Option<Check> {
+        let has_check = now
+            .columns
+            .iter()
+            .any(|c| c.has(|k| matches!(k, ColumnConstraintKind::Check(_))))
+            || now
+                .constraints
+                .iter()
+                .any(|k| matches!(k.kind, TableConstraintKind::Check(_)))
+            || self.has_check;
+        if !(has_check || self.not_null_generated || now.strict) {
+            return None;
+        }
+        let from = format!(
+            "pragma_quick_check({}, 'main') WHERE quick_check GLOB 'CHECK*' OR quick_check GLOB 'NULL*' OR quick_check GLOB 'non-* value in*'",
+            quote_str(&now.name)
+        );
+        Some(Check {
+            table: now.name.clone(),
+            reason: "a CHECK, NOT NULL or STRICT type of the table fails on existing rows with the new columns".into(),
+            hint: "give the new columns defaults that the table's constraints accept, or add them to an empty table".into(),
+            count_sql: format!("SELECT count(*) FROM {from}"),
+            examples_sql: format!("SELECT quick_check FROM {from} LIMIT 5"),
+        })
+    }
+}
+
+/// Where SQLite's ADD COLUMN inserts `, <definition>` into a stored `CREATE TABLE` of
+/// `columns` columns (its `addColOffset`): at the comma that starts the table constraints, or
+/// at the `)` that closes the list when there are none.
+fn column_list_end(sql: &str, columns: usize) -> Option<usize> {
+    let toks = crate::sql::lex(sql).ok()?;
+    let (mut depth, mut commas) = (0usize, 0usize);
+    for t in &toks {
+        if t.is_punct(sql, "(") {
+            depth += 1;
+        } else if t.is_punct(sql, ")") {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(t.start);
+            }
+        } else if depth == 1 && t.is_punct(sql, ",") {
+            commas += 1;
+            if commas == columns {
+                return Some(t.start);
+            }
+        }
+    }
+    None
 }
 
 fn op_mentions(op: &Op, name: &str) -> bool {

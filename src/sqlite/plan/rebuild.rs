@@ -205,12 +205,17 @@ impl Planner {
 
 /// The SQL that replaces a table's stored definition in place (constraint-only changes).
 pub(super) fn edit_sql(t: &Table, version: i64) -> Vec<String> {
+    edit_sql_text(&t.name, &t.render(), version)
+}
+
+/// The SQL that stores `sql` as the definition of table `name`, in place.
+pub(super) fn edit_sql_text(name: &str, sql: &str, version: i64) -> Vec<String> {
     vec![
         ("PRAGMA writable_schema = ON".into()),
         (format!(
             "UPDATE sqlite_schema SET sql = {} WHERE type = 'table' AND name = {}",
-            quote_str(&t.render()),
-            quote_str(&t.name)
+            quote_str(sql),
+            quote_str(name)
         )),
         (format!("PRAGMA schema_version = {version}")),
         ("PRAGMA writable_schema = OFF".into()),
