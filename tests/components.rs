@@ -13,22 +13,29 @@ mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
 
-use common::{kit, run, Out};
+use common::{kit, run, Project};
 use pg_schema::V;
-use std::path::PathBuf;
 
 /// A project: `sqlite.toml` (database `app.db`) and `pg.toml` (a PostgreSQL database), both
 /// declaring the same components.
 struct Proj {
-    dir: tempfile::TempDir,
+    project: Project,
     pg: Option<pg::TestDb>,
+}
+
+/// A component project is a [`Project`] with a PostgreSQL database besides.
+impl std::ops::Deref for Proj {
+    type Target = Project;
+    fn deref(&self) -> &Project {
+        &self.project
+    }
 }
 
 impl Proj {
     /// A project with `components` (`[components.NAME]` bodies, in order) in both configs.
     fn new(components: &[(&str, &str)], with_pg: bool) -> Proj {
         let p = Proj {
-            dir: tempfile::tempdir().unwrap(),
+            project: Project::new(),
             pg: with_pg.then(pg::database),
         };
         let mut body = String::new();
@@ -44,42 +51,12 @@ impl Proj {
         p
     }
 
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
     /// Writes `<component>/migrations/<file>`: `head` lines, then the up and down parts.
     fn migration(&self, component: &str, file: &str, head: &str, up: &str, down: &str) {
         self.write(
             &format!("{component}/migrations/{file}"),
             &format!("{head}-- kit:up\n{up}\n-- kit:down\n{down}\n"),
         );
-    }
-
-    fn kit(&self, args: &[&str]) -> Out {
-        let mut c = kit();
-        c.current_dir(self.dir.path()).args(args);
-        run(&mut c)
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
-        out
-    }
-
-    fn fail(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
-        assert!(out.stderr.contains("kit: error:"), "{}", out.show());
-        assert!(!out.stderr.contains("panicked"), "{}", out.show());
-        out
     }
 
     fn sqlite(&self) -> rusqlite::Connection {
@@ -118,32 +95,6 @@ fn sqlite_columns(c: &rusqlite::Connection, table: &str) -> Vec<(String, String)
         .unwrap()
 }
 
-/// Every row of a SQLite table, normalised by its columns' type classes, sorted.
-fn sqlite_rows(c: &rusqlite::Connection, table: &str) -> Vec<Vec<V>> {
-    let classes: Vec<pg_schema::Class> = sqlite_columns(c, table)
-        .iter()
-        .map(|(_, t)| pg_schema::sqlite_class(t))
-        .collect();
-    let mut rows: Vec<Vec<V>> =
-        common::query(c, &format!("SELECT * FROM {}", common::quote(table)))
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&classes)
-                    .map(|(v, k)| pg_schema::from_sqlite(v, *k))
-                    .collect()
-            })
-            .collect();
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
-fn pg_rows(c: &mut postgres::Client, table: &str) -> Vec<Vec<V>> {
-    let mut rows = pg_schema::rows(c, table);
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
 /// Column names of a table on SQLite and on PostgreSQL, which must agree.
 fn same_columns(p: &Proj, table: &str) -> Vec<String> {
     let lite: Vec<String> = sqlite_columns(&p.sqlite(), table)
@@ -162,9 +113,13 @@ fn same_columns(p: &Proj, table: &str) -> Vec<String> {
 
 /// Rows of `table` on SQLite, checked equal to PostgreSQL's.
 fn same_rows(p: &Proj, table: &str) -> Vec<Vec<V>> {
-    let lite = sqlite_rows(&p.sqlite(), table);
+    let lite = pg_schema::sqlite_rows(&p.sqlite(), table);
     if p.pg.is_some() {
-        assert_eq!(lite, pg_rows(&mut p.pg(), table), "rows of {table}");
+        assert_eq!(
+            lite,
+            pg_schema::sorted_rows(&mut p.pg(), table),
+            "rows of {table}"
+        );
     }
     lite
 }
@@ -490,7 +445,7 @@ fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
         let mut out = Vec::new();
         for t in pg_schema::tables(c) {
             out.push(format!("{t}: {:?}", pg_schema::columns(c, &t)));
-            out.push(format!("{:?}", pg_rows(c, &t)));
+            out.push(format!("{:?}", pg_schema::sorted_rows(c, &t)));
         }
         out.push(format!(
             "{:?}",

@@ -14,61 +14,8 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------------------------
 // A scratch project: a temporary directory holding kit.toml, schema.sql, migrations/, databases.
 
-struct Proj {
-    dir: tempfile::TempDir,
-}
-
-impl Proj {
-    fn new() -> Proj {
-        Proj {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn exists(&self, rel: &str) -> bool {
-        self.p(rel).exists()
-    }
-
-    fn write(&self, rel: &str, content: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    fn bytes(&self, rel: &str) -> Vec<u8> {
-        std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    /// Runs kit with the project directory as the working directory.
-    fn kit(&self, args: &[&str]) -> Out {
-        run(kit().current_dir(self.dir.path()).args(args))
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
-        out
-    }
-
-    fn fail(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
-        assert!(
-            out.stderr.contains("kit: error:"),
-            "errors start with `kit: error:`:\n{}",
-            out.show()
-        );
-        out
-    }
-
+/// What the workflow tests add to a project: its config, migrations and SQLite databases.
+impl Project {
     /// Writes `kit.toml`.
     fn config(&self, body: &str) {
         self.write("kit.toml", body);
@@ -300,7 +247,7 @@ fn items_rows() -> Vec<Vec<Value>> {
 
 #[test]
 fn the_whole_loop() {
-    let p = Proj::new();
+    let p = Project::new();
 
     // config-create writes a template that kit itself reads.
     p.ok(&["config-create", "kit.toml"]);
@@ -612,7 +559,7 @@ fn the_whole_loop() {
 
 #[test]
 fn diff_ignores_formatting_quoting_case_and_comments() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users(id integer primary key, name text);
@@ -660,7 +607,7 @@ fn diff_ignores_formatting_quoting_case_and_comments() {
 
 #[test]
 fn diff_with_spaces_quotes_and_non_ascii_identifiers() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         r#"CREATE TABLE "order items" (id INTEGER PRIMARY KEY, "naïve ""q""" TEXT, "old col" TEXT);
@@ -726,7 +673,7 @@ CREATE TABLE "Straße ""x""" (k TEXT);
 
 #[test]
 fn diff_renamed_from_on_a_column_line_before_a_table_and_after_its_paren() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE people (id INTEGER PRIMARY KEY, nm TEXT);
@@ -802,7 +749,7 @@ CREATE TABLE labels ( -- kit:renamed-from tags
 
 #[test]
 fn diff_uses_the_config_schema_and_ignores_kit_tables() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.db(
         "app.db",
@@ -833,7 +780,7 @@ fn diff_uses_the_config_schema_and_ignores_kit_tables() {
 
 #[test]
 fn rebuild_to_refuses_drops_without_allow_drop() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);
@@ -888,7 +835,7 @@ fn rebuild_to_refuses_drops_without_allow_drop() {
 
 #[test]
 fn rebuild_to_dry_run_without_drops_changes_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
@@ -928,7 +875,7 @@ fn rebuild_to_dry_run_without_drops_changes_nothing() {
 
 #[test]
 fn revision_without_autogenerate_writes_an_empty_template() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.empty_db("dev.db");
@@ -969,7 +916,7 @@ fn revision_without_autogenerate_writes_an_empty_template() {
 
 #[test]
 fn revision_warns_before_destructive_statements_in_both_parts() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write(
         "schema.sql",
@@ -1004,7 +951,7 @@ fn revision_warns_before_destructive_statements_in_both_parts() {
 
 #[test]
 fn revision_autogenerate_with_no_changes_writes_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.db("dev.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
@@ -1022,7 +969,7 @@ fn revision_autogenerate_with_no_changes_writes_nothing() {
 
 #[test]
 fn revision_refuses_when_the_database_is_not_at_head() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write(
         "schema.sql",
@@ -1074,7 +1021,7 @@ fn revision_refuses_when_the_database_is_not_at_head() {
 // ---------------------------------------------------------------------------------------------
 // 4. upgrade / downgrade refusals
 
-fn two_migrations(p: &Proj) {
+fn two_migrations(p: &Project) {
     p.config("database = \"app.db\"\n");
     p.write(
         "schema.sql",
@@ -1096,7 +1043,7 @@ fn two_migrations(p: &Proj) {
 
 #[test]
 fn upgrade_to_an_unknown_version_is_refused() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.db(
         "app.db",
@@ -1112,7 +1059,7 @@ fn upgrade_to_an_unknown_version_is_refused() {
 
 #[test]
 fn upgrade_and_downgrade_to_a_version() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
@@ -1151,7 +1098,7 @@ fn upgrade_and_downgrade_to_a_version() {
 
 #[test]
 fn a_migration_failing_halfway_is_rolled_back_and_not_recorded() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.migration(
         "0001_half.sql",
@@ -1173,7 +1120,7 @@ fn a_migration_failing_halfway_is_rolled_back_and_not_recorded() {
 
 #[test]
 fn only_the_failing_migration_is_rolled_back() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.migration(
         "0001_good.sql",
@@ -1202,7 +1149,7 @@ fn only_the_failing_migration_is_rolled_back() {
 
 #[test]
 fn a_migration_without_an_up_marker_is_an_error_naming_the_file() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.write("migrations/0001_bare.sql", "CREATE TABLE a (x);\n");
     p.empty_db("app.db");
@@ -1216,7 +1163,7 @@ fn a_migration_without_an_up_marker_is_an_error_naming_the_file() {
 
 #[test]
 fn check_passes_at_head_with_a_matching_schema() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1225,7 +1172,7 @@ fn check_passes_at_head_with_a_matching_schema() {
 
 #[test]
 fn check_detects_an_edited_applied_migration() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1243,7 +1190,7 @@ fn check_detects_an_edited_applied_migration() {
 
 #[test]
 fn check_detects_a_missing_applied_migration() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1254,7 +1201,7 @@ fn check_detects_a_missing_applied_migration() {
 
 #[test]
 fn check_detects_a_duplicate_version() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.migration(
         "0002_other.sql",
@@ -1269,7 +1216,7 @@ fn check_detects_a_duplicate_version() {
 
 #[test]
 fn check_detects_a_database_behind_head() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
@@ -1284,7 +1231,7 @@ fn check_detects_a_database_behind_head() {
 
 #[test]
 fn check_detects_migrations_that_do_not_give_the_schema() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.write(
         "schema.sql",
@@ -1301,7 +1248,7 @@ fn check_detects_migrations_that_do_not_give_the_schema() {
 
 #[test]
 fn throwaway_reset_refuses_a_database_it_did_not_create() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
@@ -1323,7 +1270,7 @@ fn throwaway_reset_refuses_a_database_it_did_not_create() {
 
 #[test]
 fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
@@ -1346,7 +1293,7 @@ fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
 
 #[test]
 fn throwaway_reset_with_a_broken_seed_leaves_the_previous_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
@@ -1363,7 +1310,7 @@ fn throwaway_reset_with_a_broken_seed_leaves_the_previous_database() {
 
 #[test]
 fn throwaway_reset_runs_seed_files_in_order() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed/1.sql\", \"seed/0.sql\"]\n");
     p.write(
         "schema.sql",
@@ -1380,7 +1327,7 @@ fn throwaway_reset_runs_seed_files_in_order() {
 
 #[test]
 fn throwaway_reset_from_schema_records_every_migration_as_applied() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.config("database = \"temp.db\"\n");
     p.ok(&["throwaway-reset", "-c", "kit.toml"]);
@@ -1398,7 +1345,7 @@ fn throwaway_reset_from_schema_records_every_migration_as_applied() {
 
 #[test]
 fn config_create_refuses_to_overwrite_without_force() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("kit.toml", "database = \"mine.db\"\n");
     let out = p.fail(&["config-create", "kit.toml"]);
     out.assert_stderr_has(&["kit.toml"]);
@@ -1410,7 +1357,7 @@ fn config_create_refuses_to_overwrite_without_force() {
 
 #[test]
 fn config_with_an_unknown_key_names_it() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("schema.sql", "CREATE TABLE a (x);\n");
     p.config("database = \"app.db\"\ndatabsae_typo = \"x\"\n");
     let out = p.fail(&["current", "-c", "kit.toml"]);
@@ -1423,7 +1370,7 @@ fn config_with_an_unknown_key_names_it() {
 
 #[test]
 fn config_with_a_wrong_type_names_the_key() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("schema.sql", "CREATE TABLE a (x);\n");
     p.config("database = 5\n");
     let out = p.fail(&["current", "-c", "kit.toml"]);
@@ -1438,7 +1385,7 @@ fn config_with_a_wrong_type_names_the_key() {
 
 #[test]
 fn missing_config_names_the_path() {
-    let p = Proj::new();
+    let p = Project::new();
     let out = p.fail(&["current", "-c", "nope.toml"]);
     out.assert_stderr_has(&["nope.toml"]);
     let out = p.fail(&["upgrade", "-c", "nope.toml"]);
@@ -1447,7 +1394,7 @@ fn missing_config_names_the_path() {
 
 #[test]
 fn config_paths_are_relative_to_the_config_and_db_to_the_cwd() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write(
         "sub/kit.toml",
         "database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\n",
@@ -1475,7 +1422,7 @@ fn config_paths_are_relative_to_the_config_and_db_to_the_cwd() {
 
 #[test]
 fn upgrade_and_downgrade_sql_print_and_change_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     let out = p.ok(&["upgrade", "-c", "kit.toml", "--sql"]);
     let low = out.stdout.to_lowercase();
@@ -1535,16 +1482,16 @@ fn upgrade_and_downgrade_sql_print_and_change_nothing() {
 
 #[test]
 fn current_and_history_follow_upgrades() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
-    let cur = |p: &Proj| {
+    let cur = |p: &Project| {
         p.ok(&["current", "-c", "kit.toml"])
             .stdout
             .trim()
             .to_string()
     };
-    let hist = |p: &Proj| -> Vec<String> {
+    let hist = |p: &Project| -> Vec<String> {
         p.ok(&["history", "-c", "kit.toml"])
             .stdout
             .lines()
@@ -1580,7 +1527,7 @@ fn current_and_history_follow_upgrades() {
 
 #[test]
 fn throwaway_reset_from_migrations_replays_them() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\nfrom = \"migrations\"\n");
     // The schema file differs: it must not be used.
@@ -1663,7 +1610,7 @@ fn table_exists(path: &Path, name: &str) -> bool {
 
 #[test]
 fn watch_resets_on_changes_and_survives_errors() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
@@ -1740,7 +1687,7 @@ fn w_log_errors(log: &Path) -> usize {
 
 #[test]
 fn log_sql_echoes_statements_during_upgrade() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n[log]\nsql = true\n");
     p.migration(
         "0001_first.sql",
@@ -2069,7 +2016,7 @@ fn counts(c: &Connection) -> Vec<(String, i64)> {
 fn every_kind_of_difference_round_trips_through_rebuild_to() {
     let mut failures = vec![];
     for case in CASES {
-        let p = Proj::new();
+        let p = Project::new();
         p.db("app.db", case.old);
         p.db("app.db", case.rows);
         p.write("schema.sql", case.new);
@@ -2129,7 +2076,7 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
 fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
     let mut failures = vec![];
     for case in CASES {
-        let p = Proj::new();
+        let p = Project::new();
         p.config("database = \"dev.db\"\n");
         p.write("schema.sql", case.old);
         p.empty_db("dev.db");
@@ -2193,7 +2140,7 @@ fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
 
 #[test]
 fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.write(
         "migrations/0001_crlf.sql",
@@ -2227,7 +2174,7 @@ fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
 
 #[test]
 fn throwaway_reset_refuses_a_file_that_is_not_a_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n");
     p.write("schema.sql", "CREATE TABLE t (x);\n");
     p.write("temp.db", "my notes, not a database\n");
@@ -2239,7 +2186,7 @@ fn throwaway_reset_refuses_a_file_that_is_not_a_database() {
 
 #[test]
 fn throwaway_reset_from_migrations_with_a_failing_migration_keeps_the_previous_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n[throwaway]\nfrom = \"migrations\"\n");
     p.migration(
         "0001_a.sql",

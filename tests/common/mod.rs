@@ -9,6 +9,85 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A scratch project: a temporary directory that kit runs in, its files written by the test.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    /// Environment variables kit runs with.
+    pub env: Vec<(String, String)>,
+}
+
+impl Project {
+    /// An empty project directory.
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().unwrap(),
+            env: vec![],
+        }
+    }
+
+    /// The path of `rel` in the project.
+    pub fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Whether `rel` exists in the project.
+    pub fn exists(&self, rel: &str) -> bool {
+        self.p(rel).exists()
+    }
+
+    /// Writes `text` to `rel`, making its directory.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.p(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// The text of `rel`.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// The bytes of `rel`.
+    pub fn bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// The kit command with `args`, run in the project directory with [`Project::env`].
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = kit();
+        c.current_dir(self.dir.path()).args(args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs kit in the project directory.
+    pub fn kit(&self, args: &[&str]) -> Out {
+        run(&mut self.command(args))
+    }
+
+    /// Runs kit, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
+        out
+    }
+
+    /// Runs kit, which must exit 1 with a `kit: error:` message and no panic.
+    pub fn fail(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
+        assert!(
+            out.stderr.contains("kit: error:"),
+            "errors start with `kit: error:`:\n{}",
+            out.show()
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.show());
+        out
+    }
+}
+
 /// A database file in its own temporary directory.
 pub struct Db {
     pub dir: tempfile::TempDir,
