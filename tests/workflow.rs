@@ -62,6 +62,32 @@ impl Project {
     }
 }
 
+/// `kit rebuild --db app.db --to schema.sql` and `extra` arguments.
+fn rebuild_to<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["rebuild", "--db", "app.db", "--to", "schema.sql"];
+    args.extend(extra);
+    args
+}
+
+/// `kit revision -c kit.toml --autogenerate -m <msg>`.
+fn autogenerate(msg: &str) -> [&str; 6] {
+    ["revision", "-c", "kit.toml", "--autogenerate", "-m", msg]
+}
+
+/// `kit revision -c kit.toml --db dev.db --autogenerate -m <msg>`.
+fn autogenerate_dev(msg: &str) -> [&str; 8] {
+    [
+        "revision",
+        "-c",
+        "kit.toml",
+        "--db",
+        "dev.db",
+        "--autogenerate",
+        "-m",
+        msg,
+    ]
+}
+
 /// Column names, from `pragma_table_xinfo`.
 fn columns(c: &Connection, table: &str) -> Vec<String> {
     let mut st = c
@@ -314,16 +340,7 @@ fn the_whole_loop() {
 
     // The development database starts empty, at base (no migrations yet).
     p.empty_db("dev.db");
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--db",
-        "dev.db",
-        "--autogenerate",
-        "-m",
-        "init: users and items",
-    ]);
+    let out = p.ok(&autogenerate_dev("init: users and items"));
     assert!(
         out.stdout.trim().ends_with("0001_init_users_and_items.sql"),
         "revision prints the path:\n{}",
@@ -397,16 +414,7 @@ fn the_whole_loop() {
     );
     assert!(out.stdout.trim_end().ends_with(';'), "{}", out.show());
 
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--db",
-        "dev.db",
-        "--autogenerate",
-        "-m",
-        "users: add cool feature",
-    ]);
+    let out = p.ok(&autogenerate_dev("users: add cool feature"));
     assert!(
         out.stdout
             .trim()
@@ -645,14 +653,7 @@ CREATE TABLE "Straße ""x""" (k TEXT);
     assert!(d.contains("Straße"), "{}", out.show());
 
     // rebuild --to applies it (a drop needs --allow-drop).
-    p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-    ]);
+    p.ok(&rebuild_to(&["--allow-drop"]));
     let c = p.conn("app.db");
     assert_eq!(
         columns(&c, "order items"),
@@ -721,7 +722,7 @@ CREATE TABLE labels ( -- kit:renamed-from tags
     assert!(!up.contains("DROP COLUMN"), "{}", out.show());
 
     // No drops, so rebuild --to needs no --allow-drop; rows follow the renames.
-    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    p.ok(&rebuild_to(&[]));
     let c = p.conn("app.db");
     assert_eq!(
         query(&c, "SELECT id, name FROM persons ORDER BY id"),
@@ -793,33 +794,18 @@ fn rebuild_to_refuses_drops_without_allow_drop() {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
     );
     let before = p.bytes("app.db");
-    let out = p.fail(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    let out = p.fail(&rebuild_to(&[]));
     out.assert_stderr_has(&["--allow-drop", "legacy", "old_stuff"]);
     assert_eq!(p.bytes("app.db"), before, "database unchanged");
 
     // --dry-run with --allow-drop prints the plan and changes nothing.
-    let out = p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-        "--dry-run",
-    ]);
+    let out = p.ok(&rebuild_to(&["--allow-drop", "--dry-run"]));
     let up = out.stdout.to_uppercase();
     assert!(up.contains("DROP TABLE"), "{}", out.show());
     assert!(up.contains("LEGACY"), "{}", out.show());
     assert_eq!(p.bytes("app.db"), before, "dry run changes nothing");
 
-    p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-    ]);
+    p.ok(&rebuild_to(&["--allow-drop"]));
     let c = p.conn("app.db");
     assert_eq!(columns(&c, "users"), s(&["id", "name"]));
     assert_eq!(
@@ -846,21 +832,14 @@ fn rebuild_to_dry_run_without_drops_changes_nothing() {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER);\n",
     );
     let before = p.bytes("app.db");
-    let out = p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--dry-run",
-    ]);
+    let out = p.ok(&rebuild_to(&["--dry-run"]));
     assert!(
         out.stdout.to_uppercase().contains("ADD COLUMN"),
         "{}",
         out.show()
     );
     assert_eq!(p.bytes("app.db"), before);
-    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    p.ok(&rebuild_to(&[]));
     let c = p.conn("app.db");
     assert_eq!(columns(&c, "users"), s(&["id", "name", "age"]));
     assert!(sql_of(&c, "users").contains("NOT NULL"));
@@ -923,7 +902,7 @@ fn revision_warns_before_destructive_statements_in_both_parts() {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);\nCREATE TABLE gone (x);\n",
     );
     p.empty_db("dev.db");
-    p.ok(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "init"]);
+    p.ok(&autogenerate("init"));
     let (_, down) = up_down(&p.read("migrations/0001_init.sql"));
     assert_warned(&down, r#"DROP TABLE "users""#);
     assert_warned(&down, r#"DROP TABLE "gone""#);
@@ -933,14 +912,7 @@ fn revision_warns_before_destructive_statements_in_both_parts() {
         "schema.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INTEGER);\nCREATE TABLE fresh (y);\n",
     );
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    p.ok(&autogenerate("second"));
     let (up, down) = up_down(&p.read("migrations/0002_second.sql"));
     assert_warned(&up, r#"DROP COLUMN "legacy""#);
     assert_warned(&up, r#"DROP TABLE "gone""#);
@@ -955,14 +927,7 @@ fn revision_autogenerate_with_no_changes_writes_nothing() {
     p.config("database = \"dev.db\"\n");
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.db("dev.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "nothing",
-    ]);
+    let out = p.ok(&autogenerate("nothing"));
     out.assert_stderr_has(&["no changes"]);
     assert!(p.migration_files().is_empty(), "{:?}", p.migration_files());
 }
@@ -983,28 +948,14 @@ fn revision_refuses_when_the_database_is_not_at_head() {
     );
     p.empty_db("dev.db");
     let before = p.bytes("dev.db");
-    let out = p.fail(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    let out = p.fail(&autogenerate("second"));
     out.assert_stderr_has(&["target database is not up to date", "kit upgrade"]);
     assert_eq!(p.migration_files(), ["0001_first.sql"]);
     assert_eq!(p.bytes("dev.db"), before);
 
     // At head, it works.
     p.ok(&["upgrade", "-c", "kit.toml"]);
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    let out = p.ok(&autogenerate("second"));
     assert!(
         out.stdout.trim().ends_with("0002_second.sql"),
         "{}",
@@ -1268,44 +1219,46 @@ fn throwaway_reset_refuses_a_database_it_did_not_create() {
     assert_eq!(query(&c, "SELECT id FROM t"), [[int(1)]]);
 }
 
-#[test]
-fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
+/// A project with a throwaway `temp.db` reset from a one-table schema and seed; returns the
+/// project and the database's bytes.
+fn reset_throwaway() -> (Project, Vec<u8>) {
     let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
     p.ok(&["throwaway-reset", "-c", "kit.toml"]);
     let before = p.bytes("temp.db");
+    (p, before)
+}
 
-    p.write(
-        "schema.sql",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX broken_idx ON nosuch(x);\n",
-    );
+/// Asserts that a throwaway reset fails naming `needles` and leaves `temp.db` as `before`.
+fn assert_reset_fails_untouched(p: &Project, before: &[u8], needles: &[&str]) {
     let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["no such table", "nosuch", "broken_idx"]);
-    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
-
-    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY,);\n");
-    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["syntax error"]);
+    out.assert_stderr_has(needles);
     assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
 }
 
 #[test]
+fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
+    let (p, before) = reset_throwaway();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX broken_idx ON nosuch(x);\n",
+    );
+    assert_reset_fails_untouched(&p, &before, &["no such table", "nosuch", "broken_idx"]);
+
+    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY,);\n");
+    assert_reset_fails_untouched(&p, &before, &["syntax error"]);
+}
+
+#[test]
 fn throwaway_reset_with_a_broken_seed_leaves_the_previous_database() {
-    let p = Project::new();
-    p.config(CONFIG);
-    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
-    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
-    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
-    let before = p.bytes("temp.db");
+    let (p, before) = reset_throwaway();
     p.write(
         "seed.sql",
         "INSERT INTO t VALUES (2);\nINSERT INTO t (nope) VALUES (3);\n",
     );
-    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["nope"]);
-    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+    assert_reset_fails_untouched(&p, &before, &["nope"]);
 }
 
 #[test]
@@ -1767,6 +1720,13 @@ fn fresh_shape(schema_sql: &str) -> Vec<String> {
     shape(&c)
 }
 
+/// What differs between the shape of `c` and that of a fresh database made from `schema_sql`,
+/// or `None` when they agree.
+fn shape_mismatch(c: &Connection, schema_sql: &str) -> Option<String> {
+    let (got, want) = (shape(c), fresh_shape(schema_sql));
+    (got != want).then(|| format!("got:\n{got:#?}\nwant:\n{want:#?}"))
+}
+
 struct Case {
     name: &'static str,
     old: &'static str,
@@ -2027,14 +1987,7 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
             continue;
         }
         let diff = out.stdout.clone();
-        let out = p.kit(&[
-            "rebuild",
-            "--db",
-            "app.db",
-            "--to",
-            "schema.sql",
-            "--allow-drop",
-        ]);
+        let out = p.kit(&rebuild_to(&["--allow-drop"]));
         if out.code != 0 {
             failures.push(format!(
                 "{}: rebuild --to\ndiff:\n{diff}\n{}",
@@ -2044,12 +1997,10 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
             continue;
         }
         let c = p.conn("app.db");
-        if shape(&c) != fresh_shape(case.new) {
+        if let Some(m) = shape_mismatch(&c, case.new) {
             failures.push(format!(
-                "{}: shape after rebuild --to\ndiff:\n{diff}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&c),
-                fresh_shape(case.new)
+                "{}: shape after rebuild --to\ndiff:\n{diff}\n{m}",
+                case.name
             ));
             continue;
         }
@@ -2080,11 +2031,11 @@ fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
         p.config("database = \"dev.db\"\n");
         p.write("schema.sql", case.old);
         p.empty_db("dev.db");
-        p.ok(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "old"]);
+        p.ok(&autogenerate("old"));
         p.ok(&["upgrade", "-c", "kit.toml"]);
         p.db("dev.db", case.rows);
         p.write("schema.sql", case.new);
-        let out = p.kit(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "new"]);
+        let out = p.kit(&autogenerate("new"));
         if out.code != 0 {
             failures.push(format!("{}: revision\n{}", case.name, out.show()));
             continue;
@@ -2095,13 +2046,8 @@ fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
             failures.push(format!("{}: upgrade\n{file}\n{}", case.name, out.show()));
             continue;
         }
-        if shape(&p.conn("dev.db")) != fresh_shape(case.new) {
-            failures.push(format!(
-                "{}: shape after upgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&p.conn("dev.db")),
-                fresh_shape(case.new)
-            ));
+        if let Some(m) = shape_mismatch(&p.conn("dev.db"), case.new) {
+            failures.push(format!("{}: shape after upgrade\n{file}\n{m}", case.name));
             continue;
         }
         let out = p.kit(&["check", "-c", "kit.toml"]);
@@ -2117,13 +2063,8 @@ fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
             failures.push(format!("{}: downgrade\n{file}\n{}", case.name, out.show()));
             continue;
         }
-        if shape(&p.conn("dev.db")) != fresh_shape(case.old) {
-            failures.push(format!(
-                "{}: shape after downgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&p.conn("dev.db")),
-                fresh_shape(case.old)
-            ));
+        if let Some(m) = shape_mismatch(&p.conn("dev.db"), case.old) {
+            failures.push(format!("{}: shape after downgrade\n{file}\n{m}", case.name));
             continue;
         }
         let out = p.kit(&["upgrade", "-c", "kit.toml"]);
