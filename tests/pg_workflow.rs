@@ -119,6 +119,26 @@ fn sqlite_applied(c: &rusqlite::Connection) -> Vec<String> {
         .unwrap()
 }
 
+/// `kit upgrade --sql` for PostgreSQL from the SQLite config, with no database at all.
+const OFFLINE_POSTGRESQL_SQL: [&str; 6] = [
+    "upgrade",
+    "-c",
+    "sqlite.toml",
+    "--sql",
+    "--dialect",
+    "postgresql",
+];
+
+/// A PostgreSQL database and a project on it whose first migration, `0001_t.sql` with `up`
+/// (and a down part dropping `t`), is applied.
+fn migrated_t(up: &str) -> (pg::TestDb, Project) {
+    let db = pg::database();
+    let p = Project::with_url(&db.url);
+    p.migration("0001_t.sql", up, "DROP TABLE t;");
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    (db, p)
+}
+
 /// Three migrations: users (with seed rows), orders, a rename and an added column.
 fn shop(p: &Project) {
     p.migration(
@@ -512,16 +532,7 @@ fn upgrade_sql_prints_what_kit_upgrade_runs() {
     shop(&p);
     // With the PostgreSQL database (at base), and offline with no database at all.
     let online = p.ok(&["upgrade", "-c", "pg.toml", "--sql"]).stdout;
-    let offline = p
-        .ok(&[
-            "upgrade",
-            "-c",
-            "sqlite.toml",
-            "--sql",
-            "--dialect",
-            "postgresql",
-        ])
-        .stdout;
+    let offline = p.ok(&OFFLINE_POSTGRESQL_SQL).stdout;
     assert_eq!(online, offline);
     assert!(!p.p("app.db").exists(), "no SQLite database was created");
     assert!(online.contains("BEGIN;") && online.contains("COMMIT;"));
@@ -736,14 +747,9 @@ const UNTRANSLATABLE: &[(&str, &str, &str)] = &[
 
 #[test]
 fn untranslatable_statements_are_refused_before_anything_runs() {
-    let db = pg::database();
-    let p = Project::with_url(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     // A pending migration before the refused one: it does not run either.
     p.migration(
         "0002_fine.sql",
@@ -758,14 +764,7 @@ fn untranslatable_statements_are_refused_before_anything_runs() {
         for args in [
             &["upgrade", "-c", "pg.toml"][..],
             &["upgrade", "-c", "pg.toml", "--sql"],
-            &[
-                "upgrade",
-                "-c",
-                "sqlite.toml",
-                "--sql",
-                "--dialect",
-                "postgresql",
-            ],
+            &OFFLINE_POSTGRESQL_SQL,
         ] {
             let out = p.fail(args);
             out.assert_stderr_has(&[
@@ -1025,14 +1024,9 @@ fn rebuild_runs_the_same_statements_natively_in_one_transaction() {
 
 #[test]
 fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
-    let db = pg::database();
-    let p = Project::with_url(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT);\nINSERT INTO t (id, c) VALUES (1, NULL);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     // The application fills the column on PostgreSQL; the migration's seed row had NULL.
     let mut c = db.client();
     c.batch_execute("UPDATE t SET c = 'filled'").unwrap();
@@ -1067,14 +1061,9 @@ fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
 
 #[test]
 fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
-    let db = pg::database();
-    let p = Project::with_url(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     let mut c = db.client();
     let before = pg_schema::snapshot(&mut c);
     for (statement, error, sqlstate) in [
@@ -1138,14 +1127,7 @@ fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
 
 #[test]
 fn transaction_control_is_refused_before_anything_runs() {
-    let db = pg::database();
-    let p = Project::with_url(&db.url);
-    p.migration(
-        "0001_t.sql",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
-        "DROP TABLE t;",
-    );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
+    let (db, p) = migrated_t("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);");
     let mut c = db.client();
     let before = pg_schema::snapshot(&mut c);
     for (body, word) in [
