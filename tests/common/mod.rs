@@ -162,6 +162,27 @@ impl Db {
         out
     }
 
+    /// Asserts that `kit rebuild --sql <sql>` exits 1 naming `needles` and leaves the file as
+    /// it was.
+    pub fn assert_refused(&self, sql: &str, needles: &[&str]) -> Out {
+        let before = self.bytes();
+        let out = self.kit(sql);
+        out.assert_code(1);
+        out.assert_stderr_has(needles);
+        self.assert_untouched(&before);
+        out
+    }
+
+    /// [`Db::assert_refused`] for `sql` run from a file (`kit rebuild --file`).
+    pub fn assert_file_refused(&self, sql: &str, needles: &[&str]) -> Out {
+        let before = self.bytes();
+        let out = self.kit_file(sql, &[]);
+        out.assert_code(1);
+        out.assert_stderr_has(needles);
+        self.assert_untouched(&before);
+        out
+    }
+
     /// The SQL text of a schema object.
     pub fn sql_of(&self, name: &str) -> Option<String> {
         let c = self.conn();
