@@ -312,6 +312,31 @@ fn roundtrip_loose(before: &str, after: &str, rows: &str, loose: &[&str]) -> Dif
     d
 }
 
+/// Asserts that the diff's statements do not differ but its notes hold one line.
+fn assert_only_a_note(before: &str, after: &str) {
+    let d = diff_text(before, after).unwrap();
+    assert!(d.is_empty(), "{:?}", stmts(&d));
+    assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+}
+
+/// Asserts that the up script from `before` (with `rows`) to `after` fails and leaves the
+/// database at `before`.
+fn assert_up_script_refused(before: &str, rows: &str, after: &str) {
+    let db = db(before, rows);
+    let d = diff_db(&db.path, after).unwrap();
+    assert!(kit::run_sql(&mut kit::open(&db.path).unwrap(), &d.script()).is_err());
+    assert!(diff_db(&db.path, before).unwrap().is_empty());
+}
+
+/// Round trips `table` (a CREATE TABLE without its `;`) to `table` with `option` after it and
+/// back, the diffs being the one statement of `[on, off]` each.
+fn assert_table_option_on_and_off(table: &str, option: &str, rows: &str, [on, off]: [&str; 2]) {
+    let with = format!("{table} {option};");
+    let without = format!("{table};");
+    assert_eq!(stmts(&roundtrip(&without, &with, rows)), [on]);
+    assert_eq!(stmts(&roundtrip(&with, &without, rows)), [off]);
+}
+
 /// Asserts that `before` and `after` do not differ.
 fn assert_no_diff(before: &str, after: &str) {
     let d = diff_text(before, after).unwrap_or_else(|e| panic!("diff failed: {e}"));
@@ -710,20 +735,10 @@ fn drop_table_unique() {
 
 #[test]
 fn unique_over_duplicates_is_refused() {
-    let db = db(
+    assert_up_script_refused(
         "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT);",
         "INSERT INTO m VALUES (1, 'x'), (2, 'x');",
-    );
-    let d = diff_db(
-        &db.path,
         "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT UNIQUE);",
-    )
-    .unwrap();
-    assert!(kit::run_sql(&mut kit::open(&db.path).unwrap(), &d.script()).is_err());
-    assert!(
-        diff_db(&db.path, "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT);")
-            .unwrap()
-            .is_empty()
     );
 }
 
@@ -1056,18 +1071,15 @@ fn stored_generated_column_expression_change() {
 
 #[test]
 fn strict_switched_on_and_off() {
-    let d = roundtrip(
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER);",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER) STRICT;",
+    assert_table_option_on_and_off(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER)",
+        "STRICT",
         "INSERT INTO t VALUES (1, 'x', 3), (2, NULL, NULL);",
+        [
+            r#"ALTER TABLE "t" SET STRICT"#,
+            r#"ALTER TABLE "t" SET NOT STRICT"#,
+        ],
     );
-    assert_eq!(stmts(&d), [r#"ALTER TABLE "t" SET STRICT"#]);
-    let d = roundtrip(
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER) STRICT;",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER);",
-        "INSERT INTO t VALUES (1, 'x', 3), (2, NULL, NULL);",
-    );
-    assert_eq!(stmts(&d), [r#"ALTER TABLE "t" SET NOT STRICT"#]);
 }
 
 #[test]
@@ -1089,38 +1101,24 @@ fn strict_with_a_type_change() {
 
 #[test]
 fn strict_over_rows_it_cannot_hold_is_refused() {
-    let db = db(
+    assert_up_script_refused(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
         "INSERT INTO t VALUES (1, 'not a number');",
-    );
-    let d = diff_db(
-        &db.path,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER) STRICT;",
-    )
-    .unwrap();
-    assert!(kit::run_sql(&mut kit::open(&db.path).unwrap(), &d.script()).is_err());
-    assert!(diff_db(
-        &db.path,
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);"
-    )
-    .unwrap()
-    .is_empty());
+    );
 }
 
 #[test]
 fn without_rowid_switched_on_and_off() {
-    let d = roundtrip(
-        "CREATE TABLE kv (k TEXT PRIMARY KEY NOT NULL, v INTEGER);",
-        "CREATE TABLE kv (k TEXT PRIMARY KEY NOT NULL, v INTEGER) WITHOUT ROWID;",
+    assert_table_option_on_and_off(
+        "CREATE TABLE kv (k TEXT PRIMARY KEY NOT NULL, v INTEGER)",
+        "WITHOUT ROWID",
         "INSERT INTO kv VALUES ('a', 1), ('b', NULL);",
+        [
+            r#"ALTER TABLE "kv" SET WITHOUT ROWID"#,
+            r#"ALTER TABLE "kv" SET WITH ROWID"#,
+        ],
     );
-    assert_eq!(stmts(&d), [r#"ALTER TABLE "kv" SET WITHOUT ROWID"#]);
-    let d = roundtrip(
-        "CREATE TABLE kv (k TEXT PRIMARY KEY NOT NULL, v INTEGER) WITHOUT ROWID;",
-        "CREATE TABLE kv (k TEXT PRIMARY KEY NOT NULL, v INTEGER);",
-        "INSERT INTO kv VALUES ('a', 1), ('b', NULL);",
-    );
-    assert_eq!(stmts(&d), [r#"ALTER TABLE "kv" SET WITH ROWID"#]);
 }
 
 #[test]
@@ -1458,22 +1456,16 @@ fn case_only_rename_is_no_diff() {
 
 #[test]
 fn autoincrement_difference_is_a_note() {
-    let d = diff_text(
+    assert_only_a_note(
         "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT)",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)",
-    )
-    .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
-    assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+    );
 }
 
 #[test]
 fn column_order_difference_is_a_note() {
-    let d = diff_text(
+    assert_only_a_note(
         "CREATE TABLE t (a TEXT, b TEXT)",
         "CREATE TABLE t (b TEXT, a TEXT)",
-    )
-    .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
-    assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+    );
 }
