@@ -100,6 +100,28 @@ impl Pg {
     fn client(&self) -> postgres::Client {
         self.db.client()
     }
+
+    /// Asserts that `kit rebuild --to` the schema `text` exits 1 naming `needles` and changes
+    /// nothing.
+    fn assert_rebuild_refused(&self, text: &str, needles: &[&str]) {
+        let mut c = self.client();
+        let before = pg_schema::snapshot(&mut c);
+        let p = self.file("B.sql", text);
+        let out = self.kit(&["rebuild", "--to", p.to_str().unwrap()]);
+        out.assert_code(1);
+        out.assert_stderr_has(needles);
+        assert_eq!(pg_schema::snapshot(&mut c), before);
+    }
+}
+
+/// Asserts that a database made from schema `a` does not differ from schema `b`; returns the
+/// diff for its notes.
+fn assert_no_diff(a: &str, b: &str) -> Diff {
+    let pg = Pg::new();
+    pg.rebuild_to("A.sql", a);
+    let d = pg.diff("B.sql", b).unwrap();
+    assert!(d.is_empty(), "{:?}", stmts(&d));
+    d
 }
 
 /// One table's columns and rows (values by type class), keyed by table name.
@@ -369,15 +391,10 @@ fn without_a_marker_a_renamed_column_is_a_drop_and_an_add() {
     pg.client()
         .batch_execute("INSERT INTO users VALUES (1, 'a@x', 3)")
         .unwrap();
-    let p = pg.file(
-        "B.sql",
+    pg.assert_rebuild_refused(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT, age INTEGER);",
+        &["--allow-drop", "email"],
     );
-    let before = pg_schema::snapshot(&mut pg.client());
-    let out = pg.kit(&["rebuild", "--to", p.to_str().unwrap()]);
-    out.assert_code(1);
-    out.assert_stderr_has(&["--allow-drop", "email"]);
-    assert_eq!(pg_schema::snapshot(&mut pg.client()), before);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,16 +482,10 @@ fn type_changes_convert_the_rows() {
 
 #[test]
 fn type_spelling_is_not_a_change() {
-    let pg = Pg::new();
-    let a = "CREATE TABLE t (id INTEGER PRIMARY KEY, a VARCHAR(10), b DOUBLE PRECISION, c BIGINT)";
-    pg.rebuild_to("A.sql", a);
-    let d = pg
-        .diff(
-            "B.sql",
-            "CREATE TABLE t (id integer primary key, a varchar ( 10 ), b double   precision, c bigint)",
-        )
-        .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
+    assert_no_diff(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a VARCHAR(10), b DOUBLE PRECISION, c BIGINT)",
+        "CREATE TABLE t (id integer primary key, a varchar ( 10 ), b double   precision, c bigint)",
+    );
 }
 
 #[test]
@@ -507,15 +518,10 @@ fn set_not_null_over_nulls_is_refused_and_changes_nothing() {
     pg.rebuild_to("A.sql", USERS);
     let mut c = pg.client();
     c.batch_execute(USER_ROWS).unwrap();
-    let before = pg_schema::snapshot(&mut c);
-    let p = pg.file(
-        "B.sql",
+    pg.assert_rebuild_refused(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INTEGER NOT NULL, legacy TEXT);",
+        &["age"],
     );
-    let out = pg.kit(&["rebuild", "--to", p.to_str().unwrap()]);
-    out.assert_code(1);
-    out.assert_stderr_has(&["age"]);
-    assert_eq!(pg_schema::snapshot(&mut c), before);
 }
 
 #[test]
@@ -563,18 +569,10 @@ fn defaults_with_quotes_negatives_and_blobs() {
 
 #[test]
 fn default_spelling_is_not_a_change() {
-    let pg = Pg::new();
-    pg.rebuild_to(
-        "A.sql",
+    assert_no_diff(
         "CREATE TABLE e (a TEXT DEFAULT 'x', b INTEGER DEFAULT 0, c TEXT DEFAULT CURRENT_TIMESTAMP)",
+        "CREATE TABLE e (a TEXT default 'x', b INTEGER default (0), c TEXT default current_timestamp)",
     );
-    let d = pg
-        .diff(
-            "B.sql",
-            "CREATE TABLE e (a TEXT default 'x', b INTEGER default (0), c TEXT default current_timestamp)",
-        )
-        .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,14 +607,10 @@ fn unique_over_duplicates_is_refused_and_changes_nothing() {
     let mut c = pg.client();
     c.batch_execute("INSERT INTO m VALUES (1, 'x'), (2, 'x');")
         .unwrap();
-    let before = pg_schema::snapshot(&mut c);
-    let p = pg.file(
-        "B.sql",
+    pg.assert_rebuild_refused(
         "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT UNIQUE);",
+        &[],
     );
-    let out = pg.kit(&["rebuild", "--to", p.to_str().unwrap()]);
-    out.assert_code(1);
-    assert_eq!(pg_schema::snapshot(&mut c), before);
 }
 
 #[test]
@@ -827,33 +821,17 @@ fn identifiers_with_spaces_quotes_keywords_and_non_ascii() {
 
 #[test]
 fn formatting_case_and_quoting_are_no_diff_and_kit_tables_are_ignored() {
-    let pg = Pg::new();
-    pg.rebuild_to(
-        "A.sql",
+    assert_no_diff(
         r#"CREATE TABLE "order items" ("select" TEXT, "Naïve" INTEGER, "a""b" TEXT, n INTEGER);"#,
+        "-- a comment\nCREATE TABLE [order items] (\n  [SELECT] text,\n  `Naïve` integer, -- note\n  \"a\"\"b\" TEXT,\n  N integer\n);",
     );
-    let d = pg
-        .diff(
-            "B.sql",
-            "-- a comment\nCREATE TABLE [order items] (\n  [SELECT] text,\n  `Naïve` integer, -- note\n  \"a\"\"b\" TEXT,\n  N integer\n);",
-        )
-        .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
 }
 
 #[test]
 fn autoincrement_and_column_order_differences_are_notes() {
-    let pg = Pg::new();
-    pg.rebuild_to(
-        "A.sql",
+    let d = assert_no_diff(
         "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b TEXT)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT, a TEXT)",
     );
-    let d = pg
-        .diff(
-            "B.sql",
-            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT, a TEXT)",
-        )
-        .unwrap();
-    assert!(d.is_empty(), "{:?}", stmts(&d));
     assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
 }
