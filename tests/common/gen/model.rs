@@ -188,6 +188,9 @@ impl MTable {
 
     /// Every constraint with kit's/PostgreSQL's default name, in definition order, with where
     /// it lives: (name, Some(column index, constraint index) | None + table constraint index).
+    ///
+    /// Written apart from `kit::schema`'s naming (`Table::named_constraints`) on purpose: the
+    /// model is the test's oracle for the names kit gives, so it must not borrow them.
     pub fn named(&self) -> Vec<(String, Option<usize>, usize)> {
         let mut taken: Vec<String> = self
             .cols
