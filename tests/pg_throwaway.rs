@@ -10,10 +10,8 @@ mod pg;
 mod common;
 
 use common::{kit, Out, Project};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a project directory, a throwaway target database, reading PostgreSQL back.
@@ -792,37 +790,8 @@ fn upgrade_moves_identities_past_explicit_ids_and_never_back() {
 // ---------------------------------------------------------------------------------------------
 // --watch.
 
-/// Kills the watcher when dropped.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Watcher {
-    fn wait_for(&mut self, what: &str, mut f: impl FnMut() -> bool) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if f() {
-                return;
-            }
-            let st = self.child.try_wait().unwrap();
-            assert!(st.is_none(), "--watch exited ({st:?}):\n{}", log(&self.log));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("timed out waiting for {what}:\n{}", log(&self.log));
-    }
-}
-
-fn log(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
-}
+/// How long a `--watch` test waits for each reset.
+const WATCH_WAIT: Duration = Duration::from_secs(30);
 
 /// The tables of the target's public schema, if it can be read right now (it may be mid-reset).
 fn tables_now(t: &Target) -> Vec<String> {
@@ -845,35 +814,24 @@ fn tables_now(t: &Target) -> Vec<String> {
 fn watch_rebuilds_on_a_change() {
     let t = Target::new("watch");
     let p = project(&t.url);
-    let log_path = p.p("watch.log");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
-        .current_dir(p.dir.path())
-        .args(["throwaway-reset", "-c", "kit.toml", "--watch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let mut w = Watcher {
-        child,
-        log: log_path.clone(),
-    };
-    w.wait_for("the first reset", || {
-        log(&log_path).contains("kit: watching")
+    let mut w = p.spawn(&["throwaway-reset", "-c", "kit.toml", "--watch"]);
+    let log = w.log.clone();
+    w.wait_for("the first reset", WATCH_WAIT, || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("kit: watching"))
     });
     assert!(
         tables_now(&t).contains(&"kit_throwaway".to_string()),
         "{}",
-        log(&log_path)
+        w.log()
     );
     std::thread::sleep(Duration::from_millis(500));
     p.write(
         "schema.sql",
         &format!("{SCHEMA}CREATE TABLE extra (x TEXT);\n"),
     );
-    w.wait_for("table extra", || {
+    w.wait_for("table extra", WATCH_WAIT, || {
         tables_now(&t).contains(&"extra".to_string())
     });
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
-    assert!(!log(&log_path).contains("error"), "{}", log(&log_path));
+    assert!(!w.log().contains("error"), "{}", w.log());
 }

@@ -7,9 +7,8 @@ mod common;
 use common::*;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // A scratch project: a temporary directory holding kit.toml, schema.sql, migrations/, databases.
@@ -1500,43 +1499,6 @@ fn throwaway_reset_from_migrations_replays_them() {
 // ---------------------------------------------------------------------------------------------
 // 8. --watch
 
-/// Kills the child when dropped, so a failing assertion does not leave it running.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Watcher {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn assert_running(&mut self) {
-        let st = self.child.try_wait().unwrap();
-        assert!(st.is_none(), "--watch exited ({st:?}):\n{}", self.log());
-    }
-}
-
-/// Polls `f` every 50 ms for up to 10 s.
-fn wait_for(w: &mut Watcher, what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if f() {
-            return;
-        }
-        w.assert_running();
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}; kit's stderr:\n{}", w.log());
-}
-
 /// Reads a value from the database if it can be opened right now (it may be mid-reset).
 fn try_query(path: &Path, sql: &str) -> Option<Vec<Vec<Value>>> {
     if !path.exists() {
@@ -1567,19 +1529,10 @@ fn watch_resets_on_changes_and_survives_errors() {
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
-    let log = p.p("watch.log");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
-        .current_dir(p.dir.path())
-        .args(["throwaway-reset", "-c", "kit.toml", "--watch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut w = Watcher { child, log };
+    let mut w = p.spawn(&["throwaway-reset", "-c", "kit.toml", "--watch"]);
     let db = p.p("temp.db");
 
-    wait_for(&mut w, "the first reset", || {
+    w.wait_for("the first reset", WATCH_WAIT, || {
         table_exists(&db, "kit_throwaway") && table_exists(&db, "t")
     });
     // Give the watcher a moment to start watching.
@@ -1590,7 +1543,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\n",
     );
-    wait_for(&mut w, "table extra", || table_exists(&db, "extra"));
+    w.wait_for("table extra", WATCH_WAIT, || table_exists(&db, "extra"));
     assert_eq!(try_query(&db, "SELECT id FROM t"), Some(vec![vec![int(1)]]));
 
     // A broken schema: the error is printed, kit keeps running, the database stays.
@@ -1599,7 +1552,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE broken (,);\n",
     );
-    wait_for(&mut w, "the error to be printed", || {
+    w.wait_for("the error to be printed", WATCH_WAIT, || {
         w_log_errors(&p.p("watch.log")) > errors_before
     });
     std::thread::sleep(Duration::from_millis(300));
@@ -1611,7 +1564,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE extra2 (y TEXT);\n",
     );
-    wait_for(&mut w, "table extra2", || table_exists(&db, "extra2"));
+    w.wait_for("table extra2", WATCH_WAIT, || table_exists(&db, "extra2"));
 
     // A seed change triggers a reset too, also when it comes right after a reset: every edit
     // must be picked up, none swallowed.
@@ -1621,12 +1574,15 @@ fn watch_resets_on_changes_and_survives_errors() {
             "seed.sql",
             &format!("INSERT INTO t VALUES {};\n", values.join(", ")),
         );
-        wait_for(&mut w, &format!("{n} seed rows"), || {
+        w.wait_for(&format!("{n} seed rows"), WATCH_WAIT, || {
             try_query(&db, "SELECT count(*) FROM t") == Some(vec![vec![int(n)]])
         });
     }
     w.assert_running();
 }
+
+/// How long a `--watch` test waits for each reset.
+const WATCH_WAIT: Duration = Duration::from_secs(10);
 
 fn w_log_errors(log: &Path) -> usize {
     std::fs::read_to_string(log)

@@ -67,6 +67,21 @@ impl Project {
         run(&mut self.command(args))
     }
 
+    /// Starts kit with `args` in the project directory, its stderr written to `watch.log`.
+    pub fn spawn(&self, args: &[&str]) -> Watcher {
+        let log = self.p("watch.log");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
+            .current_dir(self.dir.path())
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Watcher { child, log }
+    }
+
     /// Runs kit, which must succeed.
     pub fn ok(&self, args: &[&str]) -> Out {
         let out = self.kit(args);
@@ -85,6 +100,50 @@ impl Project {
         );
         assert!(!out.stderr.contains("panicked"), "{}", out.show());
         out
+    }
+}
+
+/// A running `kit` (a `--watch`) whose stderr goes to a file; killed when dropped, so a
+/// failing assertion does not leave it running.
+pub struct Watcher {
+    pub child: std::process::Child,
+    /// The file its stderr is written to.
+    pub log: PathBuf,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watcher {
+    /// What kit has written to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Asserts that kit is still running.
+    pub fn assert_running(&mut self) {
+        let st = self.child.try_wait().unwrap();
+        assert!(st.is_none(), "--watch exited ({st:?}):\n{}", self.log());
+    }
+
+    /// Polls `f` every 50 ms for up to `within`, kit running all the while.
+    pub fn wait_for(&mut self, what: &str, within: Duration, mut f: impl FnMut() -> bool) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if f() {
+                return;
+            }
+            self.assert_running();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {what}; kit's stderr:\n{}",
+            self.log()
+        );
     }
 }
 
