@@ -82,22 +82,8 @@ fn readme_walkthrough_migrations_run_on_postgresql() {
     // The same tables: columns in order, NOT NULL (a primary key counts), type class.
     let lite = rusqlite::Connection::open(app.join("dev.db")).unwrap();
     for table in ["users", "orders"] {
-        let want: Vec<(String, pg_schema::Class, bool)> = lite
-            .prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
-            .unwrap()
-            .query_map([table], |r| {
-                let ty: String = r.get(1)?;
-                let nn: bool = r.get(2)?;
-                let pk: i64 = r.get(3)?;
-                Ok((r.get(0)?, pg_schema::sqlite_class(&ty), nn || pk > 0))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let got: Vec<(String, pg_schema::Class, bool)> = pg_schema::columns(&mut c, table)
-            .into_iter()
-            .map(|(n, t, nn)| (n, pg_schema::pg_class(&t), nn))
-            .collect();
+        let want = pg_schema::sqlite_column_classes(&lite, table);
+        let got = pg_schema::column_classes(&mut c, table);
         assert_eq!(got, want, "columns of {table}");
     }
     // The view and the index came along; the NOCASE column is case-insensitive.

@@ -355,3 +355,26 @@ pub fn sorted_rows(c: &mut Client, table: &str) -> Vec<Vec<V>> {
     rows.sort_by_key(|r| format!("{r:?}"));
     rows
 }
+
+/// (name, type class, NOT NULL with a primary key counted) of each column of a SQLite table.
+pub fn sqlite_column_classes(c: &rusqlite::Connection, table: &str) -> Vec<(String, Class, bool)> {
+    c.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([table], |r| {
+            let ty: String = r.get(1)?;
+            let nn: bool = r.get(2)?;
+            let pk: i64 = r.get(3)?;
+            Ok((r.get(0)?, sqlite_class(&ty), nn || pk > 0))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// (name, type class, NOT NULL) of each column of a PostgreSQL table.
+pub fn column_classes(c: &mut Client, table: &str) -> Vec<(String, Class, bool)> {
+    columns(c, table)
+        .into_iter()
+        .map(|(n, ty, nn)| (n, pg_class(&ty), nn))
+        .collect()
+}
