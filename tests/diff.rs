@@ -10,10 +10,13 @@
 
 #[path = "common/diff_cases.rs"]
 mod diff_cases;
+#[path = "common/realworld.rs"]
+mod realworld;
 
 use diff_cases::{stmts, FK_PARENT, FK_ROWS, IDX_ROWS, IDX_TABLE, USERS, USER_ROWS};
 use kit::diff::{diff, Diff, Renames};
 use kit::sqlite::load::load_schema;
+use realworld::REALWORLD;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -1222,29 +1225,10 @@ fn identifier_case_and_quoting_is_no_diff() {
 // ---------------------------------------------------------------------------------------------
 // Real-world schemas
 
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
-
 #[test]
 fn realworld_schemas_diff_empty_against_themselves() {
     let root = PathBuf::from(REALWORLD).join("schemas");
-    assert!(
-        root.is_dir(),
-        "the real-world material is missing: {}",
-        root.display()
-    );
-    let mut files = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sql") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = realworld::files_under(&root, "sql");
     assert!(!files.is_empty());
     let mut failures = Vec::new();
     let mut skipped = Vec::new();

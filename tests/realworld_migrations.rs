@@ -15,10 +15,11 @@
 mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
+#[path = "common/realworld.rs"]
+mod realworld;
 
+use realworld::REALWORLD;
 use std::path::{Path, PathBuf};
-
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
 
 /// The schema text of a database: its CREATE statements, without the shadow tables that its
 /// virtual tables create by themselves.
