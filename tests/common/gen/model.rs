@@ -49,6 +49,23 @@ pub struct MCol {
     pub cons: Vec<Cons>,
 }
 
+impl MCol {
+    /// A plain column: `name` of type `ty`, no constraints or options yet.
+    pub fn new(name: String, ty: String) -> MCol {
+        MCol {
+            name,
+            ty,
+            notnull: false,
+            dflt: None,
+            nocase: false,
+            gen: None,
+            pk_desc: false,
+            autoinc: false,
+            cons: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MRow {
     /// The rowid (rowid tables), `None` for WITHOUT ROWID or when it cannot be predicted.
