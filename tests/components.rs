@@ -13,7 +13,7 @@ mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
 
-use common::{kit, run, Project};
+use common::{kit, run, Out, Project};
 use pg_schema::V;
 
 /// A project: `sqlite.toml` (database `app.db`) and `pg.toml` (a PostgreSQL database), both
@@ -73,6 +73,14 @@ impl Proj {
         if self.pg.is_some() {
             self.pg().batch_execute(sql).unwrap();
         }
+    }
+
+    /// `kit upgrade` with every config of the project, each of which must succeed.
+    fn upgrade_all(&self) -> Vec<Out> {
+        self.configs()
+            .into_iter()
+            .map(|cfg| self.ok(&["upgrade", "-c", cfg]))
+            .collect()
     }
 
     /// Every config of the project.
@@ -189,9 +197,7 @@ fn reahl_tutorial_keeps_every_row_on_both_databases() {
         "CREATE TABLE address (id INTEGER PRIMARY KEY, email_address TEXT NOT NULL, name TEXT NOT NULL);",
         "DROP TABLE address;",
     );
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(
         "INSERT INTO address (id, email_address, name) VALUES (1, 'john@example.org', 'John'), (2, 'jane@example.org', 'Jane'), (3, 'o''neil@example.org', 'O''Neil');",
     );
@@ -302,9 +308,7 @@ fn second_versions(p: &Proj) {
 #[test]
 fn three_components_every_phase_on_both_databases() {
     let p = three_components(true);
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(THREE_ROWS);
     let tables = ["address", "mail_folder", "mail_message", "archived"];
     let start: Vec<_> = tables.iter().map(|t| rows_by_name(&p, t)).collect();
@@ -340,14 +344,9 @@ fn three_components_every_phase_on_both_databases() {
     );
     // --explain changed nothing.
     assert_eq!(same_history(&p).len(), 3);
-    for cfg in p.configs() {
-        let out = p.ok(&["upgrade", "-c", cfg]);
-        assert!(
-            out.stderr
-                .contains("3 migration(s) in 8 phase(s), one transaction"),
-            "{}",
-            out.show()
-        );
+    for out in p.upgrade_all() {
+        let says = "3 migration(s) in 8 phase(s), one transaction";
+        assert!(out.stderr.contains(says), "{}", out.show());
     }
     assert_eq!(
         same_columns(&p, "mail_message"),
@@ -410,9 +409,7 @@ fn three_components_every_phase_on_both_databases() {
         ])
     );
     // And up once more: the same result as the first time.
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     assert_eq!(
         same_columns(&p, "archived"),
         ["id", "folder", "message", "folder_owner"]
@@ -427,9 +424,7 @@ fn three_components_every_phase_on_both_databases() {
 #[test]
 fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
     let p = three_components(true);
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(THREE_ROWS);
     p.seed("INSERT INTO archived (id, folder, message) VALUES (102, 'inbox', 12);");
     second_versions(&p);
@@ -475,9 +470,7 @@ fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
     assert_eq!(same_history(&p).len(), 3);
     // Without the offending row, the same run goes through on both.
     p.seed("DELETE FROM archived WHERE id = 102;");
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     assert_eq!(same_history(&p).len(), 7);
 }
 
