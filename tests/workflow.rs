@@ -47,18 +47,6 @@ impl Project {
         let c = Connection::open(self.p(rel)).unwrap();
         c.execute_batch(sql).unwrap();
     }
-
-    /// The migration files on disk, sorted.
-    fn migration_files(&self) -> Vec<String> {
-        let Ok(rd) = std::fs::read_dir(self.p("migrations")) else {
-            return vec![];
-        };
-        let mut v: Vec<String> = rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
 }
 
 /// `kit rebuild --db app.db --to schema.sql` and `extra` arguments.

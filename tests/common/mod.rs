@@ -52,6 +52,18 @@ impl Project {
         std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }
 
+    /// The names of the files in `migrations/`, sorted (none when it does not exist).
+    pub fn migration_files(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.p("migrations")) else {
+            return vec![];
+        };
+        let mut v: Vec<String> = rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The kit command with `args`, run in the project directory with [`Project::env`].
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = kit();
