@@ -49,6 +49,13 @@ impl Project {
     }
 }
 
+/// Asserts that `app.db` is at base: no migration applied, no table `a`.
+fn assert_a_at_base(p: &Project) {
+    let c = p.conn("app.db");
+    assert!(applied(&c).is_empty());
+    assert!(!has_object(&c, "a"));
+}
+
 /// `kit rebuild --db app.db --to schema.sql` and `extra` arguments.
 fn rebuild_to<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["rebuild", "--db", "app.db", "--to", "schema.sql"];
@@ -1023,15 +1030,10 @@ fn upgrade_and_downgrade_to_a_version() {
     p.ok(&["upgrade", "-c", "kit.toml"]);
     // downgrade -2 from head is base.
     p.ok(&["downgrade", "-c", "kit.toml", "-2"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
-    drop(c);
+    assert_a_at_base(&p);
     p.ok(&["upgrade", "-c", "kit.toml"]);
     p.ok(&["downgrade", "-c", "kit.toml", "base"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
+    assert_a_at_base(&p);
 }
 
 #[test]
@@ -2048,9 +2050,7 @@ fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
     drop(c);
     p.ok(&["check", "-c", "kit.toml"]);
     p.ok(&["downgrade", "-c", "kit.toml", "base"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
+    assert_a_at_base(&p);
 }
 
 #[test]
