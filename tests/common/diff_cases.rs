@@ -196,6 +196,18 @@ pub const REFERENCED_KEY_RENAMED_WITH_A_TABLE_RENAME_AND_OTHER_CHANGES: Case = C
     stmts: &[],
 };
 
+/// Asserts that the diff of [`REFERENCED_KEY_RENAMED_WITH_A_TABLE_RENAME_AND_OTHER_CHANGES`]
+/// renames the child table and the parent's key.
+pub fn assert_renames_of_the_referenced_key_case(d: &Diff) {
+    assert_has_stmts(
+        d,
+        &[
+            r#"ALTER TABLE "posts" RENAME TO "articles""#,
+            r#"ALTER TABLE "users" RENAME COLUMN "uid" TO "id""#,
+        ],
+    );
+}
+
 /// The new table of [`NEW_TABLE`], as the diff writes it.
 pub const NEW_TABLE_SQL: &str = "CREATE TABLE tags (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), tag TEXT NOT NULL)";
 
