@@ -57,7 +57,10 @@ use crate::schema::{
     ColumnConstraintKind, ConstraintPlace, ForeignKeyRef, Index, NamedConstraint, Schema, Table,
     TableConstraintKind,
 };
-use crate::sql::{lex, mentions, quote_ident, Tok, Token};
+use crate::sql::{
+    clip, close_of, lex, mentions, pg_object_name, quote_ident, split_top, strip_parens, Tok,
+    Token, PG_NAME_LIMIT,
+};
 use indexmap::IndexMap;
 use std::fmt;
 
@@ -212,9 +215,6 @@ enum Side {
     Sqlite,
     Postgres,
 }
-
-/// PostgreSQL's limit on identifier length, in bytes.
-const NAME_LIMIT: usize = 63;
 
 impl LogicalSchema {
     /// The logical schema of a SQLite schema (as `sqlite::read` reads it).
@@ -373,35 +373,6 @@ pub fn pg_class(type_text: &str) -> TypeClass {
         }
         _ => TypeClass::Other(t),
     }
-}
-
-/// The text without parentheses enclosing all of it.
-fn strip_parens(s: &str) -> &str {
-    let t = s.trim();
-    if t.starts_with('(') && t.ends_with(')') {
-        if let Ok(toks) = lex(t) {
-            if close_of(t, &toks, 0) == Some(toks.len() - 1) {
-                return strip_parens(&t[1..t.len() - 1]);
-            }
-        }
-    }
-    t
-}
-
-/// Index of the `)` closing the `(` at `open`.
-fn close_of(src: &str, toks: &[Token], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        if t.is_punct(src, "(") {
-            depth += 1;
-        } else if t.is_punct(src, ")") {
-            depth = depth.checked_sub(1)?;
-            if depth == 0 {
-                return Some(i);
-            }
-        }
-    }
-    None
 }
 
 /// What a default expression gives (see the module documentation for PostgreSQL's identity).
@@ -568,11 +539,11 @@ fn fk_actions(text: &str) -> (String, String, bool) {
 /// explicitly with PostgreSQL's default names, shortened as PostgreSQL shortens them).
 fn pg_name(t: &Table, nc: &NamedConstraint, explicit: bool, kind: &ConstraintKind) -> String {
     let name = lower(&nc.name);
-    if name.len() <= NAME_LIMIT {
+    if name.len() <= PG_NAME_LIMIT {
         return name;
     }
     if explicit {
-        return clip(&name, NAME_LIMIT);
+        return clip(&name, PG_NAME_LIMIT);
     }
     let table = lower(&t.name);
     let (middle, label) = match kind {
@@ -581,7 +552,7 @@ fn pg_name(t: &Table, nc: &NamedConstraint, explicit: bool, kind: &ConstraintKin
         ConstraintKind::ForeignKey(fk) => (Some(fk.columns.join("_")), "fkey"),
         ConstraintKind::Check => (check_column(t, nc.place), "check"),
     };
-    object_name(&table, middle.as_deref(), label)
+    pg_object_name(&table, middle.as_deref(), label)
 }
 
 /// The one column a CHECK names (its default name's middle part), if it names one.
@@ -600,38 +571,6 @@ fn check_column(t: &Table, place: ConstraintPlace) -> Option<String> {
             (used.len() == 1).then(|| lower(&used[0].name))
         }
     }
-}
-
-/// `s` cut to at most `n` bytes at a character boundary.
-fn clip(s: &str, mut n: usize) -> String {
-    n = n.min(s.len());
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    s[..n].to_string()
-}
-
-/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer name shortened until the
-/// whole fits in 63 bytes.
-fn object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let overhead = label.len() + 1 + usize::from(name2.is_some());
-    let avail = NAME_LIMIT.saturating_sub(overhead);
-    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
-    while n1 + n2 > avail {
-        if n1 > n2 {
-            n1 -= 1;
-        } else {
-            n2 -= 1;
-        }
-    }
-    let mut out = clip(name1, n1);
-    if let Some(n) = name2 {
-        out.push('_');
-        out.push_str(&clip(n, n2));
-    }
-    out.push('_');
-    out.push_str(label);
-    out
 }
 
 /// An index's logical form, from its `CREATE INDEX` text (either dialect).
@@ -663,27 +602,6 @@ fn index(i: &Index, sql: &str, table: Option<&Table>, side: Side) -> LogicalInde
 fn key_list_start(sql: &str, toks: &[Token]) -> Option<usize> {
     let on = toks.iter().position(|t| t.is_kw(sql, "on"))?;
     (on + 1..toks.len()).find(|&k| toks[k].is_punct(sql, "("))
-}
-
-/// Ranges of `toks[from..to]` split at top-level commas.
-fn split_top(src: &str, toks: &[Token], from: usize, to: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = from;
-    for (k, t) in toks.iter().enumerate().take(to).skip(from) {
-        if t.is_punct(src, "(") {
-            depth += 1;
-        } else if t.is_punct(src, ")") {
-            depth -= 1;
-        } else if depth == 0 && t.is_punct(src, ",") {
-            out.push((start, k));
-            start = k + 1;
-        }
-    }
-    if start < to {
-        out.push((start, to));
-    }
-    out
 }
 
 /// One index key: a column (with its case-insensitivity) or an expression's columns.
@@ -1279,7 +1197,7 @@ mod tests {
         );
         assert_eq!(
             names[1],
-            object_name(&long, Some(&format!("{long}_column")), "key")
+            pg_object_name(&long, Some(&format!("{long}_column")), "key")
         );
     }
 

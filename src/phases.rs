@@ -3,7 +3,7 @@
 //! current` / `kit history` per component. Printing only: the work is the library's
 //! ([`kit::phased`]).
 
-use crate::workflow::{describe, echo_fn, ms, note_skipped};
+use crate::workflow::{describe, echo_fn, echo_observer, ms, note_skipped};
 use crate::MoveArgs;
 use kit::components::PHASES;
 use kit::config::Config;
@@ -56,11 +56,7 @@ pub fn migrate(cfg: &Config, a: &MoveArgs, dir: Direction) -> Result<()> {
     let mut db = kit::db::open(cfg)?;
     let mut printer = echo_fn(a.echo || cfg.log_sql);
     let mut notes = |n: &str| say!("kit: note: {n}");
-    let mut observer = kit::Observer {
-        on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
-        on_progress: None,
-        on_note: Some(&mut notes),
-    };
+    let mut observer = echo_observer(&mut printer, &mut notes);
     let started = Instant::now();
     let label = match dir {
         Direction::Up => "upgrade",

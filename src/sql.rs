@@ -684,6 +684,91 @@ pub fn substitute(sql: &str, name: &str, with: &str) -> Option<String> {
     Some(out)
 }
 
+/// PostgreSQL's limit on the length of a name, in bytes.
+pub const PG_NAME_LIMIT: usize = 63;
+
+/// `s` cut to at most `n` bytes at a character boundary.
+pub fn clip(s: &str, mut n: usize) -> String {
+    n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    s[..n].to_string()
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names shortened
+/// (at character boundaries) until the whole fits in [`PG_NAME_LIMIT`] bytes.
+pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = PG_NAME_LIMIT.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let mut out = clip(name1, n1);
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(&clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// Index of the `)` closing the `(` at `open`.
+pub fn close_of(src: &str, toks: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        if t.is_punct(src, "(") {
+            depth += 1;
+        } else if t.is_punct(src, ")") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(k);
+            }
+        }
+    }
+    None
+}
+
+/// The text, trimmed, without the parentheses (however many pairs) enclosing all of it.
+pub fn strip_parens(s: &str) -> &str {
+    let t = s.trim();
+    if t.starts_with('(') && t.ends_with(')') {
+        if let Ok(toks) = lex(t) {
+            if close_of(t, &toks, 0) == Some(toks.len() - 1) {
+                return strip_parens(&t[1..t.len() - 1]);
+            }
+        }
+    }
+    t
+}
+
+/// Token index ranges of the top-level comma-separated items in `toks[from..to]`.
+pub fn split_top(src: &str, toks: &[Token], from: usize, to: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = from;
+    for (k, t) in toks.iter().enumerate().take(to).skip(from) {
+        if t.is_punct(src, "(") {
+            depth += 1;
+        } else if t.is_punct(src, ")") {
+            depth -= 1;
+        } else if depth == 0 && t.is_punct(src, ",") {
+            out.push((start, k));
+            start = k + 1;
+        }
+    }
+    if start < to {
+        out.push((start, to));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

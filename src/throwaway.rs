@@ -70,6 +70,16 @@ impl Sources {
             From::Schema => Some(read_script(&cfg.schema, "schema")?),
             From::Migrations => None,
         };
+        Sources::assemble(cfg, schema, migrations)
+    }
+
+    /// The sources of `schema` (or, without one, of `migrations` replayed) and the config's
+    /// seed files, named by the schema's origin or by the number of migrations.
+    fn assemble(
+        cfg: &Config,
+        schema: Option<Script>,
+        migrations: Vec<Migration>,
+    ) -> Result<Sources> {
         let seeds = read_seeds(cfg)?;
         let source = match &schema {
             Some(s) => s.origin.clone(),
@@ -117,17 +127,11 @@ impl Sources {
             }
             From::Migrations => None,
         };
-        let seeds = read_seeds(cfg)?;
-        let source = match &schema {
-            Some(_) => format!("{} component schema file(s)", components.len()),
-            None => format!("{} migration(s)", migrations.len()),
-        };
-        Ok(Sources {
-            schema,
-            seeds,
-            migrations,
-            source,
-        })
+        let mut sources = Sources::assemble(cfg, schema, migrations)?;
+        if sources.schema.is_some() {
+            sources.source = format!("{} component schema file(s)", components.len());
+        }
+        Ok(sources)
     }
 }
 

@@ -66,6 +66,19 @@ pub fn echo_fn(on: bool) -> Option<impl FnMut(&str)> {
     on.then_some(|s: &str| say!("{};", s.trim_end_matches(';')))
 }
 
+/// An observer that echoes each statement through `printer` (from [`echo_fn`]) when there is
+/// one and gives each note to `notes`.
+pub fn echo_observer<'a>(
+    printer: &'a mut Option<impl FnMut(&str)>,
+    notes: &'a mut dyn FnMut(&str),
+) -> kit::Observer<'a> {
+    kit::Observer {
+        on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
+        on_progress: None,
+        on_note: Some(notes),
+    }
+}
+
 /// `kit diff`.
 pub fn diff(a: DiffArgs) -> Result<()> {
     let cfg = a.target.load()?;
@@ -359,11 +372,7 @@ fn run_migrations(cfg: &Config, to: &str, dir: Direction, echo: bool, label: &st
     let mut db = kit::db::open(cfg)?;
     let mut printer = echo_fn(echo);
     let mut notes = |n: &str| say!("kit: note: {n}");
-    let mut observer = kit::Observer {
-        on_statement: printer.as_mut().map(|f| f as &mut dyn FnMut(&str)),
-        on_progress: None,
-        on_note: Some(&mut notes),
-    };
+    let mut observer = echo_observer(&mut printer, &mut notes);
     let started = Instant::now();
     let mut begun = 0;
     // The run reads the history under the write lock and picks the migrations from it.

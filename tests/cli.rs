@@ -246,12 +246,10 @@ fn w1_dry_run_shows_exactly_one_rebuild_and_changes_nothing() {
     );
 }
 
-/// `--dry-run` prints the exact SQL: replaying its output with SQLite gives the same database
-/// as running kit.
-#[test]
-fn w1_dry_run_output_replays_to_the_same_database() {
-    let db = app();
-    let out = db.dry_run(W1);
+/// Asserts that replaying the `--dry-run` output of `sql` with SQLite gives the database that
+/// running kit gives.
+fn assert_dry_run_replays(db: &Db, sql: &str) {
+    let out = db.dry_run(sql);
     out.assert_ok();
     let replay = db.file("replay.db");
     std::fs::copy(&db.path, &replay).unwrap();
@@ -260,8 +258,16 @@ fn w1_dry_run_output_replays_to_the_same_database() {
         .unwrap_or_else(|e| panic!("dry-run output is not executable: {e}\n{}", out.stdout));
     let replayed = snapshot(&c);
     drop(c);
-    db.ok(W1);
+    db.ok(sql);
     assert_eq!(replayed, db.snapshot());
+}
+
+/// `--dry-run` prints the exact SQL: replaying its output with SQLite gives the same database
+/// as running kit.
+#[test]
+fn w1_dry_run_output_replays_to_the_same_database() {
+    let db = app();
+    assert_dry_run_replays(&db, W1);
 }
 
 #[test]
@@ -333,17 +339,7 @@ fn w2_dry_run_output_replays_to_the_same_database() {
     db.conn()
         .execute("UPDATE users SET name = 'Dee' WHERE name IS NULL", [])
         .unwrap();
-    let out = db.dry_run(W2);
-    out.assert_ok();
-    let replay = db.file("replay.db");
-    std::fs::copy(&db.path, &replay).unwrap();
-    let c = Connection::open(&replay).unwrap();
-    c.execute_batch(&out.stdout)
-        .unwrap_or_else(|e| panic!("dry-run output is not executable: {e}\n{}", out.stdout));
-    let replayed = snapshot(&c);
-    drop(c);
-    db.ok(W2);
-    assert_eq!(replayed, db.snapshot());
+    assert_dry_run_replays(&db, W2);
 }
 
 #[test]
@@ -693,11 +689,7 @@ fn rebuilding_a_parent_keeps_child_rows_and_actions() {
 #[test]
 fn orphan_inserted_while_foreign_keys_are_off_is_refused() {
     let db = app();
-    let before = db.bytes();
-    let out = db.kit("ALTER TABLE orders ALTER COLUMN total TYPE TEXT; INSERT INTO orders (id, user_id) VALUES (77, 999)");
-    out.assert_code(1);
-    out.assert_stderr_has(&["orders", "foreign key"]);
-    db.assert_untouched(&before);
+    db.assert_refused("ALTER TABLE orders ALTER COLUMN total TYPE TEXT; INSERT INTO orders (id, user_id) VALUES (77, 999)", &["orders", "foreign key"]);
 }
 
 #[test]
@@ -1265,37 +1257,25 @@ fn add_constraint_goes_into_the_table_definition() {
 #[test]
 fn malformed_alter_reports_line_and_column() {
     let db = app();
-    let before = db.bytes();
-    let out = db.kit_file(
+    db.assert_file_refused(
         "ALTER TABLE users DROP COLUMN legacy;\n\nALTER TABLE users ALTER COLUMN age TYPO TEXT;\n",
-        &[],
+        &["line 3", "column"],
     );
-    out.assert_code(1);
-    out.assert_stderr_has(&["line 3", "column"]);
-    db.assert_untouched(&before);
 }
 
 #[test]
 fn malformed_other_statement_reports_its_own_line() {
     let db = app();
-    let before = db.bytes();
-    let out = db.kit_file(
-        "CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);\nINSERT INTO tags VALUES (1, 'a' 'b');\n",
-        &[],
-    );
-    out.assert_code(1);
-    out.assert_stderr_has(&["line 2", "column"]);
-    db.assert_untouched(&before);
+    db.assert_file_refused("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);\nINSERT INTO tags VALUES (1, 'a' 'b');\n", &["line 2", "column"]);
 }
 
 #[test]
 fn unterminated_string_is_a_syntax_error() {
     let db = app();
-    let before = db.bytes();
-    let out = db.kit("ALTER TABLE users ADD COLUMN x TEXT DEFAULT 'oops");
-    out.assert_code(1);
-    out.assert_stderr_has(&["line 1", "column"]);
-    db.assert_untouched(&before);
+    db.assert_refused(
+        "ALTER TABLE users ADD COLUMN x TEXT DEFAULT 'oops",
+        &["line 1", "column"],
+    );
 }
 
 #[test]
@@ -1382,6 +1362,18 @@ fn a_missing_database_is_not_created() {
     }
 }
 
+/// `kit rebuild --sql W1` and `extra` arguments, with a minute before the harness gives up.
+fn rebuild_w1(db: &Db, extra: &[&str]) -> Out {
+    run(kit()
+        .timeout(Duration::from_secs(60))
+        .arg("rebuild")
+        .arg("--db")
+        .arg(&db.path)
+        .arg("--sql")
+        .arg(W1)
+        .args(extra))
+}
+
 /// Holds an exclusive lock from another connection while kit runs.
 fn with_exclusive_lock<T>(db: &Db, release_after: Option<Duration>, f: impl FnOnce() -> T) -> T {
     let (ready_tx, ready_rx) = mpsc::channel();
@@ -1411,15 +1403,7 @@ fn a_locked_database_fails_after_a_bounded_wait() {
     let db = app();
     let before = db.bytes();
     let t0 = Instant::now();
-    let out = with_exclusive_lock(&db, None, || {
-        run(kit()
-            .timeout(Duration::from_secs(60))
-            .arg("rebuild")
-            .arg("--db")
-            .arg(&db.path)
-            .arg("--sql")
-            .arg(W1))
-    });
+    let out = with_exclusive_lock(&db, None, || rebuild_w1(&db, &[]));
     let waited = t0.elapsed();
     out.assert_code(1);
     out.assert_stderr_has(&["locked"]);
@@ -1447,16 +1431,7 @@ fn a_briefly_locked_database_is_waited_for() {
 fn a_locked_database_also_stops_a_dry_run() {
     let db = app();
     let before = db.bytes();
-    let out = with_exclusive_lock(&db, None, || {
-        run(kit()
-            .timeout(Duration::from_secs(60))
-            .arg("rebuild")
-            .arg("--db")
-            .arg(&db.path)
-            .arg("--sql")
-            .arg(W1)
-            .arg("--dry-run"))
-    });
+    let out = with_exclusive_lock(&db, None, || rebuild_w1(&db, &["--dry-run"]));
     out.assert_code(1);
     out.assert_stderr_has(&["locked"]);
     db.assert_untouched(&before);
@@ -1650,11 +1625,7 @@ fn a_late_failure_at_apply_time_rolls_back_earlier_statements() {
 #[test]
 fn a_statement_sqlite_rejects_rolls_back_everything() {
     let db = app();
-    let before = db.bytes();
-    let out = db.kit("CREATE TABLE z (a INT); ALTER TABLE users DROP COLUMN legacy; INSERT INTO nosuch VALUES (1)");
-    out.assert_code(1);
-    out.assert_stderr_has(&["nosuch"]);
-    db.assert_untouched(&before);
+    db.assert_refused("CREATE TABLE z (a INT); ALTER TABLE users DROP COLUMN legacy; INSERT INTO nosuch VALUES (1)", &["nosuch"]);
 }
 
 // ---------------------------------------------------------------------------------------------

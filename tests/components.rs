@@ -13,22 +13,29 @@ mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
 
-use common::{kit, run, Out};
+use common::{kit, run, Out, Project};
 use pg_schema::V;
-use std::path::PathBuf;
 
 /// A project: `sqlite.toml` (database `app.db`) and `pg.toml` (a PostgreSQL database), both
 /// declaring the same components.
 struct Proj {
-    dir: tempfile::TempDir,
+    project: Project,
     pg: Option<pg::TestDb>,
+}
+
+/// A component project is a [`Project`] with a PostgreSQL database besides.
+impl std::ops::Deref for Proj {
+    type Target = Project;
+    fn deref(&self) -> &Project {
+        &self.project
+    }
 }
 
 impl Proj {
     /// A project with `components` (`[components.NAME]` bodies, in order) in both configs.
     fn new(components: &[(&str, &str)], with_pg: bool) -> Proj {
         let p = Proj {
-            dir: tempfile::tempdir().unwrap(),
+            project: Project::new(),
             pg: with_pg.then(pg::database),
         };
         let mut body = String::new();
@@ -44,42 +51,12 @@ impl Proj {
         p
     }
 
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
     /// Writes `<component>/migrations/<file>`: `head` lines, then the up and down parts.
     fn migration(&self, component: &str, file: &str, head: &str, up: &str, down: &str) {
         self.write(
             &format!("{component}/migrations/{file}"),
             &format!("{head}-- kit:up\n{up}\n-- kit:down\n{down}\n"),
         );
-    }
-
-    fn kit(&self, args: &[&str]) -> Out {
-        let mut c = kit();
-        c.current_dir(self.dir.path()).args(args);
-        run(&mut c)
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
-        out
-    }
-
-    fn fail(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
-        assert!(out.stderr.contains("kit: error:"), "{}", out.show());
-        assert!(!out.stderr.contains("panicked"), "{}", out.show());
-        out
     }
 
     fn sqlite(&self) -> rusqlite::Connection {
@@ -96,6 +73,14 @@ impl Proj {
         if self.pg.is_some() {
             self.pg().batch_execute(sql).unwrap();
         }
+    }
+
+    /// `kit upgrade` with every config of the project, each of which must succeed.
+    fn upgrade_all(&self) -> Vec<Out> {
+        self.configs()
+            .into_iter()
+            .map(|cfg| self.ok(&["upgrade", "-c", cfg]))
+            .collect()
     }
 
     /// Every config of the project.
@@ -118,32 +103,6 @@ fn sqlite_columns(c: &rusqlite::Connection, table: &str) -> Vec<(String, String)
         .unwrap()
 }
 
-/// Every row of a SQLite table, normalised by its columns' type classes, sorted.
-fn sqlite_rows(c: &rusqlite::Connection, table: &str) -> Vec<Vec<V>> {
-    let classes: Vec<pg_schema::Class> = sqlite_columns(c, table)
-        .iter()
-        .map(|(_, t)| pg_schema::sqlite_class(t))
-        .collect();
-    let mut rows: Vec<Vec<V>> =
-        common::query(c, &format!("SELECT * FROM {}", common::quote(table)))
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&classes)
-                    .map(|(v, k)| pg_schema::from_sqlite(v, *k))
-                    .collect()
-            })
-            .collect();
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
-fn pg_rows(c: &mut postgres::Client, table: &str) -> Vec<Vec<V>> {
-    let mut rows = pg_schema::rows(c, table);
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
 /// Column names of a table on SQLite and on PostgreSQL, which must agree.
 fn same_columns(p: &Proj, table: &str) -> Vec<String> {
     let lite: Vec<String> = sqlite_columns(&p.sqlite(), table)
@@ -162,9 +121,13 @@ fn same_columns(p: &Proj, table: &str) -> Vec<String> {
 
 /// Rows of `table` on SQLite, checked equal to PostgreSQL's.
 fn same_rows(p: &Proj, table: &str) -> Vec<Vec<V>> {
-    let lite = sqlite_rows(&p.sqlite(), table);
+    let lite = pg_schema::sqlite_rows(&p.sqlite(), table);
     if p.pg.is_some() {
-        assert_eq!(lite, pg_rows(&mut p.pg(), table), "rows of {table}");
+        assert_eq!(
+            lite,
+            pg_schema::sorted_rows(&mut p.pg(), table),
+            "rows of {table}"
+        );
     }
     lite
 }
@@ -234,9 +197,7 @@ fn reahl_tutorial_keeps_every_row_on_both_databases() {
         "CREATE TABLE address (id INTEGER PRIMARY KEY, email_address TEXT NOT NULL, name TEXT NOT NULL);",
         "DROP TABLE address;",
     );
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(
         "INSERT INTO address (id, email_address, name) VALUES (1, 'john@example.org', 'John'), (2, 'jane@example.org', 'Jane'), (3, 'o''neil@example.org', 'O''Neil');",
     );
@@ -347,9 +308,7 @@ fn second_versions(p: &Proj) {
 #[test]
 fn three_components_every_phase_on_both_databases() {
     let p = three_components(true);
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(THREE_ROWS);
     let tables = ["address", "mail_folder", "mail_message", "archived"];
     let start: Vec<_> = tables.iter().map(|t| rows_by_name(&p, t)).collect();
@@ -385,14 +344,9 @@ fn three_components_every_phase_on_both_databases() {
     );
     // --explain changed nothing.
     assert_eq!(same_history(&p).len(), 3);
-    for cfg in p.configs() {
-        let out = p.ok(&["upgrade", "-c", cfg]);
-        assert!(
-            out.stderr
-                .contains("3 migration(s) in 8 phase(s), one transaction"),
-            "{}",
-            out.show()
-        );
+    for out in p.upgrade_all() {
+        let says = "3 migration(s) in 8 phase(s), one transaction";
+        assert!(out.stderr.contains(says), "{}", out.show());
     }
     assert_eq!(
         same_columns(&p, "mail_message"),
@@ -455,9 +409,7 @@ fn three_components_every_phase_on_both_databases() {
         ])
     );
     // And up once more: the same result as the first time.
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     assert_eq!(
         same_columns(&p, "archived"),
         ["id", "folder", "message", "folder_owner"]
@@ -472,9 +424,7 @@ fn three_components_every_phase_on_both_databases() {
 #[test]
 fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
     let p = three_components(true);
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     p.seed(THREE_ROWS);
     p.seed("INSERT INTO archived (id, folder, message) VALUES (102, 'inbox', 12);");
     second_versions(&p);
@@ -490,7 +440,7 @@ fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
         let mut out = Vec::new();
         for t in pg_schema::tables(c) {
             out.push(format!("{t}: {:?}", pg_schema::columns(c, &t)));
-            out.push(format!("{:?}", pg_rows(c, &t)));
+            out.push(format!("{:?}", pg_schema::sorted_rows(c, &t)));
         }
         out.push(format!(
             "{:?}",
@@ -520,9 +470,7 @@ fn a_failure_in_a_late_phase_rolls_back_the_whole_run() {
     assert_eq!(same_history(&p).len(), 3);
     // Without the offending row, the same run goes through on both.
     p.seed("DELETE FROM archived WHERE id = 102;");
-    for cfg in p.configs() {
-        p.ok(&["upgrade", "-c", cfg]);
-    }
+    p.upgrade_all();
     assert_eq!(same_history(&p).len(), 7);
 }
 

@@ -32,55 +32,27 @@ fn dry_run_evaluates_checks_that_depend_on_the_changes_own_statements() {
     db.assert_untouched(&before);
 }
 
-/// A project directory with `kit.toml` pointing at `dev.db`, `schema.sql` and `migrations/`.
-struct Proj {
-    dir: tempfile::TempDir,
-}
-
-impl Proj {
-    fn new(schema: &str) -> Proj {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("kit.toml"),
+/// What the hardening tests add to a [`Project`]: `kit.toml` pointing at `dev.db`,
+/// `schema.sql` and `migrations/`.
+impl Project {
+    /// A project whose schema is `schema`.
+    fn with_schema(schema: &str) -> Project {
+        let p = Project::new();
+        p.write(
+            "kit.toml",
             "database = \"dev.db\"\nschema = \"schema.sql\"\nmigrations = \"migrations\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("schema.sql"), schema).unwrap();
-        Proj { dir }
+        );
+        p.write("schema.sql", schema);
+        p
     }
 
-    fn path(&self, rel: &str) -> std::path::PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn kit(&self, args: &[&str]) -> Out {
-        run(kit().current_dir(self.dir.path()).args(args))
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        out.assert_ok();
-        out
+    /// `kit revision -c kit.toml -m <msg> --autogenerate`, which must succeed.
+    fn autogenerate(&self, msg: &str) -> Out {
+        self.ok(&["revision", "-c", "kit.toml", "-m", msg, "--autogenerate"])
     }
 
     fn conn(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.path("dev.db")).unwrap()
-    }
-
-    /// The migration files, sorted.
-    fn migrations(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.path("migrations"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
+        rusqlite::Connection::open(self.p("dev.db")).unwrap()
     }
 }
 
@@ -91,15 +63,8 @@ impl Proj {
 fn names_in_generated_comments_cannot_become_sql() {
     let evil = "t\nDROP TABLE y; --";
     let q = quote(evil);
-    let p = Proj::new(&format!("CREATE TABLE {q} (id INTEGER PRIMARY KEY, legacy TEXT);\nCREATE TABLE y (id INTEGER PRIMARY KEY);\n"));
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "first",
-        "--autogenerate",
-    ]);
+    let p = Project::with_schema(&format!("CREATE TABLE {q} (id INTEGER PRIMARY KEY, legacy TEXT);\nCREATE TABLE y (id INTEGER PRIMARY KEY);\n"));
+    p.autogenerate("first");
     p.ok(&["upgrade", "-c", "kit.toml"]);
     p.conn().execute_batch("INSERT INTO y VALUES (1)").unwrap();
     p.write("schema.sql", &format!("CREATE TABLE {q} (id INTEGER PRIMARY KEY);\nCREATE TABLE y (id INTEGER PRIMARY KEY);\n"));
@@ -114,15 +79,8 @@ fn names_in_generated_comments_cannot_become_sql() {
         .stdout
         .lines()
         .any(|l| l.trim() == "DROP TABLE y; --\" and its values"));
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "drop legacy",
-        "--autogenerate",
-    ]);
-    let path = p.path("migrations").join(&p.migrations()[1]);
+    p.autogenerate("drop legacy");
+    let path = p.p("migrations").join(&p.migration_files()[1]);
     let m = kit::migrate::parse_migration(&path, &std::fs::read(&path).unwrap()).unwrap();
     for part in [m.up.as_str(), m.down.as_deref().unwrap()] {
         let statements = kit::parse_script(part).unwrap();
@@ -175,20 +133,13 @@ fn rusqlite_quote_str(s: &str) -> String {
 /// `history` prints a migration message from the database, `diff` notes name tables.
 #[test]
 fn control_characters_never_reach_the_terminal_raw() {
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "first",
-        "--autogenerate",
-    ]);
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.autogenerate("first");
     p.ok(&["upgrade", "-c", "kit.toml"]);
     p.conn()
         .execute_batch("UPDATE kit_migrations SET name = 'x' || char(27) || '[2J' || char(7) || 'y', applied_at = char(27) || ']0;pwned' || char(7)")
         .unwrap();
-    std::fs::remove_file(p.path("migrations").join(&p.migrations()[0])).unwrap();
+    std::fs::remove_file(p.p("migrations").join(&p.migration_files()[0])).unwrap();
     let out = p.ok(&["history", "-c", "kit.toml"]);
     assert!(
         !out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{7}'),
@@ -212,19 +163,12 @@ fn control_characters_never_reach_the_terminal_raw() {
 /// and `throwaway-reset` alike, and nothing is changed or written.
 #[test]
 fn schema_and_seed_files_cannot_touch_other_files() {
-    let p = Proj::new("CREATE TABLE orders (id INTEGER PRIMARY KEY);\n");
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "first",
-        "--autogenerate",
-    ]);
+    let p = Project::with_schema("CREATE TABLE orders (id INTEGER PRIMARY KEY);\n");
+    p.autogenerate("first");
     p.ok(&["upgrade", "-c", "kit.toml"]);
-    let live = p.path("dev.db");
+    let live = p.p("dev.db");
     let before = std::fs::read(&live).unwrap();
-    let stolen = p.path("stolen.db");
+    let stolen = p.p("stolen.db");
     let attacks = [
         format!("CREATE TABLE orders (id INTEGER PRIMARY KEY);\nATTACH {} AS live;\nDROP TABLE live.orders;\n", rusqlite_quote_str(&live.display().to_string())),
         format!("CREATE TABLE orders (id INTEGER PRIMARY KEY);\n\nVACUUM INTO {};\n", rusqlite_quote_str(&stolen.display().to_string())),
@@ -278,7 +222,7 @@ fn schema_and_seed_files_cannot_touch_other_files() {
 fn autogenerated_migrations_create_unique_indexes_before_the_keys_that_need_them() {
     // receipts and events reference each other, so one key is added after both tables exist;
     // that key needs the unique index written last in the file.
-    let p = Proj::new(
+    let p = Project::with_schema(
         "CREATE TABLE receipts (id INTEGER PRIMARY KEY, room TEXT, stream INTEGER,
            FOREIGN KEY (room, stream) REFERENCES events (room, stream));
          CREATE TABLE events (id INTEGER PRIMARY KEY, room TEXT NOT NULL, stream INTEGER NOT NULL,
@@ -287,14 +231,7 @@ fn autogenerated_migrations_create_unique_indexes_before_the_keys_that_need_them
          CREATE UNIQUE INDEX events_room_stream ON events (room, stream);
          CREATE INDEX receipts_stream ON receipts (stream);\n",
     );
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "first",
-        "--autogenerate",
-    ]);
+    p.autogenerate("first");
     let up = p.ok(&["upgrade", "-c", "kit.toml"]);
     up.assert_stderr_has(&["upgrade done"]);
     // A later schema adds a key into an existing column of an existing table, and its index.
@@ -309,15 +246,8 @@ fn autogenerated_migrations_create_unique_indexes_before_the_keys_that_need_them
          CREATE INDEX receipts_stream ON receipts (stream);
          CREATE UNIQUE INDEX rooms_name ON rooms (name);\n",
     );
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "aliases",
-        "--autogenerate",
-    ]);
-    let path = p.path("migrations").join(&p.migrations()[1]);
+    p.autogenerate("aliases");
+    let path = p.p("migrations").join(&p.migration_files()[1]);
     let text = std::fs::read_to_string(&path).unwrap();
     let index_at = text.find("CREATE UNIQUE INDEX rooms_name").unwrap();
     let table_at = text.find("CREATE TABLE aliases").unwrap();
@@ -330,7 +260,7 @@ fn autogenerated_migrations_create_unique_indexes_before_the_keys_that_need_them
     p.ok(&["downgrade", "-c", "kit.toml", "base"]);
 }
 
-impl Proj {
+impl Project {
     /// Writes `migrations/<name>` with `text`.
     fn migration(&self, name: &str, text: &str) {
         self.write(&format!("migrations/{name}"), text);
@@ -342,7 +272,7 @@ impl Proj {
 /// a migration has no down part, and downgrading it is refused. A misspelt marker is an error.
 #[test]
 fn a_migration_without_a_down_marker_is_refused_everywhere() {
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.migration(
         "0001_a.sql",
         "-- kit:up\nCREATE TABLE a (id INTEGER PRIMARY KEY);\n--kit:down\nDROP TABLE a;\n",
@@ -360,7 +290,7 @@ fn a_migration_without_a_down_marker_is_refused_everywhere() {
         out.assert_stderr_has(&["0001_a.sql", "line 3", "-- kit:down"]);
     }
     assert!(
-        !p.path("dev.db").exists()
+        !p.p("dev.db").exists()
             || p.conn()
                 .query_row(
                     "SELECT count(*) FROM sqlite_schema WHERE name = 'a'",
@@ -398,7 +328,7 @@ fn a_migration_without_a_down_marker_is_refused_everywhere() {
 /// error in a part are counted from the top of the file.
 #[test]
 fn migration_headers_and_lines_refer_to_the_file() {
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.migration("0002_a.sql", "-- kit:revision 0003 add a\n-- kit:up\nCREATE TABLE a (id INTEGER PRIMARY KEY);\n-- kit:down\nDROP TABLE a;\n");
     let out = p.kit(&["upgrade", "-c", "kit.toml"]);
     out.assert_code(1);
@@ -424,19 +354,12 @@ fn migration_headers_and_lines_refer_to_the_file() {
 /// (a note, and a problem for `check`): `0002_x.SQL`, a directory, a dangling symbolic link.
 #[test]
 fn odd_entries_in_the_migrations_directory_are_reported() {
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "-m",
-        "first",
-        "--autogenerate",
-    ]);
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    p.autogenerate("first");
     p.ok(&["upgrade", "-c", "kit.toml"]);
     p.migration("0002_x.SQL", "-- kit:up\n-- kit:down\n");
-    std::fs::create_dir_all(p.path("migrations/0003_dir.sql")).unwrap();
-    std::os::unix::fs::symlink(p.path("nowhere.sql"), p.path("migrations/0004_link.sql")).unwrap();
+    std::fs::create_dir_all(p.p("migrations/0003_dir.sql")).unwrap();
+    std::os::unix::fs::symlink(p.p("nowhere.sql"), p.p("migrations/0004_link.sql")).unwrap();
     p.write("migrations/README.md", "notes");
     let out = p.ok(&["history", "-c", "kit.toml"]);
     out.assert_stderr_has(&["0002_x.SQL", "0003_dir.sql", "0004_link.sql", "skipped"]);
@@ -465,17 +388,12 @@ fn smaller_input_bugs() {
          CREATE TABLE docs_archive (id INTEGER PRIMARY KEY, body TEXT);",
     );
     db.ok("-- a comment first\nALTER TABLE orders ADD COLUMN note TEXT");
-    let before = db.bytes();
-    let out = db.kit("ALTER TABLE nosuchschema.orders ADD COLUMN x TEXT");
-    out.assert_code(1);
-    out.assert_stderr_has(&["nosuchschema", "schema-qualified"]);
-    db.assert_untouched(&before);
+    db.assert_refused(
+        "ALTER TABLE nosuchschema.orders ADD COLUMN x TEXT",
+        &["nosuchschema", "schema-qualified"],
+    );
     db.ok("ALTER TABLE main.orders ADD COLUMN y TEXT");
-    let before = db.bytes();
-    let out = db.kit("UPDATE orders SET note = ?1");
-    out.assert_code(1);
-    out.assert_stderr_has(&["?1", "parameter"]);
-    db.assert_untouched(&before);
+    db.assert_refused("UPDATE orders SET note = ?1", &["?1", "parameter"]);
     for sql in [
         "ALTER TABLE docs_data ADD COLUMN x TEXT",
         "DROP TABLE docs_idx",
@@ -483,10 +401,7 @@ fn smaller_input_bugs() {
         "UPDATE docs_config SET v = 0",
         "CREATE TRIGGER t AFTER INSERT ON orders BEGIN DELETE FROM docs_docsize; END",
     ] {
-        let out = db.kit(sql);
-        out.assert_code(1);
-        out.assert_stderr_has(&["shadow table of virtual table \"docs\""]);
-        db.assert_untouched(&before);
+        db.assert_refused(sql, &["shadow table of virtual table \"docs\""]);
     }
     // An ordinary table whose name starts like the virtual table's is not a shadow table.
     db.ok("ALTER TABLE docs_archive ADD COLUMN at TEXT");
@@ -494,7 +409,7 @@ fn smaller_input_bugs() {
         db.query("SELECT count(*) FROM docs WHERE docs MATCH 'hello'"),
         [[int(1)]]
     );
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.ok(&["revision", "-c", "kit.toml", "-m", "-- starts with dashes"]);
 }
 
@@ -502,12 +417,12 @@ fn smaller_input_bugs() {
 /// otherwise find a database that nobody made).
 #[test]
 fn a_failed_first_upgrade_removes_the_database_it_created() {
-    let p = Proj::new("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
+    let p = Project::with_schema("CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.migration("0001_a.sql", "-- kit:up\nCREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO nosuch VALUES (1);\n-- kit:down\nDROP TABLE a;\n");
     let out = p.kit(&["upgrade", "-c", "kit.toml"]);
     out.assert_code(1);
     out.assert_stderr_has(&["nosuch", "removed"]);
     for f in ["dev.db", "dev.db-journal", "dev.db-wal", "dev.db-shm"] {
-        assert!(!p.path(f).exists(), "{f} left behind:\n{}", out.show());
+        assert!(!p.p(f).exists(), "{f} left behind:\n{}", out.show());
     }
 }

@@ -241,15 +241,11 @@ fn sqlite_state(c: &rusqlite::Connection) -> Vec<(String, TableState)> {
             .iter()
             .map(|(_, t, _, _)| pg_schema::sqlite_class(t))
             .collect();
-        let rows = common::query(c, &format!("SELECT * FROM {}", common::quote(name)))
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&classes)
-                    .map(|(v, k)| pg_schema::from_sqlite(v, *k))
-                    .collect()
-            })
-            .collect();
+        let rows = pg_schema::sqlite_values(
+            c,
+            &format!("SELECT * FROM {}", common::quote(name)),
+            &classes,
+        );
         out.push((
             name.to_lowercase(),
             TableState {

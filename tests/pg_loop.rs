@@ -7,51 +7,22 @@ mod common;
 #[path = "common/pg.rs"]
 mod pg;
 
-use common::{kit, run, Out};
-use std::path::PathBuf;
+use common::Project;
 
-/// A project directory: `pg.toml` on the test's PostgreSQL database, `lite.toml` on a SQLite
-/// file, both on the same `schema.sql` and `migrations/`.
-struct Proj {
-    dir: tempfile::TempDir,
-}
-
-impl Proj {
-    fn new(url: &str, schema: &str) -> Proj {
-        let p = Proj {
-            dir: tempfile::tempdir().unwrap(),
-        };
+/// What the loop tests add to a [`Project`]: `pg.toml` on the test's PostgreSQL database,
+/// `lite.toml` on a SQLite file, both on the same `schema.sql` and `migrations/`.
+impl Project {
+    fn with_url_and_schema(url: &str, schema: &str) -> Project {
+        let p = Project::new();
         p.write("pg.toml", &format!("database = \"{url}\"\n"));
         p.write("lite.toml", "database = \"lite.db\"\n");
         p.write("schema.sql", schema);
         p
     }
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-    fn write(&self, rel: &str, text: &str) {
-        std::fs::write(self.path(rel), text).unwrap();
-    }
-    fn kit(&self, args: &[&str]) -> Out {
-        run(kit().current_dir(self.dir.path()).args(args))
-    }
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        out.assert_ok();
-        out
-    }
-    fn migrations(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.path("migrations"))
-            .map(|d| {
-                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
+
+    /// The text of the `i`th migration file.
     fn migration_text(&self, i: usize) -> String {
-        std::fs::read_to_string(self.path("migrations").join(&self.migrations()[i])).unwrap()
+        self.read(&format!("migrations/{}", self.migration_files()[i]))
     }
 }
 
@@ -88,7 +59,7 @@ CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;
 #[test]
 fn the_whole_loop_with_a_postgresql_development_database() {
     let db = pg::database();
-    let p = Proj::new(&db.url, V1);
+    let p = Project::with_url_and_schema(&db.url, V1);
     // Autogenerate against an empty PostgreSQL database: the same portable file as on SQLite.
     p.ok(&["revision", "-c", "pg.toml", "-m", "shop", "--autogenerate"]);
     let first = p.migration_text(0);
@@ -115,7 +86,7 @@ fn the_whole_loop_with_a_postgresql_development_database() {
     let out = p.kit(&["revision", "-c", "pg.toml", "-m", "x", "--autogenerate"]);
     out.assert_code(1);
     out.assert_stderr_has(&["not up to date"]);
-    std::fs::remove_file(p.path("migrations/0002_hand.sql")).unwrap();
+    std::fs::remove_file(p.p("migrations/0002_hand.sql")).unwrap();
     // The change: a rename (data kept), a column dropped (warned), one added.
     let diff = p.ok(&["diff", "-c", "pg.toml"]);
     assert!(
@@ -187,8 +158,8 @@ fn the_whole_loop_with_a_postgresql_development_database() {
 #[test]
 fn renames_leave_both_databases_alike_and_parity_reports_what_differs() {
     let db = pg::database();
-    let p = Proj::new(&db.url, "");
-    std::fs::create_dir_all(p.path("migrations")).unwrap();
+    let p = Project::with_url_and_schema(&db.url, "");
+    std::fs::create_dir_all(p.p("migrations")).unwrap();
     p.write(
         "migrations/0001_t.sql",
         "-- kit:up\nCREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE CHECK (name <> ''));\nCREATE VIEW v AS SELECT id, name FROM t;\n-- kit:down\nDROP VIEW v;\nDROP TABLE t;\n",

@@ -8,6 +8,8 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/realworld.rs"]
+mod realworld;
 
 use kit::db::SqliteModel;
 use kit::dialect::Dialect;
@@ -16,9 +18,8 @@ use kit::parity::{compare, Aspect, Difference, LogicalSchema};
 use kit::postgres::scratch::{load_into_scratch, replay_into_scratch};
 use kit::schema::Schema;
 use postgres::Client;
+use realworld::REALWORLD;
 use std::path::{Path, PathBuf};
-
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
 
 /// The SQLite side of a schema text (its `-- kit:only postgresql` lines left out).
 fn sqlite_side(text: &str) -> Schema {
@@ -384,26 +385,6 @@ fn every_other_kind_of_difference_is_reported_with_both_sides() {
     assert!(d[2].hint.as_deref().unwrap().contains("primary key"));
 }
 
-/// The schema files under `dir`, sorted.
-fn sql_files(dir: &Path) -> Vec<PathBuf> {
-    assert!(
-        dir.is_dir(),
-        "missing {} (see ../shared/realworld/README.md)",
-        dir.display()
-    );
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(sql_files(&p));
-        } else if p.extension().is_some_and(|x| x == "sql") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
 /// What parity gave for one real-world schema.
 enum Outcome {
     /// SQLite itself does not load the file alone (it needs another file's tables).
@@ -486,7 +467,7 @@ fn realworld(c: &mut Client, path: &Path) -> Outcome {
 
 #[test]
 fn real_world_schemas_parity_report() {
-    let files = sql_files(&Path::new(REALWORLD).join("schemas"));
+    let files = realworld::files_under(&Path::new(REALWORLD).join("schemas"), "sql");
     let (whole, at_parity) = report(&files);
     assert!(whole > 0 && at_parity > 0);
 }

@@ -8,15 +8,16 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/realworld.rs"]
+mod realworld;
 
 use kit::error::Error;
 use kit::postgres::translate;
 use kit::schema::{
     parse_create_table, ColumnConstraintKind, ConstraintPlace, Schema, Table, TableConstraintKind,
 };
-use std::path::{Path, PathBuf};
-
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
+use realworld::REALWORLD;
+use std::path::Path;
 
 /// One schema object: its kind (`table`, `index`, ...), where it was written, and its SQL.
 struct Object {
@@ -258,30 +259,11 @@ fn check(sources: Vec<(String, Vec<Object>)>) {
     );
 }
 
-fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    assert!(
-        dir.is_dir(),
-        "missing {} (see ../shared/realworld/README.md)",
-        dir.display()
-    );
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_in(&p, ext));
-        } else if ext.is_empty() || p.extension().is_some_and(|x| x == ext) {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn real_world_databases_translate_or_are_refused_with_a_reason() {
     let dir = Path::new(REALWORLD).join("dbs");
     check(
-        files_in(&dir, "")
+        realworld::files_under(&dir, "")
             .into_iter()
             .map(|f| (f.display().to_string(), db_objects(&f)))
             .collect(),
@@ -292,7 +274,7 @@ fn real_world_databases_translate_or_are_refused_with_a_reason() {
 fn real_world_schema_files_translate_or_are_refused_with_a_reason() {
     let dir = Path::new(REALWORLD).join("schemas");
     check(
-        files_in(&dir, "sql")
+        realworld::files_under(&dir, "sql")
             .into_iter()
             .map(|f| (f.display().to_string(), file_objects(&f)))
             .collect(),

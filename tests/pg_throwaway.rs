@@ -9,37 +9,15 @@ mod pg;
 
 mod common;
 
-use common::{kit, run, Out};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use common::{kit, Out, Project};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a project directory, a throwaway target database, reading PostgreSQL back.
 
-/// A scratch project: kit.toml, schema.sql, seed files and migrations in a temporary directory.
-struct Proj {
-    dir: tempfile::TempDir,
-}
-
-impl Proj {
-    fn new() -> Proj {
-        Proj {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, content: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-
+/// What the throwaway tests add to a [`Project`]: kit.toml, migrations, and resets.
+impl Project {
     /// Writes `kit.toml` pointing at `database`, with `extra` lines after it.
     fn config(&self, database: &str, extra: &str) {
         let db = database.replace('\\', "\\\\").replace('"', "\\\"");
@@ -58,23 +36,22 @@ impl Proj {
         );
     }
 
-    fn kit(&self, args: &[&str]) -> Out {
-        run(kit().current_dir(self.dir.path()).args(args))
-    }
-
+    /// `kit throwaway-reset -c kit.toml` with `extra` arguments.
     fn reset(&self, extra: &[&str]) -> Out {
         let mut args = vec!["throwaway-reset", "-c", "kit.toml"];
         args.extend(extra);
         self.kit(&args)
     }
 
-    fn ok(&self, extra: &[&str]) -> Out {
+    /// A reset that must succeed.
+    fn reset_ok(&self, extra: &[&str]) -> Out {
         let out = self.reset(extra);
         out.assert_ok();
         out
     }
 
-    fn fail(&self, extra: &[&str]) -> Out {
+    /// A reset that must fail with a `kit: error:` message.
+    fn reset_fail(&self, extra: &[&str]) -> Out {
         let out = self.reset(extra);
         out.assert_code(1);
         assert!(out.stderr.contains("kit: error:"), "{}", out.show());
@@ -219,8 +196,8 @@ const SCHEMA: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email T
 const SEED: &str = "INSERT INTO users (id, email) VALUES (1, 'ann@example.com'), (5, 'bob@example.com');\nINSERT INTO posts (id, user_id, title) VALUES (10, 5, 'hello');\n";
 
 /// A project with SCHEMA, SEED and two migrations, pointed at `url`.
-fn project(url: &str) -> Proj {
-    let p = Proj::new();
+fn project(url: &str) -> Project {
+    let p = Project::new();
     p.config(url, "");
     p.write("schema.sql", SCHEMA);
     p.write("seed.sql", SEED);
@@ -240,7 +217,7 @@ fn project(url: &str) -> Proj {
 fn reset_from_the_schema_runs_the_seeds_and_records_every_migration() {
     let t = Target::new("schema");
     let p = project(&t.url);
-    let out = p.ok(&[]);
+    let out = p.reset_ok(&[]);
     assert!(
         out.stderr.contains(&format!("kit: reset {} from ", t.url))
             && out
@@ -275,7 +252,7 @@ fn reset_from_the_schema_runs_the_seeds_and_records_every_migration() {
     );
     let before = oid(&t.name);
     // A second reset needs no --force: the database carries kit's marker. It starts fresh.
-    p.ok(&[]);
+    p.reset_ok(&[]);
     assert_ne!(oid(&t.name), before, "the database was rebuilt");
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
     assert_eq!(oid(&kit_new(&t.name)), None, "no _kit_new left behind");
@@ -295,7 +272,7 @@ fn reset_from_migrations_replays_them() {
             t.url
         ),
     );
-    let out = p.ok(&["--echo"]);
+    let out = p.reset_ok(&["--echo"]);
     assert!(
         out.stderr.contains("from 2 migration(s): 2 table(s)"),
         "{}",
@@ -334,7 +311,7 @@ fn a_schema_whose_keys_name_tables_created_later_is_built() {
         "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id));\nCREATE VIEW titled AS SELECT p.id, u.email FROM posts p JOIN users u ON u.id = p.user_id;\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
     );
     p.write("seed.sql", "INSERT INTO users (id, email) VALUES (1, 'a@x');\nINSERT INTO posts (id, user_id) VALUES (7, 1);\n");
-    p.ok(&[]);
+    p.reset_ok(&[]);
     assert_eq!(
         t.rows("SELECT id, email FROM titled"),
         strs(&[&["7", "a@x"]])
@@ -364,7 +341,7 @@ fn a_schema_that_alters_its_tables_is_translated_statement_by_statement() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN, n TEXT);\nALTER TABLE t ALTER COLUMN flag SET DEFAULT 1;\nALTER TABLE t ALTER COLUMN n TYPE INTEGER;\n",
     );
     p.write("seed.sql", "INSERT INTO t (id) VALUES (3);\n");
-    p.ok(&[]);
+    p.reset_ok(&[]);
     // The default was translated for the boolean column the table had at that point.
     assert_eq!(t.rows("SELECT id, flag FROM t"), strs(&[&["3", "t"]]));
     assert_eq!(
@@ -385,12 +362,12 @@ fn an_unmarked_database_is_refused_unchanged_and_force_replaces_it() {
     };
     let p = project(&db.url);
     let before = snapshot(&t);
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&[&db.url, "kit_throwaway", "--force"]);
     assert_eq!(snapshot(&t), before, "the database is exactly as it was");
     assert_eq!(oid(&kit_new(&db.name)), None);
 
-    p.ok(&["--force"]);
+    p.reset_ok(&["--force"]);
     let tables = t.rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     assert_eq!(
         tables,
@@ -402,7 +379,7 @@ fn an_unmarked_database_is_refused_unchanged_and_force_replaces_it() {
         ])
     );
     // From now on it is kit's throwaway: no --force needed.
-    p.ok(&[]);
+    p.reset_ok(&[]);
     std::mem::forget(t); // `db` drops it
 }
 
@@ -419,7 +396,7 @@ fn a_database_that_cannot_be_checked_is_refused() {
     .unwrap();
     let p = project(&t.url);
     let before = oid(&t.name);
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&["cannot be checked", "--force"]);
     assert_eq!(oid(&t.name), before);
 }
@@ -432,7 +409,7 @@ fn the_maintenance_database_and_templates_are_never_dropped() {
         let p = project(&url);
         let before = oid(name);
         for force in [&[][..], &["--force"][..]] {
-            let out = p.fail(force);
+            let out = p.reset_fail(force);
             out.assert_stderr_has(&[&format!("\"{name}\""), "never drops it"]);
         }
         assert_eq!(oid(name), before, "{name} untouched");
@@ -443,7 +420,7 @@ fn the_maintenance_database_and_templates_are_never_dropped() {
 fn a_broken_schema_leaves_the_previous_database_exactly_as_it_was() {
     let t = Target::new("broken schema");
     let p = project(&t.url);
-    p.ok(&[]);
+    p.reset_ok(&[]);
     let before = snapshot(&t);
 
     // PostgreSQL's own error, with the file, line and column.
@@ -451,7 +428,7 @@ fn a_broken_schema_leaves_the_previous_database_exactly_as_it_was() {
         "schema.sql",
         &format!("{SCHEMA}CREATE INDEX broken_idx ON nosuch (x);\n"),
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&[
         "schema.sql, line 8, column",
         "relation \"nosuch\" does not exist",
@@ -464,7 +441,7 @@ fn a_broken_schema_leaves_the_previous_database_exactly_as_it_was() {
         "schema.sql",
         &format!("{SCHEMA}CREATE TRIGGER touch AFTER UPDATE ON users BEGIN SELECT 1; END;\n"),
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&["schema.sql, line 8", "trigger \"touch\"", "kit:only"]);
     assert_eq!(snapshot(&t), before);
 
@@ -473,7 +450,7 @@ fn a_broken_schema_leaves_the_previous_database_exactly_as_it_was() {
         "schema.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY,);\n",
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&["schema.sql", "line 1"]);
     assert_eq!(snapshot(&t), before);
     assert_eq!(oid(&kit_new(&t.name)), None);
@@ -483,14 +460,14 @@ fn a_broken_schema_leaves_the_previous_database_exactly_as_it_was() {
 fn a_broken_seed_leaves_the_previous_database_exactly_as_it_was() {
     let t = Target::new("broken seed");
     let p = project(&t.url);
-    p.ok(&[]);
+    p.reset_ok(&[]);
     let before = snapshot(&t);
 
     p.write(
         "seed.sql",
         &format!("{SEED}\nINSERT INTO users (nope) VALUES (3);\n"),
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&[
         "seed.sql, line 4, column",
         "column \"nope\" of relation \"users\" does not exist",
@@ -503,7 +480,7 @@ fn a_broken_seed_leaves_the_previous_database_exactly_as_it_was() {
         "seed.sql",
         "INSERT INTO posts (id, user_id, title) VALUES (1, 99, 'orphan');\n",
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&["seed.sql, line 1", "foreign key"]);
     assert_eq!(snapshot(&t), before);
 
@@ -530,7 +507,7 @@ fn a_broken_seed_leaves_the_previous_database_exactly_as_it_was() {
             "seed.sql",
             &format!("INSERT INTO users (id, email) VALUES (7, 'x@example.com');\n{bad}\n"),
         );
-        let out = p.fail(&[]);
+        let out = p.reset_fail(&[]);
         out.assert_stderr_has(&["seed.sql, line", "not allowed", says]);
         assert_eq!(snapshot(&t), before, "{bad}");
     }
@@ -547,7 +524,7 @@ fn a_leftover_kit_new_is_dropped_but_a_foreign_one_is_refused() {
         .batch_execute(&format!("CREATE DATABASE {}", q(&sibling)))
         .unwrap();
     let before = oid(&sibling);
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&["_kit_new", "did not make"]);
     assert_eq!(oid(&sibling), before);
     // One left by an interrupted reset (it carries kit's comment) is dropped.
@@ -557,7 +534,7 @@ fn a_leftover_kit_new_is_dropped_but_a_foreign_one_is_refused() {
             q(&sibling)
         ))
         .unwrap();
-    p.ok(&[]);
+    p.reset_ok(&[]);
     assert_eq!(oid(&sibling), None);
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
 }
@@ -566,7 +543,7 @@ fn a_leftover_kit_new_is_dropped_but_a_foreign_one_is_refused() {
 fn two_resets_of_one_database_at_once_both_succeed_one_after_the_other() {
     let t = Target::new("concurrent");
     let p = project(&t.url);
-    p.ok(&[]);
+    p.reset_ok(&[]);
     let spawn = || {
         kit()
             .current_dir(p.dir.path())
@@ -614,7 +591,7 @@ INSERT INTO notes (id, body) VALUES (2, 'also both');
 #[test]
 fn dialect_blocks_in_schema_and_seed_files_pick_each_database_s_lines() {
     let t = Target::new("dialect");
-    let p = Proj::new();
+    let p = Project::new();
     p.write("schema.sql", DIALECT_SCHEMA);
     p.write("seed.sql", DIALECT_SEED);
     p.write(
@@ -622,7 +599,7 @@ fn dialect_blocks_in_schema_and_seed_files_pick_each_database_s_lines() {
         "database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\n",
     );
     p.config(&t.url, "");
-    p.ok(&[]);
+    p.reset_ok(&[]);
     let out = p.kit(&["throwaway-reset", "-c", "sqlite.toml"]);
     out.assert_ok();
 
@@ -669,14 +646,14 @@ fn dialect_blocks_in_schema_and_seed_files_pick_each_database_s_lines() {
 #[test]
 fn an_error_in_a_dialect_block_names_the_line_of_the_file() {
     let t = Target::new("dialect error");
-    let p = Proj::new();
+    let p = Project::new();
     p.config(&t.url, "");
     p.write("schema.sql", DIALECT_SCHEMA);
     p.write(
         "seed.sql",
         "INSERT INTO notes (id, body) VALUES (1, 'both');\n-- kit:only sqlite\nINSERT INTO nowhere VALUES (1);\n-- kit:only postgresql\n\nINSERT INTO origin VALUES (nope);\n-- kit:all\n",
     );
-    let out = p.fail(&[]);
+    let out = p.reset_fail(&[]);
     out.assert_stderr_has(&[
         "seed.sql, line 6, column 28",
         "column \"nope\" does not exist",
@@ -696,8 +673,8 @@ fn awkward_database_names_are_quoted() {
     ] {
         let t = Target::new(label);
         let p = project(&t.url);
-        p.ok(&[]);
-        p.ok(&[]); // the marker check connects to it by its name
+        p.reset_ok(&[]);
+        p.reset_ok(&[]); // the marker check connects to it by its name
         assert!(
             oid(&t.name).is_some(),
             "{label}: database {:?} exists",
@@ -717,8 +694,8 @@ fn awkward_database_names_are_quoted() {
     let t = Target::named(&long);
     assert!(t.name.len() > 55, "{}", t.name.len());
     let p = project(&t.url);
-    p.ok(&[]);
-    p.ok(&[]);
+    p.reset_ok(&[]);
+    p.reset_ok(&[]);
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
     assert_eq!(oid(&kit_new(&t.name)), None);
 }
@@ -743,7 +720,7 @@ fn a_password_never_appears_in_the_output() {
             out.show()
         );
     };
-    let out = p.ok(&["--echo"]);
+    let out = p.reset_ok(&["--echo"]);
     check(&out);
     assert!(out.stderr.contains(":***@"), "{}", out.show());
     assert!(
@@ -753,13 +730,13 @@ fn a_password_never_appears_in_the_output() {
     );
     // A failing reset and a refusal print no password either.
     p.write("seed.sql", "INSERT INTO users (nope) VALUES (1);\n");
-    check(&p.fail(&["--echo"]));
+    check(&p.reset_fail(&["--echo"]));
     let db = pg::database();
     admin()
         .batch_execute(&format!("ALTER DATABASE {} OWNER TO {role}", q(&db.name)))
         .unwrap();
     let p = project(&pg::with_user(&db.url, role, Some(PASSWORD)));
-    check(&p.fail(&[]));
+    check(&p.reset_fail(&[]));
     // A wrong password: the login is refused, and the password is not shown.
     let p = project(&pg::with_user(&t.url, role, Some("Wr0ng-$ecret")));
     let out = p.reset(&[]);
@@ -776,7 +753,7 @@ fn a_password_never_appears_in_the_output() {
 #[test]
 fn upgrade_moves_identities_past_explicit_ids_and_never_back() {
     let db = pg::database();
-    let p = Proj::new();
+    let p = Project::new();
     p.config(&db.url, "");
     p.migration(
         "0001_items.sql",
@@ -813,37 +790,8 @@ fn upgrade_moves_identities_past_explicit_ids_and_never_back() {
 // ---------------------------------------------------------------------------------------------
 // --watch.
 
-/// Kills the watcher when dropped.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Watcher {
-    fn wait_for(&mut self, what: &str, mut f: impl FnMut() -> bool) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if f() {
-                return;
-            }
-            let st = self.child.try_wait().unwrap();
-            assert!(st.is_none(), "--watch exited ({st:?}):\n{}", log(&self.log));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("timed out waiting for {what}:\n{}", log(&self.log));
-    }
-}
-
-fn log(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
-}
+/// How long a `--watch` test waits for each reset.
+const WATCH_WAIT: Duration = Duration::from_secs(30);
 
 /// The tables of the target's public schema, if it can be read right now (it may be mid-reset).
 fn tables_now(t: &Target) -> Vec<String> {
@@ -866,35 +814,24 @@ fn tables_now(t: &Target) -> Vec<String> {
 fn watch_rebuilds_on_a_change() {
     let t = Target::new("watch");
     let p = project(&t.url);
-    let log_path = p.p("watch.log");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
-        .current_dir(p.dir.path())
-        .args(["throwaway-reset", "-c", "kit.toml", "--watch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let mut w = Watcher {
-        child,
-        log: log_path.clone(),
-    };
-    w.wait_for("the first reset", || {
-        log(&log_path).contains("kit: watching")
+    let mut w = p.spawn(&["throwaway-reset", "-c", "kit.toml", "--watch"]);
+    let log = w.log.clone();
+    w.wait_for("the first reset", WATCH_WAIT, || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("kit: watching"))
     });
     assert!(
         tables_now(&t).contains(&"kit_throwaway".to_string()),
         "{}",
-        log(&log_path)
+        w.log()
     );
     std::thread::sleep(Duration::from_millis(500));
     p.write(
         "schema.sql",
         &format!("{SCHEMA}CREATE TABLE extra (x TEXT);\n"),
     );
-    w.wait_for("table extra", || {
+    w.wait_for("table extra", WATCH_WAIT, || {
         tables_now(&t).contains(&"extra".to_string())
     });
     assert_eq!(t.rows("SELECT count(*) FROM users"), strs(&[&["2"]]));
-    assert!(!log(&log_path).contains("error"), "{}", log(&log_path));
+    assert!(!w.log().contains("error"), "{}", w.log());
 }

@@ -12,9 +12,8 @@ mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
 
-use common::{kit, run, Out};
+use common::{Out, Project};
 use pg_schema::V;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// The variable the configs name the database URL through.
@@ -23,34 +22,17 @@ const URL_VAR: &str = "KIT_TEST_DATABASE_URL";
 /// A password that must never be printed.
 const SECRET: &str = "Pg-Secr3t-never-shown";
 
-/// A project directory: configs, migrations, a SQLite database; kit runs in it with the
-/// environment given.
-struct Proj {
-    dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-impl Proj {
+/// What the PostgreSQL workflow tests add to a project: configs for both databases, migrations,
+/// a SQLite database.
+impl Project {
     /// A project whose `pg.toml` points at `url` through `${KIT_TEST_DATABASE_URL}` and whose
     /// `sqlite.toml` points at `app.db`.
-    fn new(url: &str) -> Proj {
-        let p = Proj {
-            dir: tempfile::tempdir().unwrap(),
-            env: vec![(URL_VAR.to_string(), url.to_string())],
-        };
+    fn with_url(url: &str) -> Project {
+        let mut p = Project::new();
+        p.env.push((URL_VAR.to_string(), url.to_string()));
         p.write("pg.toml", &format!("database = \"${{{URL_VAR}}}\"\n"));
         p.write("sqlite.toml", "database = \"app.db\"\n");
         p
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
     }
 
     /// Writes `migrations/<file>` with its up and down parts.
@@ -61,32 +43,6 @@ impl Proj {
             &format!("migrations/{file}"),
             &format!("-- kit:revision {v} {msg}\n-- kit:up\n{up}\n-- kit:down\n{down}\n"),
         );
-    }
-
-    fn command(&self, args: &[&str]) -> assert_cmd::Command {
-        let mut c = kit();
-        c.current_dir(self.dir.path()).args(args);
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn kit(&self, args: &[&str]) -> Out {
-        run(&mut self.command(args))
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
-        out
-    }
-
-    fn fail(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
-        assert!(out.stderr.contains("kit: error:"), "{}", out.show());
-        out
     }
 
     /// An empty SQLite database `app.db` (so no "created" line differs from PostgreSQL).
@@ -144,32 +100,6 @@ fn sqlite_columns(c: &rusqlite::Connection, table: &str) -> Vec<(String, String,
         .unwrap()
 }
 
-/// Every row of a SQLite table normalised by its columns' type classes, sorted.
-fn sqlite_rows(c: &rusqlite::Connection, table: &str) -> Vec<Vec<V>> {
-    let classes: Vec<pg_schema::Class> = sqlite_columns(c, table)
-        .iter()
-        .map(|(_, t, _)| pg_schema::sqlite_class(t))
-        .collect();
-    let mut rows: Vec<Vec<V>> =
-        common::query(c, &format!("SELECT * FROM {}", common::quote(table)))
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&classes)
-                    .map(|(v, k)| pg_schema::from_sqlite(v, *k))
-                    .collect()
-            })
-            .collect();
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
-fn pg_rows(c: &mut postgres::Client, table: &str) -> Vec<Vec<V>> {
-    let mut rows = pg_schema::rows(c, table);
-    rows.sort_by_key(|r| format!("{r:?}"));
-    rows
-}
-
 fn sqlite_applied(c: &rusqlite::Connection) -> Vec<String> {
     let exists: i64 = c
         .query_row(
@@ -189,8 +119,28 @@ fn sqlite_applied(c: &rusqlite::Connection) -> Vec<String> {
         .unwrap()
 }
 
+/// `kit upgrade --sql` for PostgreSQL from the SQLite config, with no database at all.
+const OFFLINE_POSTGRESQL_SQL: [&str; 6] = [
+    "upgrade",
+    "-c",
+    "sqlite.toml",
+    "--sql",
+    "--dialect",
+    "postgresql",
+];
+
+/// A PostgreSQL database and a project on it whose first migration, `0001_t.sql` with `up`
+/// (and a down part dropping `t`), is applied.
+fn migrated_t(up: &str) -> (pg::TestDb, Project) {
+    let db = pg::database();
+    let p = Project::with_url(&db.url);
+    p.migration("0001_t.sql", up, "DROP TABLE t;");
+    p.ok(&["upgrade", "-c", "pg.toml"]);
+    (db, p)
+}
+
 /// Three migrations: users (with seed rows), orders, a rename and an added column.
-fn shop(p: &Proj) {
+fn shop(p: &Project) {
     p.migration(
         "0001_users.sql",
         "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL UNIQUE,\n  active BOOLEAN NOT NULL DEFAULT 1\n);\nINSERT INTO users (id, email, active) VALUES (1, 'ada@example.com', TRUE), (2, 'bob@example.com', FALSE);",
@@ -211,7 +161,7 @@ fn shop(p: &Proj) {
 #[test]
 fn upgrade_downgrade_current_and_history_print_what_they_print_on_sqlite() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     shop(&p);
     p.empty_sqlite();
     let mut c = db.client();
@@ -273,7 +223,11 @@ fn upgrade_downgrade_current_and_history_print_what_they_print_on_sqlite() {
     // Same rows, and kit_migrations has the same columns and rows on both.
     let lite = p.sqlite();
     for t in ["users", "orders"] {
-        assert_eq!(pg_rows(&mut c, t), sqlite_rows(&lite, t), "rows of {t}");
+        assert_eq!(
+            pg_schema::sorted_rows(&mut c, t),
+            pg_schema::sqlite_rows(&lite, t),
+            "rows of {t}"
+        );
     }
     let pg_cols: Vec<(String, String)> = pg_schema::columns(&mut c, "kit_migrations")
         .into_iter()
@@ -342,7 +296,7 @@ fn a_password_in_the_url_logs_in_and_is_never_printed() {
         ))
         .unwrap();
     let url = pg::with_user(&db.url, pg::PASSWORD_ROLE, Some(ROLE_PASSWORD));
-    let p = Proj::new(&url);
+    let p = Project::with_url(&url);
     shop(&p);
     for args in [
         &["upgrade", "-c", "pg.toml", "--echo"][..],
@@ -372,7 +326,7 @@ fn a_password_in_the_url_logs_in_and_is_never_printed() {
 #[test]
 fn a_failing_migration_is_rolled_back_whole_and_the_earlier_ones_stay() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     p.migration(
         "0001_t.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\nINSERT INTO t (id, n) VALUES (1, 10), (2, 20);",
@@ -405,7 +359,7 @@ fn a_failing_migration_is_rolled_back_whole_and_the_earlier_ones_stay() {
         .collect();
     assert_eq!(cols, ["id", "n", "note"], "the ADD COLUMN was rolled back");
     assert_eq!(
-        pg_rows(&mut c, "t"),
+        pg_schema::sorted_rows(&mut c, "t"),
         [
             vec![V::Int(1), V::Int(10), V::Null],
             vec![V::Int(2), V::Int(20), V::Text("two".into())]
@@ -420,7 +374,7 @@ fn a_failing_migration_is_rolled_back_whole_and_the_earlier_ones_stay() {
 #[test]
 fn concurrent_upgrades_apply_each_migration_exactly_once() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     // The first migration takes a moment, so the runs overlap.
     p.migration(
         "0001_runs.sql",
@@ -486,7 +440,7 @@ fn concurrent_upgrades_apply_each_migration_exactly_once() {
 #[test]
 fn lock_timeout_makes_an_upgrade_on_a_busy_table_fail_clearly() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     p.write(
         "lt.toml",
         &format!("database = \"${{{URL_VAR}}}\"\n\n[postgresql]\nlock_timeout = \"500ms\"\n"),
@@ -574,20 +528,11 @@ fn upgrade_sql_prints_what_kit_upgrade_runs() {
     let live = pg::database();
     let by_script = pg::database();
     let by_psql = pg::database();
-    let p = Proj::new(&live.url);
+    let p = Project::with_url(&live.url);
     shop(&p);
     // With the PostgreSQL database (at base), and offline with no database at all.
     let online = p.ok(&["upgrade", "-c", "pg.toml", "--sql"]).stdout;
-    let offline = p
-        .ok(&[
-            "upgrade",
-            "-c",
-            "sqlite.toml",
-            "--sql",
-            "--dialect",
-            "postgresql",
-        ])
-        .stdout;
+    let offline = p.ok(&OFFLINE_POSTGRESQL_SQL).stdout;
     assert_eq!(online, offline);
     assert!(!p.p("app.db").exists(), "no SQLite database was created");
     assert!(online.contains("BEGIN;") && online.contains("COMMIT;"));
@@ -687,7 +632,7 @@ fn assert_connection_error(out: &Out, needles: &[&str]) {
 
 /// Every command that connects, run with `-c pg.toml` (the URL through `${VAR}`) and with
 /// `--db URL`.
-fn connecting_commands(p: &Proj, url: &str, needles: &[&str]) {
+fn connecting_commands(p: &Project, url: &str, needles: &[&str]) {
     for args in [
         &["upgrade", "-c", "pg.toml"][..],
         &["downgrade", "-c", "pg.toml", "-1"],
@@ -724,7 +669,7 @@ fn connection_errors_are_clear_and_never_show_the_password() {
     let empty = tempfile::tempdir().unwrap();
     let dir = empty.path().display().to_string();
     let url = format!("postgresql://ann:{SECRET}@/app?host={dir}&port=5432");
-    let p = Proj::new(&url);
+    let p = Project::with_url(&url);
     shop(&p);
     connecting_commands(
         &p,
@@ -732,13 +677,13 @@ fn connection_errors_are_clear_and_never_show_the_password() {
         &[&dir, "port 5432", "database \"app\"", "start the server"],
     );
     let tcp = format!("postgresql://ann:{SECRET}@127.0.0.1:1/app");
-    let p = Proj::new(&tcp);
+    let p = Project::with_url(&tcp);
     shop(&p);
     connecting_commands(&p, &tcp, &["host 127.0.0.1", "port 1", "database \"app\""]);
 
     // A missing database.
     let missing = pg::with_dbname(&db.url, "kit_no_such_database");
-    let p = Proj::new(&missing);
+    let p = Project::with_url(&missing);
     shop(&p);
     connecting_commands(
         &p,
@@ -753,7 +698,7 @@ fn connection_errors_are_clear_and_never_show_the_password() {
     // A wrong password for a role that logs in with one.
     password_role(&db);
     let wrong = pg::with_user(&db.url, pg::PASSWORD_ROLE, Some(SECRET));
-    let p = Proj::new(&wrong);
+    let p = Project::with_url(&wrong);
     shop(&p);
     let probe = p.kit(&["current", "-c", "pg.toml"]);
     if probe.code == 0 && !pg::server().owned {
@@ -774,7 +719,7 @@ fn connection_errors_are_clear_and_never_show_the_password() {
         );
     }
     // An unset variable names the key and the variable.
-    let mut p = Proj::new("");
+    let mut p = Project::with_url("");
     p.env.clear();
     p.fail(&["current", "-c", "pg.toml"])
         .assert_stderr_has(&["database", URL_VAR, "not set"]);
@@ -802,14 +747,9 @@ const UNTRANSLATABLE: &[(&str, &str, &str)] = &[
 
 #[test]
 fn untranslatable_statements_are_refused_before_anything_runs() {
-    let db = pg::database();
-    let p = Proj::new(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     // A pending migration before the refused one: it does not run either.
     p.migration(
         "0002_fine.sql",
@@ -824,14 +764,7 @@ fn untranslatable_statements_are_refused_before_anything_runs() {
         for args in [
             &["upgrade", "-c", "pg.toml"][..],
             &["upgrade", "-c", "pg.toml", "--sql"],
-            &[
-                "upgrade",
-                "-c",
-                "sqlite.toml",
-                "--sql",
-                "--dialect",
-                "postgresql",
-            ],
+            &OFFLINE_POSTGRESQL_SQL,
         ] {
             let out = p.fail(args);
             out.assert_stderr_has(&[
@@ -866,7 +799,7 @@ fn untranslatable_statements_are_refused_before_anything_runs() {
 #[test]
 fn a_dialect_block_fix_runs_on_both_databases() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     p.migration(
         "0001_d.sql",
         "-- kit:only postgresql
@@ -951,7 +884,7 @@ DROP TABLE d;",
 #[test]
 fn identities_move_past_explicit_ids_inserted_by_migrations() {
     let db = pg::database();
-    let p = Proj::new(&db.url);
+    let p = Project::with_url(&db.url);
     p.migration(
         "0001_users.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users (id, name) VALUES (1, 'a'), (5, 'b'), (42, 'c');",
@@ -972,7 +905,7 @@ fn identities_move_past_explicit_ids_inserted_by_migrations() {
         .unwrap()
         .get(0)
     };
-    let lite_next = |p: &Proj, t: &str, col: &str| -> i64 {
+    let lite_next = |p: &Project, t: &str, col: &str| -> i64 {
         let l = p.sqlite();
         l.execute(&format!("INSERT INTO {t} ({col}) VALUES ('new')"), [])
             .unwrap();
@@ -1012,7 +945,7 @@ fn identities_move_past_explicit_ids_inserted_by_migrations() {
 fn rebuild_runs_the_same_statements_natively_in_one_transaction() {
     let live = pg::database();
     let dry = pg::database();
-    let p = Proj::new(&live.url);
+    let p = Project::with_url(&live.url);
     let setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT);\nINSERT INTO t (id, n, s) VALUES (1, 10, 'a'), (2, NULL, 'b');";
     p.migration("0001_t.sql", setup, "DROP TABLE t;");
     p.write("dry.toml", &format!("database = \"{}\"\n", dry.url));
@@ -1061,7 +994,10 @@ fn rebuild_runs_the_same_statements_natively_in_one_transaction() {
     // compare schema and rows, then the next id.
     assert_eq!(pg_schema::snapshot(&mut d), pg_schema::snapshot(&mut c));
     let lite = p.sqlite();
-    assert_eq!(pg_rows(&mut c, "t"), sqlite_rows(&lite, "t"));
+    assert_eq!(
+        pg_schema::sorted_rows(&mut c, "t"),
+        pg_schema::sqlite_rows(&lite, "t")
+    );
     let id: i64 = c
         .query_one("INSERT INTO t (m, s) VALUES (2, 'w') RETURNING id", &[])
         .unwrap()
@@ -1088,14 +1024,9 @@ fn rebuild_runs_the_same_statements_natively_in_one_transaction() {
 
 #[test]
 fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
-    let db = pg::database();
-    let p = Proj::new(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT);\nINSERT INTO t (id, c) VALUES (1, NULL);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     // The application fills the column on PostgreSQL; the migration's seed row had NULL.
     let mut c = db.client();
     c.batch_execute("UPDATE t SET c = 'filled'").unwrap();
@@ -1130,14 +1061,9 @@ fn migrations_are_judged_against_postgresqls_rows_not_a_replays() {
 
 #[test]
 fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
-    let db = pg::database();
-    let p = Proj::new(&db.url);
-    p.migration(
-        "0001_t.sql",
+    let (db, p) = migrated_t(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nINSERT INTO t (n) VALUES (1);",
-        "DROP TABLE t;",
     );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
     let mut c = db.client();
     let before = pg_schema::snapshot(&mut c);
     for (statement, error, sqlstate) in [
@@ -1201,14 +1127,7 @@ fn a_statement_naming_what_does_not_exist_gets_postgresqls_error() {
 
 #[test]
 fn transaction_control_is_refused_before_anything_runs() {
-    let db = pg::database();
-    let p = Proj::new(&db.url);
-    p.migration(
-        "0001_t.sql",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
-        "DROP TABLE t;",
-    );
-    p.ok(&["upgrade", "-c", "pg.toml"]);
+    let (db, p) = migrated_t("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);");
     let mut c = db.client();
     let before = pg_schema::snapshot(&mut c);
     for (body, word) in [

@@ -703,13 +703,7 @@ fn run_case(c: &CaseR) -> Result<(), TestCaseError> {
                 }
                 for t in &mut next.tables {
                     if t.autoinc() {
-                        t.seq = conn
-                            .query_row(
-                                "SELECT seq FROM sqlite_sequence WHERE name = ?1",
-                                [&t.name],
-                                |r| r.get(0),
-                            )
-                            .ok();
+                        t.seq = read_seq(&conn, &t.name);
                     }
                 }
                 // Rowids the model could not predict: take them (and the rows) from the

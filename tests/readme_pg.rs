@@ -9,18 +9,11 @@ mod common;
 mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
+#[path = "common/readme.rs"]
+mod readme;
 
+use readme::{block_after, kit_shell};
 use std::path::Path;
-use std::process::Command;
-
-/// The first ```sh block after `heading` in the README.
-fn block_after(readme: &str, heading: &str) -> String {
-    let at = readme.find(heading).expect("heading in README");
-    let rest = &readme[at..];
-    let start = rest.find("```sh\n").expect("an sh block") + "```sh\n".len();
-    let len = rest[start..].find("```").expect("end of the block");
-    rest[start..start + len].to_string()
-}
 
 /// `text` without the times that differ between runs (`(applied ...)`).
 fn without_times(text: &str) -> String {
@@ -35,21 +28,10 @@ fn without_times(text: &str) -> String {
 
 #[test]
 fn readme_walkthrough_migrations_run_on_postgresql() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let script = block_after(&readme, "## The schema-as-code loop");
+    let script = block_after(&readme::readme(), "## The schema-as-code loop");
     let dir = tempfile::tempdir().unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_kit")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(format!("set -e\n{script}"))
+    let out = kit_shell(&format!("set -e\n{script}"))
         .current_dir(dir.path())
-        .env("PATH", &path)
         .output()
         .unwrap();
     assert!(
@@ -100,22 +82,8 @@ fn readme_walkthrough_migrations_run_on_postgresql() {
     // The same tables: columns in order, NOT NULL (a primary key counts), type class.
     let lite = rusqlite::Connection::open(app.join("dev.db")).unwrap();
     for table in ["users", "orders"] {
-        let want: Vec<(String, pg_schema::Class, bool)> = lite
-            .prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
-            .unwrap()
-            .query_map([table], |r| {
-                let ty: String = r.get(1)?;
-                let nn: bool = r.get(2)?;
-                let pk: i64 = r.get(3)?;
-                Ok((r.get(0)?, pg_schema::sqlite_class(&ty), nn || pk > 0))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let got: Vec<(String, pg_schema::Class, bool)> = pg_schema::columns(&mut c, table)
-            .into_iter()
-            .map(|(n, t, nn)| (n, pg_schema::pg_class(&t), nn))
-            .collect();
+        let want = pg_schema::sqlite_column_classes(&lite, table);
+        let got = pg_schema::column_classes(&mut c, table);
         assert_eq!(got, want, "columns of {table}");
     }
     // The view and the index came along; the NOCASE column is case-insensitive.
@@ -160,17 +128,8 @@ fn blocks_of_section(readme: &str, heading: &str) -> Vec<String> {
 
 /// Runs `script` with bash under `set -e` in `dir`, stdout and stderr merged in order.
 fn run_block(script: &str, dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
-    let bin = Path::new(env!("CARGO_BIN_EXE_kit")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut cmd = Command::new("bash");
-    cmd.arg("-c")
-        .arg(format!("exec 2>&1\nset -e\n{script}"))
-        .current_dir(dir)
-        .env("PATH", &path);
+    let mut cmd = kit_shell(&format!("exec 2>&1\nset -e\n{script}"));
+    cmd.current_dir(dir);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -244,8 +203,7 @@ fn constraint_names(c: &mut postgres::Client, table: &str) -> Vec<String> {
 /// the refusal example, run as written against the harness's server after the SQLite loop.
 #[test]
 fn readme_postgresql_section_runs_as_written() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = readme::readme();
     let blocks = blocks_of_section(&readme, "\n## PostgreSQL\n");
     assert_eq!(
         blocks.len(),

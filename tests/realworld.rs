@@ -19,16 +19,18 @@
 //!
 //! Timings of each rebuild are printed (run with `--nocapture` to see them).
 
+#[path = "common/realworld.rs"]
+mod realworld;
+
 use kit::plan::Path as StepPath;
 use kit::schema::parse_create_table;
+use realworld::REALWORLD;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
 
 fn realworld() -> PathBuf {
     let p = PathBuf::from(REALWORLD);
@@ -1712,23 +1714,15 @@ fn run_schema_group(label: &str) {
 #[test]
 fn every_schema_file_is_covered() {
     let root = realworld().join("schemas");
-    let mut found = BTreeSet::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sql") {
-                found.insert(
-                    p.strip_prefix(&root)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                );
-            }
-        }
-    }
+    let found: BTreeSet<String> = realworld::files_under(&root, "sql")
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
     let covered: BTreeSet<String> = schema_groups()
         .iter()
         .flat_map(|g| g.files.iter().map(|f| f.to_string()))

@@ -15,10 +15,11 @@
 mod pg;
 #[path = "common/pg_schema.rs"]
 mod pg_schema;
+#[path = "common/realworld.rs"]
+mod realworld;
 
+use realworld::REALWORLD;
 use std::path::{Path, PathBuf};
-
-const REALWORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld");
 
 /// The schema text of a database: its CREATE statements, without the shadow tables that its
 /// virtual tables create by themselves.
@@ -249,22 +250,13 @@ fn same_columns(migrations: &Path, c: &mut postgres::Client) -> Result<(), Strin
         return Err(format!("tables: PostgreSQL {on_pg:?}, SQLite {tables:?}"));
     }
     for t in &tables {
-        let want: Vec<(String, pg_schema::Class, bool)> = lite
-            .prepare("SELECT lower(name), type, \"notnull\", pk FROM pragma_table_info(?1)")
-            .unwrap()
-            .query_map([t], |r| {
-                let ty: String = r.get(1)?;
-                let nn: bool = r.get(2)?;
-                let pk: i64 = r.get(3)?;
-                Ok((r.get(0)?, pg_schema::sqlite_class(&ty), nn || pk > 0))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let got: Vec<(String, pg_schema::Class, bool)> = pg_schema::columns(c, t)
-            .into_iter()
-            .map(|(n, ty, nn)| (n, pg_schema::pg_class(&ty), nn))
-            .collect();
+        // SQLite's lower() folds ASCII only.
+        let want: Vec<(String, pg_schema::Class, bool)> =
+            pg_schema::sqlite_column_classes(&lite, t)
+                .into_iter()
+                .map(|(n, k, nn)| (n.to_ascii_lowercase(), k, nn))
+                .collect();
+        let got = pg_schema::column_classes(c, t);
         if got != want {
             return Err(format!(
                 "columns of {t}:\n  PostgreSQL {got:?}\n  SQLite     {want:?}"

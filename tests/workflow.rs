@@ -7,68 +7,14 @@ mod common;
 use common::*;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // A scratch project: a temporary directory holding kit.toml, schema.sql, migrations/, databases.
 
-struct Proj {
-    dir: tempfile::TempDir,
-}
-
-impl Proj {
-    fn new() -> Proj {
-        Proj {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn exists(&self, rel: &str) -> bool {
-        self.p(rel).exists()
-    }
-
-    fn write(&self, rel: &str, content: &str) {
-        let p = self.p(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    fn bytes(&self, rel: &str) -> Vec<u8> {
-        std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    /// Runs kit with the project directory as the working directory.
-    fn kit(&self, args: &[&str]) -> Out {
-        run(kit().current_dir(self.dir.path()).args(args))
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
-        out
-    }
-
-    fn fail(&self, args: &[&str]) -> Out {
-        let out = self.kit(args);
-        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
-        assert!(
-            out.stderr.contains("kit: error:"),
-            "errors start with `kit: error:`:\n{}",
-            out.show()
-        );
-        out
-    }
-
+/// What the workflow tests add to a project: its config, migrations and SQLite databases.
+impl Project {
     /// Writes `kit.toml`.
     fn config(&self, body: &str) {
         self.write("kit.toml", body);
@@ -101,18 +47,39 @@ impl Proj {
         let c = Connection::open(self.p(rel)).unwrap();
         c.execute_batch(sql).unwrap();
     }
+}
 
-    /// The migration files on disk, sorted.
-    fn migration_files(&self) -> Vec<String> {
-        let Ok(rd) = std::fs::read_dir(self.p("migrations")) else {
-            return vec![];
-        };
-        let mut v: Vec<String> = rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
+/// Asserts that `app.db` is at base: no migration applied, no table `a`.
+fn assert_a_at_base(p: &Project) {
+    let c = p.conn("app.db");
+    assert!(applied(&c).is_empty());
+    assert!(!has_object(&c, "a"));
+}
+
+/// `kit rebuild --db app.db --to schema.sql` and `extra` arguments.
+fn rebuild_to<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["rebuild", "--db", "app.db", "--to", "schema.sql"];
+    args.extend(extra);
+    args
+}
+
+/// `kit revision -c kit.toml --autogenerate -m <msg>`.
+fn autogenerate(msg: &str) -> [&str; 6] {
+    ["revision", "-c", "kit.toml", "--autogenerate", "-m", msg]
+}
+
+/// `kit revision -c kit.toml --db dev.db --autogenerate -m <msg>`.
+fn autogenerate_dev(msg: &str) -> [&str; 8] {
+    [
+        "revision",
+        "-c",
+        "kit.toml",
+        "--db",
+        "dev.db",
+        "--autogenerate",
+        "-m",
+        msg,
+    ]
 }
 
 /// Column names, from `pragma_table_xinfo`.
@@ -300,7 +267,7 @@ fn items_rows() -> Vec<Vec<Value>> {
 
 #[test]
 fn the_whole_loop() {
-    let p = Proj::new();
+    let p = Project::new();
 
     // config-create writes a template that kit itself reads.
     p.ok(&["config-create", "kit.toml"]);
@@ -367,16 +334,7 @@ fn the_whole_loop() {
 
     // The development database starts empty, at base (no migrations yet).
     p.empty_db("dev.db");
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--db",
-        "dev.db",
-        "--autogenerate",
-        "-m",
-        "init: users and items",
-    ]);
+    let out = p.ok(&autogenerate_dev("init: users and items"));
     assert!(
         out.stdout.trim().ends_with("0001_init_users_and_items.sql"),
         "revision prints the path:\n{}",
@@ -450,16 +408,7 @@ fn the_whole_loop() {
     );
     assert!(out.stdout.trim_end().ends_with(';'), "{}", out.show());
 
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--db",
-        "dev.db",
-        "--autogenerate",
-        "-m",
-        "users: add cool feature",
-    ]);
+    let out = p.ok(&autogenerate_dev("users: add cool feature"));
     assert!(
         out.stdout
             .trim()
@@ -612,7 +561,7 @@ fn the_whole_loop() {
 
 #[test]
 fn diff_ignores_formatting_quoting_case_and_comments() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users(id integer primary key, name text);
@@ -660,7 +609,7 @@ fn diff_ignores_formatting_quoting_case_and_comments() {
 
 #[test]
 fn diff_with_spaces_quotes_and_non_ascii_identifiers() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         r#"CREATE TABLE "order items" (id INTEGER PRIMARY KEY, "naïve ""q""" TEXT, "old col" TEXT);
@@ -698,14 +647,7 @@ CREATE TABLE "Straße ""x""" (k TEXT);
     assert!(d.contains("Straße"), "{}", out.show());
 
     // rebuild --to applies it (a drop needs --allow-drop).
-    p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-    ]);
+    p.ok(&rebuild_to(&["--allow-drop"]));
     let c = p.conn("app.db");
     assert_eq!(
         columns(&c, "order items"),
@@ -726,7 +668,7 @@ CREATE TABLE "Straße ""x""" (k TEXT);
 
 #[test]
 fn diff_renamed_from_on_a_column_line_before_a_table_and_after_its_paren() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE people (id INTEGER PRIMARY KEY, nm TEXT);
@@ -774,7 +716,7 @@ CREATE TABLE labels ( -- kit:renamed-from tags
     assert!(!up.contains("DROP COLUMN"), "{}", out.show());
 
     // No drops, so rebuild --to needs no --allow-drop; rows follow the renames.
-    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    p.ok(&rebuild_to(&[]));
     let c = p.conn("app.db");
     assert_eq!(
         query(&c, "SELECT id, name FROM persons ORDER BY id"),
@@ -802,7 +744,7 @@ CREATE TABLE labels ( -- kit:renamed-from tags
 
 #[test]
 fn diff_uses_the_config_schema_and_ignores_kit_tables() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.db(
         "app.db",
@@ -833,7 +775,7 @@ fn diff_uses_the_config_schema_and_ignores_kit_tables() {
 
 #[test]
 fn rebuild_to_refuses_drops_without_allow_drop() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);
@@ -846,33 +788,18 @@ fn rebuild_to_refuses_drops_without_allow_drop() {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
     );
     let before = p.bytes("app.db");
-    let out = p.fail(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    let out = p.fail(&rebuild_to(&[]));
     out.assert_stderr_has(&["--allow-drop", "legacy", "old_stuff"]);
     assert_eq!(p.bytes("app.db"), before, "database unchanged");
 
     // --dry-run with --allow-drop prints the plan and changes nothing.
-    let out = p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-        "--dry-run",
-    ]);
+    let out = p.ok(&rebuild_to(&["--allow-drop", "--dry-run"]));
     let up = out.stdout.to_uppercase();
     assert!(up.contains("DROP TABLE"), "{}", out.show());
     assert!(up.contains("LEGACY"), "{}", out.show());
     assert_eq!(p.bytes("app.db"), before, "dry run changes nothing");
 
-    p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--allow-drop",
-    ]);
+    p.ok(&rebuild_to(&["--allow-drop"]));
     let c = p.conn("app.db");
     assert_eq!(columns(&c, "users"), s(&["id", "name"]));
     assert_eq!(
@@ -888,7 +815,7 @@ fn rebuild_to_refuses_drops_without_allow_drop() {
 
 #[test]
 fn rebuild_to_dry_run_without_drops_changes_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     p.db(
         "app.db",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
@@ -899,21 +826,14 @@ fn rebuild_to_dry_run_without_drops_changes_nothing() {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER);\n",
     );
     let before = p.bytes("app.db");
-    let out = p.ok(&[
-        "rebuild",
-        "--db",
-        "app.db",
-        "--to",
-        "schema.sql",
-        "--dry-run",
-    ]);
+    let out = p.ok(&rebuild_to(&["--dry-run"]));
     assert!(
         out.stdout.to_uppercase().contains("ADD COLUMN"),
         "{}",
         out.show()
     );
     assert_eq!(p.bytes("app.db"), before);
-    p.ok(&["rebuild", "--db", "app.db", "--to", "schema.sql"]);
+    p.ok(&rebuild_to(&[]));
     let c = p.conn("app.db");
     assert_eq!(columns(&c, "users"), s(&["id", "name", "age"]));
     assert!(sql_of(&c, "users").contains("NOT NULL"));
@@ -928,7 +848,7 @@ fn rebuild_to_dry_run_without_drops_changes_nothing() {
 
 #[test]
 fn revision_without_autogenerate_writes_an_empty_template() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.empty_db("dev.db");
@@ -969,14 +889,14 @@ fn revision_without_autogenerate_writes_an_empty_template() {
 
 #[test]
 fn revision_warns_before_destructive_statements_in_both_parts() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write(
         "schema.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);\nCREATE TABLE gone (x);\n",
     );
     p.empty_db("dev.db");
-    p.ok(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "init"]);
+    p.ok(&autogenerate("init"));
     let (_, down) = up_down(&p.read("migrations/0001_init.sql"));
     assert_warned(&down, r#"DROP TABLE "users""#);
     assert_warned(&down, r#"DROP TABLE "gone""#);
@@ -986,14 +906,7 @@ fn revision_warns_before_destructive_statements_in_both_parts() {
         "schema.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INTEGER);\nCREATE TABLE fresh (y);\n",
     );
-    p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    p.ok(&autogenerate("second"));
     let (up, down) = up_down(&p.read("migrations/0002_second.sql"));
     assert_warned(&up, r#"DROP COLUMN "legacy""#);
     assert_warned(&up, r#"DROP TABLE "gone""#);
@@ -1004,25 +917,18 @@ fn revision_warns_before_destructive_statements_in_both_parts() {
 
 #[test]
 fn revision_autogenerate_with_no_changes_writes_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     p.db("dev.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "nothing",
-    ]);
+    let out = p.ok(&autogenerate("nothing"));
     out.assert_stderr_has(&["no changes"]);
     assert!(p.migration_files().is_empty(), "{:?}", p.migration_files());
 }
 
 #[test]
 fn revision_refuses_when_the_database_is_not_at_head() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"dev.db\"\n");
     p.write(
         "schema.sql",
@@ -1036,28 +942,14 @@ fn revision_refuses_when_the_database_is_not_at_head() {
     );
     p.empty_db("dev.db");
     let before = p.bytes("dev.db");
-    let out = p.fail(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    let out = p.fail(&autogenerate("second"));
     out.assert_stderr_has(&["target database is not up to date", "kit upgrade"]);
     assert_eq!(p.migration_files(), ["0001_first.sql"]);
     assert_eq!(p.bytes("dev.db"), before);
 
     // At head, it works.
     p.ok(&["upgrade", "-c", "kit.toml"]);
-    let out = p.ok(&[
-        "revision",
-        "-c",
-        "kit.toml",
-        "--autogenerate",
-        "-m",
-        "second",
-    ]);
+    let out = p.ok(&autogenerate("second"));
     assert!(
         out.stdout.trim().ends_with("0002_second.sql"),
         "{}",
@@ -1074,7 +966,7 @@ fn revision_refuses_when_the_database_is_not_at_head() {
 // ---------------------------------------------------------------------------------------------
 // 4. upgrade / downgrade refusals
 
-fn two_migrations(p: &Proj) {
+fn two_migrations(p: &Project) {
     p.config("database = \"app.db\"\n");
     p.write(
         "schema.sql",
@@ -1096,7 +988,7 @@ fn two_migrations(p: &Proj) {
 
 #[test]
 fn upgrade_to_an_unknown_version_is_refused() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.db(
         "app.db",
@@ -1112,7 +1004,7 @@ fn upgrade_to_an_unknown_version_is_refused() {
 
 #[test]
 fn upgrade_and_downgrade_to_a_version() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
@@ -1138,20 +1030,15 @@ fn upgrade_and_downgrade_to_a_version() {
     p.ok(&["upgrade", "-c", "kit.toml"]);
     // downgrade -2 from head is base.
     p.ok(&["downgrade", "-c", "kit.toml", "-2"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
-    drop(c);
+    assert_a_at_base(&p);
     p.ok(&["upgrade", "-c", "kit.toml"]);
     p.ok(&["downgrade", "-c", "kit.toml", "base"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
+    assert_a_at_base(&p);
 }
 
 #[test]
 fn a_migration_failing_halfway_is_rolled_back_and_not_recorded() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.migration(
         "0001_half.sql",
@@ -1173,7 +1060,7 @@ fn a_migration_failing_halfway_is_rolled_back_and_not_recorded() {
 
 #[test]
 fn only_the_failing_migration_is_rolled_back() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.migration(
         "0001_good.sql",
@@ -1202,7 +1089,7 @@ fn only_the_failing_migration_is_rolled_back() {
 
 #[test]
 fn a_migration_without_an_up_marker_is_an_error_naming_the_file() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.write("migrations/0001_bare.sql", "CREATE TABLE a (x);\n");
     p.empty_db("app.db");
@@ -1216,7 +1103,7 @@ fn a_migration_without_an_up_marker_is_an_error_naming_the_file() {
 
 #[test]
 fn check_passes_at_head_with_a_matching_schema() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1225,7 +1112,7 @@ fn check_passes_at_head_with_a_matching_schema() {
 
 #[test]
 fn check_detects_an_edited_applied_migration() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1243,7 +1130,7 @@ fn check_detects_an_edited_applied_migration() {
 
 #[test]
 fn check_detects_a_missing_applied_migration() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml"]);
@@ -1254,7 +1141,7 @@ fn check_detects_a_missing_applied_migration() {
 
 #[test]
 fn check_detects_a_duplicate_version() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.migration(
         "0002_other.sql",
@@ -1269,7 +1156,7 @@ fn check_detects_a_duplicate_version() {
 
 #[test]
 fn check_detects_a_database_behind_head() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
     p.ok(&["upgrade", "-c", "kit.toml", "0001"]);
@@ -1284,7 +1171,7 @@ fn check_detects_a_database_behind_head() {
 
 #[test]
 fn check_detects_migrations_that_do_not_give_the_schema() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.write(
         "schema.sql",
@@ -1301,7 +1188,7 @@ fn check_detects_migrations_that_do_not_give_the_schema() {
 
 #[test]
 fn throwaway_reset_refuses_a_database_it_did_not_create() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
@@ -1321,49 +1208,51 @@ fn throwaway_reset_refuses_a_database_it_did_not_create() {
     assert_eq!(query(&c, "SELECT id FROM t"), [[int(1)]]);
 }
 
-#[test]
-fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
-    let p = Proj::new();
+/// A project with a throwaway `temp.db` reset from a one-table schema and seed; returns the
+/// project and the database's bytes.
+fn reset_throwaway() -> (Project, Vec<u8>) {
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
     p.ok(&["throwaway-reset", "-c", "kit.toml"]);
     let before = p.bytes("temp.db");
+    (p, before)
+}
 
+/// Asserts that a throwaway reset fails naming `needles` and leaves `temp.db` as `before`.
+fn assert_reset_fails_untouched(p: &Project, before: &[u8], needles: &[&str]) {
+    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
+    out.assert_stderr_has(needles);
+    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+}
+
+#[test]
+fn throwaway_reset_with_a_broken_schema_leaves_the_previous_database() {
+    let (p, before) = reset_throwaway();
     p.write(
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX broken_idx ON nosuch(x);\n",
     );
-    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["no such table", "nosuch", "broken_idx"]);
-    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+    assert_reset_fails_untouched(&p, &before, &["no such table", "nosuch", "broken_idx"]);
 
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY,);\n");
-    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["syntax error"]);
-    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+    assert_reset_fails_untouched(&p, &before, &["syntax error"]);
 }
 
 #[test]
 fn throwaway_reset_with_a_broken_seed_leaves_the_previous_database() {
-    let p = Proj::new();
-    p.config(CONFIG);
-    p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
-    p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
-    p.ok(&["throwaway-reset", "-c", "kit.toml"]);
-    let before = p.bytes("temp.db");
+    let (p, before) = reset_throwaway();
     p.write(
         "seed.sql",
         "INSERT INTO t VALUES (2);\nINSERT INTO t (nope) VALUES (3);\n",
     );
-    let out = p.fail(&["throwaway-reset", "-c", "kit.toml"]);
-    out.assert_stderr_has(&["nope"]);
-    assert_eq!(p.bytes("temp.db"), before, "previous database untouched");
+    assert_reset_fails_untouched(&p, &before, &["nope"]);
 }
 
 #[test]
 fn throwaway_reset_runs_seed_files_in_order() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed/1.sql\", \"seed/0.sql\"]\n");
     p.write(
         "schema.sql",
@@ -1380,7 +1269,7 @@ fn throwaway_reset_runs_seed_files_in_order() {
 
 #[test]
 fn throwaway_reset_from_schema_records_every_migration_as_applied() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.config("database = \"temp.db\"\n");
     p.ok(&["throwaway-reset", "-c", "kit.toml"]);
@@ -1398,7 +1287,7 @@ fn throwaway_reset_from_schema_records_every_migration_as_applied() {
 
 #[test]
 fn config_create_refuses_to_overwrite_without_force() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("kit.toml", "database = \"mine.db\"\n");
     let out = p.fail(&["config-create", "kit.toml"]);
     out.assert_stderr_has(&["kit.toml"]);
@@ -1410,7 +1299,7 @@ fn config_create_refuses_to_overwrite_without_force() {
 
 #[test]
 fn config_with_an_unknown_key_names_it() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("schema.sql", "CREATE TABLE a (x);\n");
     p.config("database = \"app.db\"\ndatabsae_typo = \"x\"\n");
     let out = p.fail(&["current", "-c", "kit.toml"]);
@@ -1423,7 +1312,7 @@ fn config_with_an_unknown_key_names_it() {
 
 #[test]
 fn config_with_a_wrong_type_names_the_key() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write("schema.sql", "CREATE TABLE a (x);\n");
     p.config("database = 5\n");
     let out = p.fail(&["current", "-c", "kit.toml"]);
@@ -1438,7 +1327,7 @@ fn config_with_a_wrong_type_names_the_key() {
 
 #[test]
 fn missing_config_names_the_path() {
-    let p = Proj::new();
+    let p = Project::new();
     let out = p.fail(&["current", "-c", "nope.toml"]);
     out.assert_stderr_has(&["nope.toml"]);
     let out = p.fail(&["upgrade", "-c", "nope.toml"]);
@@ -1447,7 +1336,7 @@ fn missing_config_names_the_path() {
 
 #[test]
 fn config_paths_are_relative_to_the_config_and_db_to_the_cwd() {
-    let p = Proj::new();
+    let p = Project::new();
     p.write(
         "sub/kit.toml",
         "database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\n",
@@ -1475,7 +1364,7 @@ fn config_paths_are_relative_to_the_config_and_db_to_the_cwd() {
 
 #[test]
 fn upgrade_and_downgrade_sql_print_and_change_nothing() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     let out = p.ok(&["upgrade", "-c", "kit.toml", "--sql"]);
     let low = out.stdout.to_lowercase();
@@ -1535,16 +1424,16 @@ fn upgrade_and_downgrade_sql_print_and_change_nothing() {
 
 #[test]
 fn current_and_history_follow_upgrades() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.empty_db("app.db");
-    let cur = |p: &Proj| {
+    let cur = |p: &Project| {
         p.ok(&["current", "-c", "kit.toml"])
             .stdout
             .trim()
             .to_string()
     };
-    let hist = |p: &Proj| -> Vec<String> {
+    let hist = |p: &Project| -> Vec<String> {
         p.ok(&["history", "-c", "kit.toml"])
             .stdout
             .lines()
@@ -1580,7 +1469,7 @@ fn current_and_history_follow_upgrades() {
 
 #[test]
 fn throwaway_reset_from_migrations_replays_them() {
-    let p = Proj::new();
+    let p = Project::new();
     two_migrations(&p);
     p.config("database = \"temp.db\"\n[throwaway]\nseed = [\"seed.sql\"]\nfrom = \"migrations\"\n");
     // The schema file differs: it must not be used.
@@ -1599,43 +1488,6 @@ fn throwaway_reset_from_migrations_replays_them() {
 
 // ---------------------------------------------------------------------------------------------
 // 8. --watch
-
-/// Kills the child when dropped, so a failing assertion does not leave it running.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Watcher {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn assert_running(&mut self) {
-        let st = self.child.try_wait().unwrap();
-        assert!(st.is_none(), "--watch exited ({st:?}):\n{}", self.log());
-    }
-}
-
-/// Polls `f` every 50 ms for up to 10 s.
-fn wait_for(w: &mut Watcher, what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if f() {
-            return;
-        }
-        w.assert_running();
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}; kit's stderr:\n{}", w.log());
-}
 
 /// Reads a value from the database if it can be opened right now (it may be mid-reset).
 fn try_query(path: &Path, sql: &str) -> Option<Vec<Vec<Value>>> {
@@ -1663,23 +1515,14 @@ fn table_exists(path: &Path, name: &str) -> bool {
 
 #[test]
 fn watch_resets_on_changes_and_survives_errors() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config(CONFIG);
     p.write("schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
     p.write("seed.sql", "INSERT INTO t VALUES (1);\n");
-    let log = p.p("watch.log");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
-        .current_dir(p.dir.path())
-        .args(["throwaway-reset", "-c", "kit.toml", "--watch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut w = Watcher { child, log };
+    let mut w = p.spawn(&["throwaway-reset", "-c", "kit.toml", "--watch"]);
     let db = p.p("temp.db");
 
-    wait_for(&mut w, "the first reset", || {
+    w.wait_for("the first reset", WATCH_WAIT, || {
         table_exists(&db, "kit_throwaway") && table_exists(&db, "t")
     });
     // Give the watcher a moment to start watching.
@@ -1690,7 +1533,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\n",
     );
-    wait_for(&mut w, "table extra", || table_exists(&db, "extra"));
+    w.wait_for("table extra", WATCH_WAIT, || table_exists(&db, "extra"));
     assert_eq!(try_query(&db, "SELECT id FROM t"), Some(vec![vec![int(1)]]));
 
     // A broken schema: the error is printed, kit keeps running, the database stays.
@@ -1699,7 +1542,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE broken (,);\n",
     );
-    wait_for(&mut w, "the error to be printed", || {
+    w.wait_for("the error to be printed", WATCH_WAIT, || {
         w_log_errors(&p.p("watch.log")) > errors_before
     });
     std::thread::sleep(Duration::from_millis(300));
@@ -1711,7 +1554,7 @@ fn watch_resets_on_changes_and_survives_errors() {
         "schema.sql",
         "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE extra (x TEXT);\nCREATE TABLE extra2 (y TEXT);\n",
     );
-    wait_for(&mut w, "table extra2", || table_exists(&db, "extra2"));
+    w.wait_for("table extra2", WATCH_WAIT, || table_exists(&db, "extra2"));
 
     // A seed change triggers a reset too, also when it comes right after a reset: every edit
     // must be picked up, none swallowed.
@@ -1721,12 +1564,15 @@ fn watch_resets_on_changes_and_survives_errors() {
             "seed.sql",
             &format!("INSERT INTO t VALUES {};\n", values.join(", ")),
         );
-        wait_for(&mut w, &format!("{n} seed rows"), || {
+        w.wait_for(&format!("{n} seed rows"), WATCH_WAIT, || {
             try_query(&db, "SELECT count(*) FROM t") == Some(vec![vec![int(n)]])
         });
     }
     w.assert_running();
 }
+
+/// How long a `--watch` test waits for each reset.
+const WATCH_WAIT: Duration = Duration::from_secs(10);
 
 fn w_log_errors(log: &Path) -> usize {
     std::fs::read_to_string(log)
@@ -1740,7 +1586,7 @@ fn w_log_errors(log: &Path) -> usize {
 
 #[test]
 fn log_sql_echoes_statements_during_upgrade() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n[log]\nsql = true\n");
     p.migration(
         "0001_first.sql",
@@ -1818,6 +1664,13 @@ fn fresh_shape(schema_sql: &str) -> Vec<String> {
     let c = Connection::open_in_memory().unwrap();
     c.execute_batch(schema_sql).unwrap();
     shape(&c)
+}
+
+/// What differs between the shape of `c` and that of a fresh database made from `schema_sql`,
+/// or `None` when they agree.
+fn shape_mismatch(c: &Connection, schema_sql: &str) -> Option<String> {
+    let (got, want) = (shape(c), fresh_shape(schema_sql));
+    (got != want).then(|| format!("got:\n{got:#?}\nwant:\n{want:#?}"))
 }
 
 struct Case {
@@ -2069,7 +1922,7 @@ fn counts(c: &Connection) -> Vec<(String, i64)> {
 fn every_kind_of_difference_round_trips_through_rebuild_to() {
     let mut failures = vec![];
     for case in CASES {
-        let p = Proj::new();
+        let p = Project::new();
         p.db("app.db", case.old);
         p.db("app.db", case.rows);
         p.write("schema.sql", case.new);
@@ -2080,14 +1933,7 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
             continue;
         }
         let diff = out.stdout.clone();
-        let out = p.kit(&[
-            "rebuild",
-            "--db",
-            "app.db",
-            "--to",
-            "schema.sql",
-            "--allow-drop",
-        ]);
+        let out = p.kit(&rebuild_to(&["--allow-drop"]));
         if out.code != 0 {
             failures.push(format!(
                 "{}: rebuild --to\ndiff:\n{diff}\n{}",
@@ -2097,12 +1943,10 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
             continue;
         }
         let c = p.conn("app.db");
-        if shape(&c) != fresh_shape(case.new) {
+        if let Some(m) = shape_mismatch(&c, case.new) {
             failures.push(format!(
-                "{}: shape after rebuild --to\ndiff:\n{diff}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&c),
-                fresh_shape(case.new)
+                "{}: shape after rebuild --to\ndiff:\n{diff}\n{m}",
+                case.name
             ));
             continue;
         }
@@ -2125,75 +1969,61 @@ fn every_kind_of_difference_round_trips_through_rebuild_to() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// What goes wrong in `case`'s round trip through an autogenerated revision: upgrade, the
+/// shape at head, check, downgrade, the shape at the start, upgrade again. A failed step that
+/// leaves nothing to check further ends the list.
+fn revision_round_trip_failures(case: &Case) -> Vec<String> {
+    let p = Project::new();
+    p.config("database = \"dev.db\"\n");
+    p.write("schema.sql", case.old);
+    p.empty_db("dev.db");
+    p.ok(&autogenerate("old"));
+    p.ok(&["upgrade", "-c", "kit.toml"]);
+    p.db("dev.db", case.rows);
+    p.write("schema.sql", case.new);
+    let out = p.kit(&autogenerate("new"));
+    if out.code != 0 {
+        return vec![format!("{}: revision\n{}", case.name, out.show())];
+    }
+    let file = p.read("migrations/0002_new.sql");
+    let failed = |what: &str, args: &[&str]| {
+        let out = p.kit(args);
+        (out.code != 0).then(|| format!("{}: {what}\n{file}\n{}", case.name, out.show()))
+    };
+    let wrong_shape = |what: &str, schema: &str| {
+        shape_mismatch(&p.conn("dev.db"), schema)
+            .map(|m| format!("{}: shape after {what}\n{file}\n{m}", case.name))
+    };
+    if let Some(f) = failed("upgrade", &["upgrade", "-c", "kit.toml"])
+        .or_else(|| wrong_shape("upgrade", case.new))
+    {
+        return vec![f];
+    }
+    let mut failures: Vec<String> = failed("check at head", &["check", "-c", "kit.toml"])
+        .into_iter()
+        .collect();
+    if let Some(f) = failed("downgrade", &["downgrade", "-c", "kit.toml", "-1"])
+        .or_else(|| wrong_shape("downgrade", case.old))
+    {
+        failures.push(f);
+        return failures;
+    }
+    failures.extend(failed("upgrade again", &["upgrade", "-c", "kit.toml"]));
+    failures
+}
+
 #[test]
 fn every_kind_of_difference_round_trips_through_revision_up_and_down() {
-    let mut failures = vec![];
-    for case in CASES {
-        let p = Proj::new();
-        p.config("database = \"dev.db\"\n");
-        p.write("schema.sql", case.old);
-        p.empty_db("dev.db");
-        p.ok(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "old"]);
-        p.ok(&["upgrade", "-c", "kit.toml"]);
-        p.db("dev.db", case.rows);
-        p.write("schema.sql", case.new);
-        let out = p.kit(&["revision", "-c", "kit.toml", "--autogenerate", "-m", "new"]);
-        if out.code != 0 {
-            failures.push(format!("{}: revision\n{}", case.name, out.show()));
-            continue;
-        }
-        let file = p.read("migrations/0002_new.sql");
-        let out = p.kit(&["upgrade", "-c", "kit.toml"]);
-        if out.code != 0 {
-            failures.push(format!("{}: upgrade\n{file}\n{}", case.name, out.show()));
-            continue;
-        }
-        if shape(&p.conn("dev.db")) != fresh_shape(case.new) {
-            failures.push(format!(
-                "{}: shape after upgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&p.conn("dev.db")),
-                fresh_shape(case.new)
-            ));
-            continue;
-        }
-        let out = p.kit(&["check", "-c", "kit.toml"]);
-        if out.code != 0 {
-            failures.push(format!(
-                "{}: check at head\n{file}\n{}",
-                case.name,
-                out.show()
-            ));
-        }
-        let out = p.kit(&["downgrade", "-c", "kit.toml", "-1"]);
-        if out.code != 0 {
-            failures.push(format!("{}: downgrade\n{file}\n{}", case.name, out.show()));
-            continue;
-        }
-        if shape(&p.conn("dev.db")) != fresh_shape(case.old) {
-            failures.push(format!(
-                "{}: shape after downgrade\n{file}\ngot:\n{:#?}\nwant:\n{:#?}",
-                case.name,
-                shape(&p.conn("dev.db")),
-                fresh_shape(case.old)
-            ));
-            continue;
-        }
-        let out = p.kit(&["upgrade", "-c", "kit.toml"]);
-        if out.code != 0 {
-            failures.push(format!(
-                "{}: upgrade again\n{file}\n{}",
-                case.name,
-                out.show()
-            ));
-        }
-    }
+    let failures: Vec<String> = CASES
+        .iter()
+        .flat_map(revision_round_trip_failures)
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
 fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"app.db\"\n");
     p.write(
         "migrations/0001_crlf.sql",
@@ -2220,14 +2050,12 @@ fn crlf_migrations_version_gaps_and_other_files_in_the_directory() {
     drop(c);
     p.ok(&["check", "-c", "kit.toml"]);
     p.ok(&["downgrade", "-c", "kit.toml", "base"]);
-    let c = p.conn("app.db");
-    assert!(applied(&c).is_empty());
-    assert!(!has_object(&c, "a"));
+    assert_a_at_base(&p);
 }
 
 #[test]
 fn throwaway_reset_refuses_a_file_that_is_not_a_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n");
     p.write("schema.sql", "CREATE TABLE t (x);\n");
     p.write("temp.db", "my notes, not a database\n");
@@ -2239,7 +2067,7 @@ fn throwaway_reset_refuses_a_file_that_is_not_a_database() {
 
 #[test]
 fn throwaway_reset_from_migrations_with_a_failing_migration_keeps_the_previous_database() {
-    let p = Proj::new();
+    let p = Project::new();
     p.config("database = \"temp.db\"\n[throwaway]\nfrom = \"migrations\"\n");
     p.migration(
         "0001_a.sql",

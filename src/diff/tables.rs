@@ -134,15 +134,7 @@ impl<'a> TableDiff<'a> {
 
     /// The written body of a constraint (by name, from the text model's table), or `con`'s.
     fn body(&self, con: &Con, live: bool) -> String {
-        let default = Mapper::default();
-        let (t, map, schema) = if live {
-            (self.texts.live_table(self.lt), self.mapper, self.texts.from)
-        } else {
-            (self.texts.target_table(self.tt), &default, self.texts.to)
-        };
-        constraints(t, map, schema)
-            .into_iter()
-            .find(|c| c.name.eq_ignore_ascii_case(&con.name))
+        self.written(con, live)
             .map_or_else(|| con.body.clone(), |c| c.body)
     }
 

@@ -476,6 +476,12 @@ fn check_marker(target: &Target) -> Result<()> {
             "{why}, so kit will not drop it; point the config at a throwaway database, or pass --force to replace it anyway"
         ))
     };
+    let unreadable = |e: &dyn std::fmt::Display| {
+        refuse(format!(
+            "this database cannot be checked for kit's throwaway marker ({})",
+            one_line(&e.to_string())
+        ))
+    };
     let mut client = connect(target.url).map_err(|e| {
         refuse(format!(
             "this database cannot be checked for kit's throwaway marker (a {MARKER_TABLE} table) because connecting to it failed ({}); fix the access (the role needs CONNECT on it)",
@@ -488,12 +494,7 @@ fn check_marker(target: &Target) -> Result<()> {
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
             &[&schema],
         )
-        .map_err(|e| {
-            refuse(format!(
-                "this database cannot be checked for kit's throwaway marker ({})",
-                one_line(&e.to_string())
-            ))
-        })?
+        .map_err(|e| unreadable(&e))?
         .first()
         .is_some_and(|r| r.get::<_, bool>(0));
         if !found {
@@ -502,24 +503,14 @@ fn check_marker(target: &Target) -> Result<()> {
                 quote_ident(schema)
             )));
         }
-        super::use_schema(&mut client, schema, target.url).map_err(|e| {
-            refuse(format!(
-                "this database cannot be checked for kit's throwaway marker ({})",
-                one_line(&e.to_string())
-            ))
-        })?;
+        super::use_schema(&mut client, schema, target.url).map_err(|e| unreadable(&e))?;
     }
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {})",
         quote_str(MARKER_TABLE)
     );
     let marked = query(&mut client, &sql, &[])
-        .map_err(|e| {
-            refuse(format!(
-                "this database cannot be checked for kit's throwaway marker ({})",
-                one_line(&e.to_string())
-            ))
-        })?
+        .map_err(|e| unreadable(&e))?
         .first()
         .is_some_and(|r| r.get::<_, bool>(0));
     if marked {
@@ -724,15 +715,9 @@ fn run(client: &mut impl GenericClient, sql: &Sql, echo: Echo) -> Result<()> {
 
 /// Replays every migration into the new database, as `kit upgrade` runs them.
 fn replay(db: &mut PgDatabase, migrations: &[Migration], echo: Echo) -> Result<()> {
-    let mut on_statement = |s: &str| {
-        if let Some(f) = echo.as_mut() {
-            f(s)
-        }
-    };
     let mut observer = Observer {
-        on_statement: Some(&mut on_statement),
-        on_progress: None,
-        on_note: None,
+        on_statement: echo.as_mut().map(|f| &mut **f as &mut dyn FnMut(&str)),
+        ..Observer::default()
     };
     crate::migrate::run(db, migrations, Direction::Up, "head", &mut observer, |_| {})?;
     Ok(())

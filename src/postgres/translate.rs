@@ -48,7 +48,10 @@ use crate::schema::{
     parse_create_table, Column, ColumnConstraint, ColumnConstraintKind, ConstraintPlace, Schema,
     Table, TableConstraint, TableConstraintKind,
 };
-use crate::sql::{is_keyword, lex, quote_ident, quote_str, unquote, Tok, Token};
+use crate::sql::{
+    close_of, is_keyword, lex, pg_object_name, quote_ident, quote_str, split_top, strip_parens,
+    unquote, Tok, Token, PG_NAME_LIMIT,
+};
 
 /// PostgreSQL statements for one SQLite statement, and notes on what was changed or dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -292,9 +295,6 @@ const DIALECT_BLOCK_HINT: &str = "write the PostgreSQL form in a dialect block: 
 /// The marker of a per-column PostgreSQL type override.
 pub const TYPE_OVERRIDE_MARKER: &str = "kit:postgresql-type";
 
-/// PostgreSQL's limit on identifier length, in bytes.
-const NAME_LIMIT: usize = 63;
-
 /// A name as PostgreSQL gets it: lower-cased (ASCII) and quoted.
 pub fn ident(name: &str) -> String {
     quote_ident(&name.to_ascii_lowercase())
@@ -302,11 +302,11 @@ pub fn ident(name: &str) -> String {
 
 /// [`ident`], refusing names PostgreSQL would truncate.
 fn checked_ident(object: &str, name: &str) -> Result<String> {
-    if name.len() > NAME_LIMIT {
+    if name.len() > PG_NAME_LIMIT {
         return Err(Error::untranslatable(
             object,
             format!(
-                "the name \"{name}\" is {} bytes long; PostgreSQL truncates names to {NAME_LIMIT} bytes",
+                "the name \"{name}\" is {} bytes long; PostgreSQL truncates names to {PG_NAME_LIMIT} bytes",
                 name.len()
             ),
             "use a shorter name",
@@ -513,22 +513,6 @@ impl Expr<'_> {
             format!("{hint}; or {DIALECT_BLOCK_HINT}"),
         )
     }
-}
-
-/// Index of the `)` closing the `(` at `open`.
-fn close_of(src: &str, toks: &[Token], open: usize) -> Option<usize> {
-    let mut depth = 0;
-    for (k, t) in toks.iter().enumerate().skip(open) {
-        if t.is_punct(src, "(") {
-            depth += 1;
-        } else if t.is_punct(src, ")") {
-            depth -= 1;
-            if depth == 0 {
-                return Some(k);
-            }
-        }
-    }
-    None
 }
 
 /// Number of top-level arguments between `open` and `close`.
@@ -867,19 +851,6 @@ fn like(src: &str, toks: &[Token], i: usize, cx: &mut Expr) -> Result<(Option<St
     Ok((Some("ILIKE".into()), 1))
 }
 
-/// The outermost parentheses removed, if they enclose the whole text.
-fn strip_parens(s: &str) -> &str {
-    let t = s.trim();
-    if t.starts_with('(') && t.ends_with(')') {
-        if let Ok(toks) = lex(t) {
-            if close_of(t, &toks, 0) == Some(toks.len() - 1) {
-                return strip_parens(&t[1..t.len() - 1]);
-            }
-        }
-    }
-    t
-}
-
 /// A `DEFAULT` value for a column of PostgreSQL type `pg_type`.
 fn default_value(default: &str, pg_type: &str, cx: &mut Expr) -> Result<String> {
     let inner = strip_parens(default);
@@ -1154,7 +1125,7 @@ fn constraint_prefix(cx: &TableCx, place: ConstraintPlace, object: &str) -> Resu
     let Some(name) = cx.name_at(place) else {
         return Ok(String::new());
     };
-    let name = if name.len() > NAME_LIMIT && !explicitly_named(cx.table, place) {
+    let name = if name.len() > PG_NAME_LIMIT && !explicitly_named(cx.table, place) {
         pg_default_name(cx.table, place).unwrap_or(name)
     } else {
         name
@@ -1175,35 +1146,6 @@ fn explicitly_named(table: &Table, place: ConstraintPlace) -> bool {
             .get(index)
             .is_some_and(|c| c.name.is_some()),
     }
-}
-
-/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names shortened
-/// (at character boundaries) until the whole fits in 63 bytes.
-pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let overhead = label.len() + 1 + usize::from(name2.is_some());
-    let avail = NAME_LIMIT.saturating_sub(overhead);
-    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
-    while n1 + n2 > avail {
-        if n1 > n2 {
-            n1 -= 1;
-        } else {
-            n2 -= 1;
-        }
-    }
-    let clip = |s: &str, mut n: usize| {
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        s[..n].to_string()
-    };
-    let mut out = clip(name1, n1);
-    if let Some(n) = name2 {
-        out.push('_');
-        out.push_str(&clip(n, n2));
-    }
-    out.push('_');
-    out.push_str(label);
-    out
 }
 
 /// The name PostgreSQL gives the unnamed constraint at `place` when kit's untruncated default
@@ -1246,7 +1188,7 @@ pub(crate) fn pg_default_name(table: &Table, place: ConstraintPlace) -> Option<S
 /// The PostgreSQL name of constraint `name` of `table`: kit's over-long default names become
 /// the truncated names PostgreSQL gave them.
 fn constraint_name_on_pg(table: Option<&Table>, name: &str) -> String {
-    if name.len() <= NAME_LIMIT {
+    if name.len() <= PG_NAME_LIMIT {
         return name.to_string();
     }
     table
@@ -2002,27 +1944,6 @@ fn index_head(src: &str, toks: &[Token], object: &str) -> Result<String> {
         if has("exists") { "IF NOT EXISTS " } else { "" },
         checked_ident(object, &name)?
     ))
-}
-
-/// Token index ranges of the top-level comma-separated items in `toks[from..to]`.
-fn split_top(src: &str, toks: &[Token], from: usize, to: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut start = from;
-    for (k, t) in toks.iter().enumerate().take(to).skip(from) {
-        if t.is_punct(src, "(") {
-            depth += 1;
-        } else if t.is_punct(src, ")") {
-            depth -= 1;
-        } else if depth == 0 && t.is_punct(src, ",") {
-            out.push((start, k));
-            start = k + 1;
-        }
-    }
-    if start < to {
-        out.push((start, to));
-    }
-    out
 }
 
 /// One key of an index: an expression other than a column or a function call gets

@@ -198,15 +198,9 @@ fn replay(
     migrations: &[migrate::Migration],
     echo: &mut Option<&mut dyn FnMut(&str)>,
 ) -> Result<()> {
-    let mut on_statement = |s: &str| {
-        if let Some(f) = echo.as_mut() {
-            f(s)
-        }
-    };
     let mut observer = Observer {
-        on_statement: Some(&mut on_statement),
-        on_progress: None,
-        on_note: None,
+        on_statement: echo.as_mut().map(|f| &mut **f as &mut dyn FnMut(&str)),
+        ..Observer::default()
     };
     migrate::run(
         conn,

@@ -9,6 +9,156 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A scratch project: a temporary directory that kit runs in, its files written by the test.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    /// Environment variables kit runs with.
+    pub env: Vec<(String, String)>,
+}
+
+impl Project {
+    /// An empty project directory.
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().unwrap(),
+            env: vec![],
+        }
+    }
+
+    /// The path of `rel` in the project.
+    pub fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Whether `rel` exists in the project.
+    pub fn exists(&self, rel: &str) -> bool {
+        self.p(rel).exists()
+    }
+
+    /// Writes `text` to `rel`, making its directory.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.p(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// The text of `rel`.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// The bytes of `rel`.
+    pub fn bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.p(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// The names of the files in `migrations/`, sorted (none when it does not exist).
+    pub fn migration_files(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.p("migrations")) else {
+            return vec![];
+        };
+        let mut v: Vec<String> = rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The kit command with `args`, run in the project directory with [`Project::env`].
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = kit();
+        c.current_dir(self.dir.path()).args(args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs kit in the project directory.
+    pub fn kit(&self, args: &[&str]) -> Out {
+        run(&mut self.command(args))
+    }
+
+    /// Starts kit with `args` in the project directory, its stderr written to `watch.log`.
+    pub fn spawn(&self, args: &[&str]) -> Watcher {
+        let log = self.p("watch.log");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kit"))
+            .current_dir(self.dir.path())
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Watcher { child, log }
+    }
+
+    /// Runs kit, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 0, "kit {args:?} should succeed:\n{}", out.show());
+        out
+    }
+
+    /// Runs kit, which must exit 1 with a `kit: error:` message and no panic.
+    pub fn fail(&self, args: &[&str]) -> Out {
+        let out = self.kit(args);
+        assert_eq!(out.code, 1, "kit {args:?} should exit 1:\n{}", out.show());
+        assert!(
+            out.stderr.contains("kit: error:"),
+            "errors start with `kit: error:`:\n{}",
+            out.show()
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.show());
+        out
+    }
+}
+
+/// A running `kit` (a `--watch`) whose stderr goes to a file; killed when dropped, so a
+/// failing assertion does not leave it running.
+pub struct Watcher {
+    pub child: std::process::Child,
+    /// The file its stderr is written to.
+    pub log: PathBuf,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watcher {
+    /// What kit has written to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Asserts that kit is still running.
+    pub fn assert_running(&mut self) {
+        let st = self.child.try_wait().unwrap();
+        assert!(st.is_none(), "--watch exited ({st:?}):\n{}", self.log());
+    }
+
+    /// Polls `f` every 50 ms for up to `within`, kit running all the while.
+    pub fn wait_for(&mut self, what: &str, within: Duration, mut f: impl FnMut() -> bool) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if f() {
+                return;
+            }
+            self.assert_running();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {what}; kit's stderr:\n{}",
+            self.log()
+        );
+    }
+}
+
 /// A database file in its own temporary directory.
 pub struct Db {
     pub dir: tempfile::TempDir,
@@ -80,6 +230,27 @@ impl Db {
     pub fn ok(&self, sql: &str) -> Out {
         let out = self.kit(sql);
         out.assert_ok();
+        out
+    }
+
+    /// Asserts that `kit rebuild --sql <sql>` exits 1 naming `needles` and leaves the file as
+    /// it was.
+    pub fn assert_refused(&self, sql: &str, needles: &[&str]) -> Out {
+        let before = self.bytes();
+        let out = self.kit(sql);
+        out.assert_code(1);
+        out.assert_stderr_has(needles);
+        self.assert_untouched(&before);
+        out
+    }
+
+    /// [`Db::assert_refused`] for `sql` run from a file (`kit rebuild --file`).
+    pub fn assert_file_refused(&self, sql: &str, needles: &[&str]) -> Out {
+        let before = self.bytes();
+        let out = self.kit_file(sql, &[]);
+        out.assert_code(1);
+        out.assert_stderr_has(needles);
+        self.assert_untouched(&before);
         out
     }
 

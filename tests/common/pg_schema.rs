@@ -321,3 +321,60 @@ pub fn applied(c: &mut Client) -> Vec<String> {
         .map(|r| r[0].clone())
         .collect()
 }
+
+/// The rows of a SQLite query, each value normalised by its column's type class in `classes`.
+pub fn sqlite_values(c: &rusqlite::Connection, sql: &str, classes: &[Class]) -> Vec<Vec<V>> {
+    let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    st.query_map([], |r| {
+        (0..classes.len())
+            .map(|i| Ok(from_sqlite(&r.get(i)?, classes[i])))
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Every row of a SQLite table, normalised by its columns' declared types, sorted.
+pub fn sqlite_rows(c: &rusqlite::Connection, table: &str) -> Vec<Vec<V>> {
+    let classes: Vec<Class> = c
+        .prepare("SELECT type FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([table], |r| Ok(sqlite_class(&r.get::<_, String>(0)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut rows = sqlite_values(c, &format!("SELECT * FROM {}", q(table)), &classes);
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+/// Every row of a PostgreSQL table (see [`rows`]), sorted as [`sqlite_rows`] sorts.
+pub fn sorted_rows(c: &mut Client, table: &str) -> Vec<Vec<V>> {
+    let mut rows = rows(c, table);
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+/// (name, type class, NOT NULL with a primary key counted) of each column of a SQLite table.
+pub fn sqlite_column_classes(c: &rusqlite::Connection, table: &str) -> Vec<(String, Class, bool)> {
+    c.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([table], |r| {
+            let ty: String = r.get(1)?;
+            let nn: bool = r.get(2)?;
+            let pk: i64 = r.get(3)?;
+            Ok((r.get(0)?, sqlite_class(&ty), nn || pk > 0))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// (name, type class, NOT NULL) of each column of a PostgreSQL table.
+pub fn column_classes(c: &mut Client, table: &str) -> Vec<(String, Class, bool)> {
+    columns(c, table)
+        .into_iter()
+        .map(|(n, ty, nn)| (n, pg_class(&ty), nn))
+        .collect()
+}

@@ -82,17 +82,7 @@ pub fn build(c: &CaseR, conn: &Connection, scratch: &Connection) -> Built {
                 4 => ci < 2,
                 _ => false,
             };
-            let mut col = MCol {
-                name,
-                ty: String::new(),
-                notnull: false,
-                dflt: None,
-                nocase: false,
-                gen: None,
-                pk_desc: false,
-                autoinc: false,
-                cons: vec![],
-            };
+            let mut col = MCol::new(name, String::new());
             if is_pk_col {
                 match pk {
                     1 | 5 => ty = "INTEGER".into(),
@@ -507,13 +497,7 @@ pub fn build(c: &CaseR, conn: &Connection, scratch: &Connection) -> Built {
     for t in &mut m.tables {
         t.rows = read_rows(conn, t).expect("reading rows");
         if t.autoinc() {
-            t.seq = conn
-                .query_row(
-                    "SELECT seq FROM sqlite_sequence WHERE name = ?1",
-                    [&t.name],
-                    |r| r.get(0),
-                )
-                .ok();
+            t.seq = read_seq(conn, &t.name);
         }
     }
     for t in &mut m.tables {
@@ -708,6 +692,16 @@ pub fn get_value(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Value> {
         ValueRef::Real(f) => Value::Real(f),
         ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     })
+}
+
+/// The AUTOINCREMENT counter of `table` in `sqlite_sequence`, if it has one yet.
+pub fn read_seq(conn: &Connection, table: &str) -> Option<i64> {
+    conn.query_row(
+        "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+        [table],
+        |r| r.get(0),
+    )
+    .ok()
 }
 
 pub fn read_rows(conn: &Connection, t: &MTable) -> rusqlite::Result<Vec<MRow>> {

@@ -101,17 +101,7 @@ pub fn make_change(m: &mut Model, r: &OpR, scratch: &Connection) -> Option<Chang
             } else {
                 EXPR_DEFAULTS.to_vec()
             };
-            let mut col = MCol {
-                name: name.clone(),
-                ty: ty.clone(),
-                notnull: false,
-                dflt: None,
-                nocase: false,
-                gen: None,
-                pk_desc: false,
-                autoinc: false,
-                cons: vec![],
-            };
+            let mut col = MCol::new(name.clone(), ty.clone());
             match variant {
                 1 | 2 => {
                     col.dflt = Some(lit_pool[pick(lit_pool.len(), r.d)].to_string());

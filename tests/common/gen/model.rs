@@ -49,6 +49,23 @@ pub struct MCol {
     pub cons: Vec<Cons>,
 }
 
+impl MCol {
+    /// A plain column: `name` of type `ty`, no constraints or options yet.
+    pub fn new(name: String, ty: String) -> MCol {
+        MCol {
+            name,
+            ty,
+            notnull: false,
+            dflt: None,
+            nocase: false,
+            gen: None,
+            pk_desc: false,
+            autoinc: false,
+            cons: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MRow {
     /// The rowid (rowid tables), `None` for WITHOUT ROWID or when it cannot be predicted.
@@ -188,6 +205,9 @@ impl MTable {
 
     /// Every constraint with kit's/PostgreSQL's default name, in definition order, with where
     /// it lives: (name, Some(column index, constraint index) | None + table constraint index).
+    ///
+    /// Written apart from `kit::schema`'s naming (`Table::named_constraints`) on purpose: the
+    /// model is the test's oracle for the names kit gives, so it must not borrow them.
     pub fn named(&self) -> Vec<(String, Option<usize>, usize)> {
         let mut taken: Vec<String> = self
             .cols
