@@ -146,6 +146,15 @@ pub(crate) fn child_main(mode: &str, db: &Path, extra: Option<&str>) -> i32 {
             }
         };
     }
+    if mode == "sqlite-apply" {
+        return match sqlite_apply(db, Path::new(extra.unwrap_or(""))) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{mode}: {e}");
+                1
+            }
+        };
+    }
     if mode == "sqlite-exec" {
         return match sqlite_exec(db) {
             Ok(()) => 0,

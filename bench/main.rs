@@ -408,6 +408,11 @@ fn main() {
     } else {
         Vec::new()
     };
+    let add_columns = if section("scale") && !scale_tables.is_empty() {
+        bench_add_columns(&env, dir, scale_runs)
+    } else {
+        Vec::new()
+    };
 
     // The report.
     let mut out = String::new();
@@ -457,6 +462,9 @@ fn main() {
     }
     if !scale.is_empty() {
         write_scale(&mut out, &scale, scale_runs);
+    }
+    if !add_columns.is_empty() {
+        write_add_columns(&mut out, &add_columns, scale_runs);
     }
     if let Ok(extra) = std::env::var("KIT_BENCH_BASELINE_PRAGMAS") {
         notes.push(format!(

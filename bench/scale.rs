@@ -127,6 +127,131 @@ pub(crate) fn sqlite_exec(file: &Path) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The harness as a child: executes the SQL file `file` on the database `db`, in one
+/// transaction (the many-ADD-COLUMN baseline: SQLite's own statements, one per column).
+pub(crate) fn sqlite_apply(db: &Path, file: &Path) -> Result<(), BoxError> {
+    let sql = fs::read_to_string(file)?;
+    let conn = Connection::open(db)?;
+    conn.execute_batch(&format!("BEGIN; {sql}; COMMIT"))?;
+    Ok(())
+}
+
+/// Column counts of the many-action `ALTER TABLE` case (1,998: SQLite's 2,000-column limit
+/// with the table's own two).
+pub(crate) const ADD_COLUMN_COUNTS: [usize; 4] = [250, 500, 1000, 1998];
+
+/// One column count's medians: SQLite running N `ALTER TABLE ... ADD COLUMN` statements, and
+/// kit running one `ALTER TABLE` with N `ADD COLUMN` actions, on the same 10,000-row table.
+pub(crate) struct AddColumnFigures {
+    pub(crate) columns: usize,
+    pub(crate) sqlite: Option<Duration>,
+    pub(crate) kit: Option<Duration>,
+    pub(crate) note: Option<String>,
+}
+
+/// Times the many-action `ALTER TABLE` (issue 12) at each of [`ADD_COLUMN_COUNTS`], `runs`
+/// alternating rounds, each on a fresh copy of the same database (copied before the clock).
+pub(crate) fn bench_add_columns(env: &Env, dir: &Path, runs: usize) -> Vec<AddColumnFigures> {
+    let base = dir.join("addcol-base.db");
+    let run_db = dir.join("addcol-run.db");
+    let log = dir.join("addcol.log");
+    let made = Connection::open(&base).and_then(|c| {
+        c.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+             INSERT INTO t SELECT i, i % 97 FROM n;",
+        )
+    });
+    let mut out = Vec::new();
+    for n in ADD_COLUMN_COUNTS {
+        let mut f = AddColumnFigures {
+            columns: n,
+            sqlite: None,
+            kit: None,
+            note: None,
+        };
+        if let Err(e) = &made {
+            f.note = Some(format!("could not build the table: {e}"));
+            out.push(f);
+            continue;
+        }
+        let defs: Vec<String> = (0..n).map(|i| format!("c{i} INT DEFAULT {i}")).collect();
+        let statements: String = defs
+            .iter()
+            .map(|d| format!("ALTER TABLE t ADD COLUMN {d};\n"))
+            .collect();
+        let one_alter = format!(
+            "ALTER TABLE t {}",
+            defs.iter()
+                .map(|d| format!("ADD COLUMN {d}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let file = dir.join(format!("addcol-{n}.sql"));
+        if let Err(e) = fs::write(&file, statements) {
+            f.note = Some(format!("could not write the statements: {e}"));
+            out.push(f);
+            continue;
+        }
+        let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+        for r in 0..runs {
+            for k in 0..2 {
+                let case = (k + r) % 2;
+                if let Err(e) = fs::copy(&base, &run_db) {
+                    f.note = Some(format!("could not copy the database: {e}"));
+                    continue;
+                }
+                let mut cmd = if case == 0 {
+                    let mut c = Command::new(&env.me);
+                    c.args(["--child", "sqlite-apply"]).arg(&run_db).arg(&file);
+                    c
+                } else {
+                    let mut c = Command::new(&env.kit);
+                    c.args(["rebuild", "--quiet", "--db"])
+                        .arg(&run_db)
+                        .args(["--sql", &one_alter]);
+                    c
+                };
+                match run_child(&mut cmd, &log) {
+                    Ok(s) => times[case].push(s.wall),
+                    Err(e) => f.note = Some(format!("{} failed: {e}", ["SQLite", "kit"][case])),
+                }
+            }
+        }
+        let med = |v: &Vec<Duration>| (v.len() == runs && runs > 0).then(|| median(v.clone()));
+        f.sqlite = med(&times[0]);
+        f.kit = med(&times[1]);
+        eprintln!("bench: {n} ADD COLUMNs done");
+        out.push(f);
+    }
+    let _ = fs::remove_file(&run_db);
+    let _ = fs::remove_file(&base);
+    out
+}
+
+/// The report's table of the many-action `ALTER TABLE` figures.
+pub(crate) fn write_add_columns(out: &mut String, rows: &[AddColumnFigures], runs: usize) {
+    let _ = writeln!(
+        out,
+        "\n### One ALTER TABLE with N ADD COLUMN actions (issue 12), 10,000 rows, median of {runs}\n\n| N | SQLite runs N ADD COLUMN statements | kit, one ALTER TABLE (x SQLite) |\n|---:|---:|---:|"
+    );
+    for f in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            f.columns,
+            f.sqlite.map_or("-".into(), fmt_d),
+            f.kit
+                .map_or("-".into(), |k| format!("{} ({})", fmt_d(k), ratio(Some(k), f.sqlite))),
+        );
+    }
+    for f in rows {
+        if let Some(n) = &f.note {
+            let _ = writeln!(out, "- {} columns: {n}", f.columns);
+        }
+    }
+}
+
 /// One size's figures (medians), `None` where a command failed (the note says why).
 pub(crate) struct ScaleFigures {
     pub(crate) tables: usize,
