@@ -241,8 +241,11 @@ pub(crate) fn write_add_columns(out: &mut String, rows: &[AddColumnFigures], run
             "| {} | {} | {} |",
             f.columns,
             f.sqlite.map_or("-".into(), fmt_d),
-            f.kit
-                .map_or("-".into(), |k| format!("{} ({})", fmt_d(k), ratio(Some(k), f.sqlite))),
+            f.kit.map_or("-".into(), |k| format!(
+                "{} ({})",
+                fmt_d(k),
+                ratio(Some(k), f.sqlite)
+            )),
         );
     }
     for f in rows {

@@ -181,3 +181,39 @@ fn migrations_through_the_library() {
     assert!(e.to_string().contains("0009"), "{e}");
     assert_eq!(kit::sqlite::migrate::applied(&conn).unwrap().len(), 1);
 }
+
+#[test]
+fn read_schema_cross_checks_names_with_any_characters() {
+    // The pragma cross-checks pass table and index names to SQLite as a JSON array: names with
+    // quotes, backslashes, control characters and non-ASCII must arrive intact.
+    let names = [
+        "plain",
+        "with \"quotes\"",
+        "back\\slash",
+        "new\nline\ttab\u{1}",
+        "ünï 名前",
+        "json \\u0041 text",
+    ];
+    let mut sql = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let q = kit::sql::quote_ident(n);
+        let idx = kit::sql::quote_ident(&format!("{n} idx"));
+        sql.push_str(&format!(
+            "CREATE TABLE {q} (id INTEGER PRIMARY KEY, \"c {i}\" TEXT, p INT REFERENCES {q}(id));\
+             CREATE INDEX {idx} ON {q} (\"c {i}\");"
+        ));
+    }
+    let (_d, path) = db(&sql);
+    let conn = kit::open(&path).unwrap();
+    let schema = kit::read_schema(&conn).unwrap();
+    for (i, n) in names.iter().enumerate() {
+        let t = schema
+            .table(n)
+            .unwrap_or_else(|| panic!("table {n:?} missing"));
+        let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(cols, vec!["id", &format!("c {i}"), "p"], "{n:?}");
+        assert_eq!(t.foreign_keys().len(), 1, "{n:?}");
+        let idx = &schema.indexes[&format!("{n} idx")];
+        assert_eq!(idx.columns, vec![Some(format!("c {i}"))], "{n:?}");
+    }
+}

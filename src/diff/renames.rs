@@ -129,6 +129,10 @@ pub(super) struct Matching {
     pub(super) source: Vec<(String, String)>,
     /// The renames, old names to new.
     pub(super) mapper: Mapper,
+    /// Where each live and each target name (ASCII-lowercased) stands in `source`: the
+    /// lookups below are made for every object of the schema.
+    by_live: HashMap<String, usize>,
+    by_target: HashMap<String, usize>,
 }
 
 impl Matching {
@@ -143,6 +147,8 @@ impl Matching {
         let mut m = Matching {
             source: Vec::new(),
             mapper: Mapper::default(),
+            by_live: HashMap::new(),
+            by_target: HashMap::new(),
         };
         for (name, _) in to.tables.iter().filter(|(n, _)| !ignored(to, n)) {
             if let Some(live) = live_table_of(from, to, renames, name) {
@@ -151,6 +157,9 @@ impl Matching {
                         .tables
                         .insert(live.to_ascii_lowercase(), name.to_ascii_lowercase());
                 }
+                let at = m.source.len();
+                m.by_live.entry(live.to_ascii_lowercase()).or_insert(at);
+                m.by_target.entry(name.to_ascii_lowercase()).or_insert(at);
                 m.source.push((live, name.clone()));
             }
         }
@@ -170,24 +179,18 @@ impl Matching {
 
     /// True when live table `name` stays (under its name or a new one).
     pub(super) fn kept(&self, name: &str) -> bool {
-        self.source
-            .iter()
-            .any(|(l, _)| l.eq_ignore_ascii_case(name))
+        self.by_live.contains_key(&name.to_ascii_lowercase())
     }
 
     /// True when target table `name` comes from a live table.
     pub(super) fn has_target(&self, name: &str) -> bool {
-        self.source
-            .iter()
-            .any(|(_, t)| t.eq_ignore_ascii_case(name))
+        self.by_target.contains_key(&name.to_ascii_lowercase())
     }
 
     /// The live table that target table `name` comes from.
     pub(super) fn live_of(&self, name: &str) -> Option<&str> {
-        self.source
-            .iter()
-            .find(|(_, t)| t.eq_ignore_ascii_case(name))
-            .map(|(l, _)| l.as_str())
+        let at = *self.by_target.get(&name.to_ascii_lowercase())?;
+        Some(self.source[at].0.as_str())
     }
 
     /// Each kept table: (live, target).

@@ -533,8 +533,18 @@ pub fn load_schema_file(path: &Path) -> Result<(Schema, Renames)> {
 
 /// The diff from the database on `conn` to the schema file `path`.
 pub fn diff_to_file(conn: &Connection, path: &Path) -> Result<Diff> {
-    let live = read_schema(conn)?;
-    let (target, renames) = load_schema_file(path)?;
+    // The file is loaded (into its own in-memory database) while the live schema is read: on a
+    // large schema both take a while, and they share nothing.
+    let (live, loaded) = std::thread::scope(|s| {
+        let loading = s.spawn(|| load_schema_file(path));
+        let live = read_schema(conn);
+        let loaded = loading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (live, loaded)
+    });
+    let live = live?;
+    let (target, renames) = loaded?;
     diff(&live, &target, &renames)
 }
 
