@@ -32,6 +32,23 @@ impl Workload {
     }
 }
 
+/// The journal mode of the reference file: SQLite's default rollback journal, or WAL.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Journal {
+    Delete,
+    Wal,
+}
+
+impl Journal {
+    /// What the report appends to the workload's label.
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Journal::Delete => "",
+            Journal::Wal => ", WAL",
+        }
+    }
+}
+
 /// The new `users` of the 12-step procedure.
 pub(crate) fn new_users_ddl(w: Workload) -> String {
     let age = match w {

@@ -42,3 +42,11 @@ pub(crate) fn machine() -> String {
         rusqlite::version()
     )
 }
+
+/// The 1, 5 and 15 minute load averages, as `uptime` shows them.
+pub(crate) fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".into())
+}

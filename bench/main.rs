@@ -26,7 +26,10 @@
 //! server the reset section may create and drop `kit_bench_*` databases on),
 //! KIT_BENCH_SCALE_TABLES (sizes of the large-schema section, default `150,2000`; empty skips
 //! it), KIT_BENCH_SCALE_RUNS (default 3), KIT_BENCH_SCALE_CHECK_MAX (the largest size `kit check`
-//! is timed at, default 2000).
+//! is timed at, default 2000). Issue 12, big tables: KIT_BENCH_WORKLOADS (`W1,W2`),
+//! KIT_BENCH_JOURNAL (`delete`, `wal` or both), KIT_BENCH_BASELINE=0 (skip the 12-step
+//! baseline), KIT_BENCH_KIT_B (other kit binaries, `:`-separated, as extra columns) and
+//! KIT_BENCH_FLOOR_B_PRAGMAS (floors after other settings, `|`-separated).
 
 use rusqlite::{params, Connection};
 use std::fmt::Write as _;
@@ -103,6 +106,24 @@ fn main() {
     let scale_check_max: usize = env_or("KIT_BENCH_SCALE_CHECK_MAX", "2000")
         .parse()
         .expect("KIT_BENCH_SCALE_CHECK_MAX");
+    let workloads: Vec<Workload> = env_or("KIT_BENCH_WORKLOADS", "W1,W2")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| match s.trim().to_ascii_uppercase().as_str() {
+            "W1" => Workload::W1,
+            "W2" => Workload::W2,
+            other => panic!("KIT_BENCH_WORKLOADS: unknown workload {other:?} (W1, W2)"),
+        })
+        .collect();
+    let journals: Vec<Journal> = env_or("KIT_BENCH_JOURNAL", "delete")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+            "delete" => Journal::Delete,
+            "wal" => Journal::Wal,
+            other => panic!("KIT_BENCH_JOURNAL: unknown journal mode {other:?} (delete, wal)"),
+        })
+        .collect();
     let only: Vec<String> = env_or("KIT_BENCH_ONLY", "rebuild,planning,reset,scale")
         .split(',')
         .map(|s| s.trim().to_ascii_lowercase())
@@ -151,17 +172,54 @@ fn main() {
     let mut variants = vec![
         Variant {
             name: "kit",
-            runner: Runner::Kit,
+            runner: Runner::Kit(None),
         },
         Variant {
             name: "baseline",
-            runner: Runner::Harness(""),
+            runner: Runner::Harness("", None),
         },
         Variant {
             name: "floor",
-            runner: Runner::Harness(""),
+            runner: Runner::Harness("", None),
         },
     ];
+    let with_baseline = env_or("KIT_BENCH_BASELINE", "1") != "0";
+    // Experiment variants, reported as extra columns against the floor of the same run.
+    let mut extra_names: Vec<&'static str> = Vec::new();
+    if let Ok(list) = std::env::var("KIT_BENCH_KIT_B") {
+        // Other kit binaries, separated by `:`: kit B, or kit B1, kit B2, ...
+        let list: Vec<&str> = list.split(':').filter(|s| !s.is_empty()).collect();
+        for (i, b) in list.iter().enumerate() {
+            let name: &'static str = if list.len() == 1 {
+                "kit B"
+            } else {
+                Box::leak(format!("kit B{}", i + 1).into_boxed_str())
+            };
+            notes.push(format!("{name}: {b}"));
+            variants.push(Variant {
+                name,
+                runner: Runner::Kit(Some(PathBuf::from(b))),
+            });
+            extra_names.push(name);
+        }
+    }
+    if let Ok(list) = std::env::var("KIT_BENCH_FLOOR_B_PRAGMAS") {
+        // Several experiments separated by `|`: floor B1, floor B2, ...
+        let list: Vec<&str> = list.split('|').map(str::trim).collect();
+        for (i, p) in list.iter().enumerate() {
+            let name: &'static str = if list.len() == 1 {
+                "floor B"
+            } else {
+                Box::leak(format!("floor B{}", i + 1).into_boxed_str())
+            };
+            notes.push(format!("{name}: the floor after `{p}`"));
+            variants.push(Variant {
+                name,
+                runner: Runner::Harness("", Some(p.to_string())),
+            });
+            extra_names.push(name);
+        }
+    }
     let mut peer_names: Vec<&'static str> = Vec::new();
     if !section("rebuild") {
         // Nothing to compare the peers with.
@@ -233,111 +291,146 @@ fn main() {
             size as f64 / 1048576.0,
             fmt_d(t0.elapsed())
         );
-        for w in [Workload::W1, Workload::W2] {
-            let vs: Vec<Variant> = variants
-                .iter()
-                .cloned()
-                .map(|mut v| {
-                    if let Runner::Harness(_) = v.runner {
-                        v.runner = Runner::Harness(match (w, v.name) {
-                            (Workload::W1, "baseline") => "w1-baseline",
-                            (Workload::W1, _) => "w1-floor",
-                            (Workload::W2, "baseline") => "w2-baseline",
-                            (Workload::W2, _) => "w2-floor",
-                        });
-                    }
-                    v
-                })
-                .collect();
-            let mut measured: Vec<Measured> = vs
-                .iter()
-                .map(|_| Measured {
-                    samples: Vec::new(),
-                    failed: None,
-                    problems: Vec::new(),
-                })
-                .collect();
-            for r in 0..runs {
-                // Alternate, and rotate who goes first, so drift and cache state are shared.
-                for k in 0..vs.len() {
-                    let i = (k + r) % vs.len();
-                    if measured[i].failed.is_some() {
-                        continue;
-                    }
-                    let _ = fs::remove_file(&run_db);
-                    fs::copy(&template, &run_db).expect("copying the reference database");
-                    let res = run_child(&mut vs[i].command(&env, w, &run_db), &log);
-                    match res {
-                        Ok(s) => {
-                            eprintln!(
-                                "bench: N={} {} run {}/{runs}: {:<22} {:>9}  {}",
-                                fmt_n(n),
-                                w.label(),
-                                r + 1,
-                                vs[i].name,
-                                fmt_d(s.wall),
-                                fmt_mib(s.max_rss_kib)
-                            );
-                            measured[i].samples.push(s);
-                            if r == 0 {
-                                measured[i].problems = verify(&run_db, w, expect, n);
+        for &journal in &journals {
+            // The WAL variant: the same file, switched to WAL (the switch is a header change;
+            // closing the connection checkpoints and removes the -wal file).
+            let source = match journal {
+                Journal::Delete => template.clone(),
+                Journal::Wal => {
+                    let wal = dir.join(format!("ref-{n}-wal.db"));
+                    fs::copy(&template, &wal).expect("copying the reference database");
+                    let c = Connection::open(&wal).expect("opening the WAL copy");
+                    let mode: String = c
+                        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                        .expect("switching to WAL");
+                    assert_eq!(mode, "wal", "journal_mode = WAL refused");
+                    drop(c);
+                    wal
+                }
+            };
+            for &w in &workloads {
+                let vs: Vec<Variant> = variants
+                    .iter()
+                    .cloned()
+                    .map(|mut v| {
+                        if let Runner::Harness(_, pragmas) = v.runner {
+                            let mode = match (w, v.name) {
+                                (Workload::W1, "baseline") => "w1-baseline",
+                                (Workload::W1, _) => "w1-floor",
+                                (Workload::W2, "baseline") => "w2-baseline",
+                                (Workload::W2, _) => "w2-floor",
+                            };
+                            v.runner = Runner::Harness(mode, pragmas);
+                        }
+                        v
+                    })
+                    .collect();
+                let mut measured: Vec<Measured> = vs
+                    .iter()
+                    .map(|_| Measured {
+                        samples: Vec::new(),
+                        failed: None,
+                        problems: Vec::new(),
+                    })
+                    .collect();
+                let label = format!("{}{}", w.label(), journal.suffix());
+                let load_before = load_average();
+                for r in 0..runs {
+                    // Alternate, and rotate who goes first, so drift and cache state are shared.
+                    for k in 0..vs.len() {
+                        let i = (k + r) % vs.len();
+                        if measured[i].failed.is_some()
+                            || (vs[i].name == "baseline" && !with_baseline)
+                        {
+                            continue;
+                        }
+                        remove_run_files(&run_db);
+                        fs::copy(&source, &run_db).expect("copying the reference database");
+                        let res = run_child(&mut vs[i].command(&env, w, &run_db), &log);
+                        match res {
+                            Ok(s) => {
+                                eprintln!(
+                                    "bench: N={} {label} run {}/{runs}: {:<22} {:>9}  {}",
+                                    fmt_n(n),
+                                    r + 1,
+                                    vs[i].name,
+                                    fmt_d(s.wall),
+                                    fmt_mib(s.max_rss_kib)
+                                );
+                                measured[i].samples.push(s);
+                                if r == 0 {
+                                    measured[i].problems = verify(&run_db, w, expect, n, journal);
+                                }
+                            }
+                            Err(e) => {
+                                eprintln!(
+                                    "bench: N={} {label} {}: FAILED: {e}",
+                                    fmt_n(n),
+                                    vs[i].name
+                                );
+                                measured[i].failed = Some(e);
                             }
                         }
-                        Err(e) => {
-                            eprintln!(
-                                "bench: N={} {} {}: FAILED: {e}",
-                                fmt_n(n),
-                                w.label(),
-                                vs[i].name
-                            );
-                            measured[i].failed = Some(e);
-                        }
+                        remove_run_files(&run_db);
                     }
-                    let _ = fs::remove_file(&run_db);
-                    let _ = fs::remove_file(dir.join("run.db-journal"));
+                }
+                notes.push(format!(
+                    "N={} {label}: load average {load_before} before the runs, {} after",
+                    fmt_n(n),
+                    load_average()
+                ));
+                let med: Vec<Option<Duration>> = measured.iter().map(Measured::median).collect();
+                let mut row = format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    fmt_n(n),
+                    label,
+                    fmt_opt(med[0], &measured[0]),
+                    fmt_opt(med[1], &measured[1]),
+                    fmt_opt(med[2], &measured[2]),
+                    ratio(med[0], med[1]),
+                    ratio(med[0], med[2]),
+                    med[0].map_or("-".into(), |d| fmt_rate(n, d)),
+                    measured[0].peak_rss().map_or("-".into(), fmt_mib),
+                    measured[1].peak_rss().map_or("-".into(), fmt_mib),
+                );
+                for (i, _) in extra_names.iter().enumerate() {
+                    let k = 3 + i;
+                    let cell = match med[k] {
+                        Some(d) => format!(
+                            "{} ({} floor, {})",
+                            fmt_d(d),
+                            ratio(Some(d), med[2]),
+                            measured[k].peak_rss().map_or("-".into(), fmt_mib)
+                        ),
+                        None => fmt_opt(None, &measured[k]),
+                    };
+                    let _ = write!(row, " {cell} |");
+                }
+                for (i, _) in peer_names.iter().enumerate() {
+                    let k = 3 + extra_names.len() + i;
+                    let cell = match med[k] {
+                        Some(d) => format!("{} ({}x)", fmt_d(d), ratio(Some(d), med[0])),
+                        None => fmt_opt(None, &measured[k]),
+                    };
+                    let _ = write!(row, " {cell} |");
+                }
+                rows_out.push(row);
+                for (v, m) in vs.iter().zip(&measured) {
+                    if let Some(e) = &m.failed {
+                        notes.push(format!("N={} {label} {}: failed: {e}", fmt_n(n), v.name));
+                    }
+                    if !m.problems.is_empty() {
+                        notes.push(format!(
+                            "N={} {label} {}: result differs from the expected schema: {}",
+                            fmt_n(n),
+                            v.name,
+                            m.problems.join("; ")
+                        ));
+                    }
                 }
             }
-            let med: Vec<Option<Duration>> = measured.iter().map(Measured::median).collect();
-            let mut row = format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                fmt_n(n),
-                w.label(),
-                fmt_opt(med[0], &measured[0]),
-                fmt_opt(med[1], &measured[1]),
-                fmt_opt(med[2], &measured[2]),
-                ratio(med[0], med[1]),
-                ratio(med[0], med[2]),
-                med[0].map_or("-".into(), |d| fmt_rate(n, d)),
-                measured[0].peak_rss().map_or("-".into(), fmt_mib),
-                measured[1].peak_rss().map_or("-".into(), fmt_mib),
-            );
-            for (i, _) in peer_names.iter().enumerate() {
-                let k = 3 + i;
-                let cell = match med[k] {
-                    Some(d) => format!("{} ({}x)", fmt_d(d), ratio(Some(d), med[0])),
-                    None => fmt_opt(None, &measured[k]),
-                };
-                let _ = write!(row, " {cell} |");
-            }
-            rows_out.push(row);
-            for (v, m) in vs.iter().zip(&measured) {
-                if let Some(e) = &m.failed {
-                    notes.push(format!(
-                        "N={} {} {}: failed: {e}",
-                        fmt_n(n),
-                        w.label(),
-                        v.name
-                    ));
-                }
-                if !m.problems.is_empty() {
-                    notes.push(format!(
-                        "N={} {} {}: result differs from the expected schema: {}",
-                        fmt_n(n),
-                        w.label(),
-                        v.name,
-                        m.problems.join("; ")
-                    ));
-                }
+            if journal == Journal::Wal {
+                let _ = fs::remove_file(&source);
             }
         }
         templates.push((n, template));
@@ -348,7 +441,7 @@ fn main() {
     if env_or("KIT_BENCH_PHASES", "1") != "0" {
         for (n, template) in &templates {
             let n = *n;
-            for w in [Workload::W1, Workload::W2] {
+            for w in workloads.iter().copied() {
                 for (who, res) in [
                     ("kit", phases(template, dir, w)),
                     ("baseline", baseline_phases(template, dir, w)),
@@ -418,7 +511,7 @@ fn main() {
     let mut out = String::new();
     let _ = writeln!(out, "## kit rebuild benchmark\n\n{header}\n");
     if !rows_out.is_empty() {
-        write_rebuild_table(&mut out, runs, &peer_names, &rows_out);
+        write_rebuild_table(&mut out, runs, &extra_names, &peer_names, &rows_out);
     }
     if let Some(r) = &reset {
         write_reset(&mut out, r, &mut notes);

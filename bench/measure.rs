@@ -66,8 +66,10 @@ pub(crate) fn run_child(cmd: &mut Command, log: &Path) -> Result<Sample, String>
 
 #[derive(Clone)]
 pub(crate) enum Runner {
-    Kit,
-    Harness(&'static str),
+    /// kit, or another kit binary (`KIT_BENCH_KIT_B`).
+    Kit(Option<PathBuf>),
+    /// This harness as `--child <mode>`, with its own `KIT_BENCH_BASELINE_PRAGMAS` if given.
+    Harness(&'static str, Option<String>),
     Peer(&'static str),
 }
 
@@ -87,8 +89,8 @@ pub(crate) struct Env {
 impl Variant {
     pub(crate) fn command(&self, env: &Env, w: Workload, db: &Path) -> Command {
         match &self.runner {
-            Runner::Kit => {
-                let mut c = Command::new(&env.kit);
+            Runner::Kit(bin) => {
+                let mut c = Command::new(bin.as_ref().unwrap_or(&env.kit));
                 c.arg("rebuild")
                     .arg("--db")
                     .arg(db)
@@ -97,9 +99,12 @@ impl Variant {
                     .arg("--quiet");
                 c
             }
-            Runner::Harness(mode) => {
+            Runner::Harness(mode, pragmas) => {
                 let mut c = Command::new(&env.me);
                 c.arg("--child").arg(mode).arg(db);
+                if let Some(p) = pragmas {
+                    c.env("KIT_BENCH_BASELINE_PRAGMAS", p);
+                }
                 c
             }
             Runner::Peer(tool) => {
@@ -143,4 +148,14 @@ pub(crate) fn median_sorted(v: &[Duration]) -> Duration {
 pub(crate) fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     median_sorted(&v)
+}
+
+/// Removes a run's database and whatever journal files it left.
+pub(crate) fn remove_run_files(db: &Path) {
+    let _ = fs::remove_file(db);
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(p));
+    }
 }

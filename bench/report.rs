@@ -6,6 +6,7 @@ use super::*;
 pub(crate) fn write_rebuild_table(
     out: &mut String,
     runs: usize,
+    extra_names: &[&str],
     peer_names: &[&str],
     rows: &[String],
 ) {
@@ -15,6 +16,10 @@ pub(crate) fn write_rebuild_table(
     );
     let mut head = "| N | change | kit | baseline | floor | kit/baseline | kit/floor | kit rows/s | kit peak RSS | baseline peak RSS |".to_string();
     let mut rule = "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|".to_string();
+    for e in extra_names {
+        let _ = write!(head, " {e} (x floor, peak RSS) |");
+        rule.push_str("---:|");
+    }
     for p in peer_names {
         let _ = write!(head, " {p} (x kit) |");
         rule.push_str("---:|");

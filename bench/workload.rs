@@ -140,6 +140,7 @@ pub(crate) fn verify(
     w: Workload,
     expect: (i64, i64, i64, i64, i64),
     n: u64,
+    journal: Journal,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let conn = match Connection::open(path) {
@@ -233,6 +234,24 @@ pub(crate) fn verify(
         r.get::<_, i64>(0)
     }) {
         p(format!("view users_public broken: {e}"));
+    }
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap_or_default();
+    let want_mode = match journal {
+        Journal::Delete => "delete",
+        Journal::Wal => "wal",
+    };
+    if !mode.eq_ignore_ascii_case(want_mode) {
+        p(format!("journal_mode is {mode}, want {want_mode}"));
+    }
+    // Every index of `users` must hold exactly its table's rows.
+    let integrity: Vec<String> = conn
+        .prepare("PRAGMA integrity_check(users)")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .unwrap_or_else(|e| vec![e.to_string()]);
+    if integrity != ["ok"] {
+        p(format!("integrity_check(users): {}", integrity.join("; ")));
     }
     let fk: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {

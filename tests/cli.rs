@@ -239,11 +239,14 @@ fn w1_dry_run_shows_exactly_one_rebuild_and_changes_nothing() {
         "{s}"
     );
     assert!(s.contains("CREATE TRIGGER users_email_audit"), "{s}");
+    // (The index on the unchanged `name` keeps its b-tree: its text is in the moved schema row,
+    // and the table's full definition is written over the one the copy ran on.)
     assert_eq!(
-        s.matches("CREATE TABLE").count(),
+        s.lines().filter(|l| l.starts_with("CREATE TABLE")).count(),
         1,
         "one copy of one table:\n{s}"
     );
+    assert_eq!(s.matches("INSERT INTO \"users\"").count(), 1, "{s}");
 }
 
 /// Asserts that replaying the `--dry-run` output of `sql` with SQLite gives the database that

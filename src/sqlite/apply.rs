@@ -186,6 +186,9 @@ pub fn apply_observed(
 struct Settings {
     foreign_keys: bool,
     legacy_alter_table: bool,
+    /// A rebuild that keeps a table's unchanged indexes moves their schema rows with
+    /// `writable_schema` on; a failure in between must not leave it on.
+    writable_schema: bool,
     progress: bool,
 }
 
@@ -227,6 +230,7 @@ impl<'c> Writer<'c> {
         let settings = Settings {
             foreign_keys: pragma_bool(conn, "foreign_keys")?,
             legacy_alter_table: pragma_bool(conn, "legacy_alter_table")?,
+            writable_schema: pragma_bool(conn, "writable_schema")?,
             progress: observer.on_progress.is_some(),
         };
         let path = conn
@@ -460,9 +464,20 @@ impl<'c> Writer<'c> {
         self.open = false;
     }
 
-    /// Puts back the foreign-key and legacy_alter_table settings and removes the progress
-    /// handler. Errors are ignored: none of these touch the file.
+    /// Puts back the foreign-key, legacy_alter_table and writable_schema settings and removes
+    /// the progress handler. Errors are ignored: none of these touch the file.
     fn restore(&mut self) {
+        // Left on by a failure between `writable_schema = ON` and its RESET: RESET also makes
+        // SQLite read the schema again, as the file now has it.
+        if pragma_bool(self.conn, "writable_schema").unwrap_or(true)
+            != self.settings.writable_schema
+        {
+            let _ = self.conn.execute_batch(if self.settings.writable_schema {
+                "PRAGMA writable_schema = ON"
+            } else {
+                "PRAGMA writable_schema = RESET"
+            });
+        }
         if self.settings.progress {
             let _ = self.conn.progress_handler(0, None::<fn() -> bool>);
             self.settings.progress = false;
