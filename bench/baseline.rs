@@ -127,62 +127,30 @@ pub(crate) type BoxError = Box<dyn std::error::Error>;
 pub(crate) fn child_main(mode: &str, db: &Path, extra: Option<&str>) -> i32 {
     // Building runs in a child too, so that the harness itself stays small: a child's peak RSS
     // (ru_maxrss) starts from the RSS of the process that spawned it.
-    if mode == "build" || mode == "build-plan" {
-        let n: u64 = extra.and_then(|x| x.parse().ok()).unwrap_or(0);
-        let r = if mode == "build" {
-            build_workload(db, n)
-        } else {
-            build_planning_schema(db, n as usize)
-        };
-        return match r {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{mode}: {e}");
-                1
-            }
-        };
-    }
-    if mode == "pg-reset-floor" {
-        return match pg_reset_floor(&db.to_string_lossy(), Path::new(extra.unwrap_or("."))) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{mode}: {e}");
-                1
-            }
-        };
-    }
-    if mode == "scale-project" {
+    let number = |default: u64| extra.and_then(|x| x.parse().ok()).unwrap_or(default);
+    let prepared: Option<Result<(), String>> = match mode {
+        "build" => Some(build_workload(db, number(0)).map_err(|e| e.to_string())),
+        "build-plan" => {
+            Some(build_planning_schema(db, number(0) as usize).map_err(|e| e.to_string()))
+        }
+        "pg-reset-floor" => Some(
+            pg_reset_floor(&db.to_string_lossy(), Path::new(extra.unwrap_or(".")))
+                .map_err(|e| e.to_string()),
+        ),
         // For profiling by hand: writes the scale project of `extra` tables into `db` (a
         // directory), with `big.db` built from its schema, and keeps it.
-        let tables: usize = extra.and_then(|x| x.parse().ok()).unwrap_or(2000);
-        return match write_scale_dir(db, tables) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{mode}: {e}");
-                1
-            }
-        };
-    }
-    if mode == "sqlite-apply" {
-        return match sqlite_apply(db, Path::new(extra.unwrap_or(""))) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{mode}: {e}");
-                1
-            }
-        };
-    }
-    if mode == "sqlite-exec" {
-        return match sqlite_exec(db) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{mode}: {e}");
-                1
-            }
-        };
-    }
-    if mode == "reset-floor" {
-        return match reset_floor(db, Path::new(extra.unwrap_or("."))) {
+        "scale-project" => Some(write_scale_dir(db, number(2000) as usize)),
+        "sqlite-apply" => {
+            Some(sqlite_apply(db, Path::new(extra.unwrap_or(""))).map_err(|e| e.to_string()))
+        }
+        "sqlite-exec" => Some(sqlite_exec(db).map_err(|e| e.to_string())),
+        "reset-floor" => {
+            Some(reset_floor(db, Path::new(extra.unwrap_or("."))).map_err(|e| e.to_string()))
+        }
+        _ => None,
+    };
+    if let Some(r) = prepared {
+        return match r {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("{mode}: {e}");
